@@ -1,0 +1,43 @@
+"""API-wide error handling: every failure a person can act on is a 4xx (or a 503 when the
+object store is down) with a message in the request's language, never a 500."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from storage.errors import StorageUnavailable
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(detail=_django_errors(exc))
+    if isinstance(exc, StorageUnavailable):
+        return Response(
+            {
+                "detail": _(
+                    "The file store is unavailable, so nothing was saved."
+                    " Please try again in a few minutes."
+                ),
+                "code": "storage_unavailable",
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "60"},
+        )
+    if isinstance(exc, Http404) and not str(exc):
+        exc = Http404(_("Not found, or you do not have access to it."))
+    return drf_exception_handler(exc, context)
+
+
+def _django_errors(exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): [str(m) for m in messages]
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": [str(m) for m in exc.messages]}

@@ -1,0 +1,199 @@
+"""Settings for the Lifetime Quality Archive, read from the environment (see README)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils.translation import gettext_lazy as _
+
+from config.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Local state for the embedded default: SQLite file, S3 data, generated keys.
+VAR_DIR = Path(env_str("LQA_VAR_DIR", str(BASE_DIR / "var")))
+
+
+def _new_ed25519_pem() -> str:
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY, SECRET_KEY_IS_LOCAL = env_secret(
+    "SECRET_KEY", VAR_DIR / "keys" / "secret_key", lambda: secrets.token_urlsafe(50)
+)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "storage",
+    "ledger",
+    "projects",
+    "materials",
+    "inspections",
+    "responsibility",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite is the embedded default; DATABASE_URL=postgres://… for tests and production.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'archive.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if env_bool("FAST_PASSWORD_HASHER", False):  # the test session only
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")  # shown to people; stored in UTC
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    # Evidence files never go through Django's file storage: see storage/gateway.py.
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "media"},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Uploads larger than this are streamed to a temporary file, never held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Object storage (any S3 API; SeaweedFS embedded, MinIO in production) ---
+S3_ENDPOINT = env_str("S3_ENDPOINT", "127.0.0.1:8333")
+S3_ACCESS_KEY = env_str("S3_ACCESS_KEY", "lqa-local")
+S3_SECRET_KEY = env_str("S3_SECRET_KEY", "lqa-local-secret")
+S3_SECURE = env_bool("S3_SECURE", False)
+S3_REGION = env_str("S3_REGION", "us-east-1")
+S3_ARCHIVE_BUCKET = env_str("S3_ARCHIVE_BUCKET", "lqa-archive")
+S3_DERIVED_BUCKET = env_str("S3_DERIVED_BUCKET", "lqa-derived")
+S3_TIMEOUT_SECONDS = env_int("S3_TIMEOUT_SECONDS", 10)
+S3_RETRIES = env_int("S3_RETRIES", 2)
+S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 300)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)
+# Retention for archival objects with no longer horizon of their own.
+ARCHIVE_DEFAULT_RETENTION_YEARS = env_int("ARCHIVE_DEFAULT_RETENTION_YEARS", 50)
+
+# --- Keys ---
+# Personal data (ID numbers, phones) is encrypted with Fernet; several comma-separated
+# keys allow rotation (the first encrypts, all decrypt).
+PII_ENCRYPTION_KEYS, PII_KEYS_ARE_LOCAL = env_secret(
+    "PII_ENCRYPTION_KEYS", VAR_DIR / "keys" / "pii_keys", lambda: Fernet.generate_key().decode()
+)
+# Keyed hash of an ID number, so a person can be found by it without decrypting everyone.
+PII_INDEX_KEY, _pii_index_local = env_secret(
+    "PII_INDEX_KEY",
+    VAR_DIR / "keys" / "pii_index_key",
+    lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+)
+# Ed25519 private key (PKCS#8 PEM) that signs ledger checkpoints.
+LEDGER_SIGNING_KEY, LEDGER_KEY_IS_LOCAL = env_secret(
+    "LEDGER_SIGNING_KEY", VAR_DIR / "keys" / "ledger_ed25519.pem", _new_ed25519_pem
+)
+LEDGER_LOG_ID = env_str("LEDGER_LOG_ID", "lifetime-quality-archive")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lifetime Quality Archive API",
+    "DESCRIPTION": "工程质量终身责任档案 — projects, parties, leads, evidence files and the ledger.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"minio": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+}

@@ -1,0 +1,150 @@
+"""Real servers for the test session: a throwaway PostgreSQL cluster and one SeaweedFS S3.
+
+Loaded with ``-p tests.servers`` (see pyproject) so it runs before pytest-django sets up
+Django: the settings read DATABASE_URL and S3_* from the environment this plugin fills in.
+Both servers bind to 127.0.0.1 on free ports and are stopped when the session ends.
+``DATABASE_URL`` given by the caller is used as it is instead of a throwaway cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from storage.embedded import EmbeddedS3
+
+PG_BIN_CANDIDATES = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14, 13)]
+
+_state: dict[str, object] = {}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _pg_bin() -> Path:
+    for candidate in PG_BIN_CANDIDATES:
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise pytest.UsageError(
+        "PostgreSQL server binaries were not found; run `make test` (it installs them)"
+        " or set DATABASE_URL."
+    )
+
+
+class ThrowawayPostgres:
+    def __init__(self) -> None:
+        self.bin = _pg_bin()
+        self.as_root = os.geteuid() == 0
+        self.dir = Path(tempfile.mkdtemp(prefix="lqa-pg-"))
+        self.port = _free_port()
+        self.process: subprocess.Popen | None = None
+
+    def _cmd(self, *args: str) -> list[str]:
+        # initdb refuses to run as root: run the cluster as the postgres user.
+        return ["runuser", "-u", "postgres", "--", *args] if self.as_root else list(args)
+
+    def start(self) -> str:
+        data = self.dir / "data"
+        if self.as_root:
+            pg = pwd.getpwnam("postgres")
+            os.chown(self.dir, pg.pw_uid, pg.pw_gid)
+        self.dir.chmod(0o700)
+        subprocess.run(
+            self._cmd(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres",
+                      "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"),
+            check=True, capture_output=True,
+        )
+        log = open(self.dir / "postgres.log", "wb")  # noqa: SIM115 - handed to the server
+        self.process = subprocess.Popen(
+            self._cmd(str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port),
+                      "-h", "127.0.0.1", "-k", str(self.dir),
+                      "-c", "fsync=off", "-c", "synchronous_commit=off",
+                      "-c", "full_page_writes=off", "-c", "max_connections=200"),
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
+                capture_output=True,
+            )
+            if ready.returncode == 0:
+                return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        self.stop()
+        raise pytest.UsageError(f"PostgreSQL did not start; see {self.dir / 'postgres.log'}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            # SIGINT is PostgreSQL's "fast shutdown"; runuser passes it on.
+            subprocess.run(
+                self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"),
+                          "-m", "fast", "-w", "stop"),
+                capture_output=True,
+            )
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    if early_config.known_args_namespace.help or "--version" in args:
+        return (yield)
+    tmp = Path(tempfile.mkdtemp(prefix="lqa-test-"))
+    _state["tmp"] = tmp
+    os.environ["LQA_VAR_DIR"] = str(tmp / "var")
+    os.environ["FAST_PASSWORD_HASHER"] = "1"
+    os.environ.setdefault("DEBUG", "0")
+    if not os.environ.get("DATABASE_URL"):
+        postgres = ThrowawayPostgres()
+        os.environ["DATABASE_URL"] = postgres.start()
+        _state["postgres"] = postgres
+    s3 = EmbeddedS3(data_dir=tmp / "s3", access_key="lqa-test", secret_key="lqa-test-secret")
+    s3.start()
+    _state["s3"] = s3
+    os.environ["S3_ENDPOINT"] = s3.endpoint
+    os.environ["S3_ACCESS_KEY"] = s3.access_key
+    os.environ["S3_SECRET_KEY"] = s3.secret_key
+    os.environ["S3_TIMEOUT_SECONDS"] = "3"
+    os.environ["S3_RETRIES"] = "1"
+    return (yield)
+
+
+def pytest_unconfigure(config):
+    s3 = _state.pop("s3", None)
+    if s3 is not None:
+        s3.stop()
+    postgres = _state.pop("postgres", None)
+    if postgres is not None:
+        postgres.stop()
+    tmp = _state.pop("tmp", None)
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> EmbeddedS3:
+    """The session's real S3 server, for tests that stop and restart it."""
+    return _state["s3"]
