@@ -1,5 +1,7 @@
 """The object-store gateway's own errors: nothing outside storage/ sees minio's."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 class StorageError(Exception):
     """Something went wrong talking to the object store."""
@@ -9,8 +11,20 @@ class StorageUnavailable(StorageError):
     """The object store could not be reached or answered with a server error."""
 
 
+class StorageMisconfigured(StorageError, ImproperlyConfigured):
+    """The S3_* settings cannot describe a working object store (e.g. a malformed endpoint)."""
+
+
+class CredentialsRejected(StorageError):
+    """The object store refused the configured access key or secret."""
+
+
 class ObjectProtected(StorageError):
     """The object store refused to delete or change an object under retention or legal hold."""
+
+
+class ObjectNotFound(StorageError):
+    """The bucket, key or version asked for does not exist in the object store."""
 
 
 class IntegrityFailure(StorageError):

@@ -1,0 +1,71 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import Ledgered
+
+sha256_validator = RegexValidator(
+    r"^[0-9a-f]{64}$", _("A SHA-256 is 64 lowercase hexadecimal characters.")
+)
+
+
+class StoredObject(Ledgered):
+    """One file in the object store, addressed by the SHA-256 of its bytes.
+
+    The same bytes are stored once per bucket: the archive bucket (object lock, COMPLIANCE
+    retention) for evidence and the derived bucket for copies that can be made again.
+    """
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, validators=[sha256_validator])
+    size = models.BigIntegerField(_("size in bytes"))
+    content_type = models.CharField(
+        _("content type"), max_length=100, help_text=_("sniffed from the bytes, not declared")
+    )
+    bucket = models.CharField(_("bucket"), max_length=63)
+    key = models.CharField(_("key"), max_length=255)
+    version_id = models.CharField(_("version"), max_length=255, blank=True)
+    retention_until = models.DateTimeField(
+        _("retained until"),
+        null=True,
+        blank=True,
+        help_text=_("COMPLIANCE retention: nobody can delete this version before then"),
+    )
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
+    stored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("stored by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("empty when the system stored it"),
+    )
+    stored_at = models.DateTimeField(_("stored at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stored object")
+        verbose_name_plural = _("stored objects")
+        ordering = ["-stored_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "sha256"], name="storage_one_object_per_hash")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or f"{self.sha256[:12]}…"
+
+    @property
+    def is_archival(self) -> bool:
+        """Stored as evidence, under COMPLIANCE retention."""
+        return self.retention_until is not None
+
+    @property
+    def is_retained(self) -> bool:
+        return self.retention_until is not None and self.retention_until > timezone.now()
+
+    @property
+    def is_protected(self) -> bool:
+        """Whether the object store would refuse to delete this version now."""
+        return self.is_retained or self.legal_hold
