@@ -1,3 +1,7 @@
+import base64
+import datetime
+import hashlib
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -62,24 +66,49 @@ class LedgerEntry(models.Model):
         return f"#{self.index} {self.action} {self.record_type}:{self.record_id}"
 
     def leaf_data(self) -> dict:
-        return {
-            "index": self.index,
-            "type": self.record_type,
-            "id": self.record_id,
-            "action": self.action,
-            "hash": self.content_hash,
-            "actor": self.actor,
-            "actor_id": self.actor_id,
-            "at": self.recorded_at,
-        }
+        return build_leaf_data(*(getattr(self, name) for name in LEAF_FIELDS))
+
+
+# The columns a leaf hash covers, in the order ``build_leaf_data`` takes them, so verification
+# can rebuild leaves from ``values_list(*LEAF_FIELDS)`` without model instances.
+LEAF_FIELDS = (
+    "index",
+    "record_type",
+    "record_id",
+    "action",
+    "content_hash",
+    "actor",
+    "actor_id",
+    "recorded_at",
+)
+
+
+def build_leaf_data(
+    index, record_type, record_id, action, content_hash, actor, actor_id, recorded_at
+):
+    return {
+        "index": index,
+        "type": record_type,
+        "id": record_id,
+        "action": action,
+        "hash": content_hash,
+        "actor": actor,
+        "actor_id": actor_id,
+        "at": recorded_at,
+    }
 
 
 class Checkpoint(models.Model):
-    """A signed statement of the tree: size, root hash and time, with the archive key."""
+    """A signed statement of the tree: size, root hash and time, with the archive key.
 
+    The signed bytes are ``body``, a text note in the style of C2SP tlog-checkpoint.
+    """
+
+    origin = models.CharField(max_length=200, help_text="the log's name (LEDGER_LOG_ID)")
     tree_size = models.BigIntegerField()
     root_hash = models.CharField(max_length=64)
     signed_at = models.DateTimeField()
+    actor = models.CharField(max_length=150, blank=True)
     key_id = models.CharField(max_length=64, help_text="SHA-256 of the raw public key")
     public_key = models.CharField(max_length=64, help_text="raw Ed25519 public key, hex")
     signature = models.CharField(max_length=128)
@@ -91,3 +120,17 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.tree_size} {self.root_hash[:12]}"
+
+    @property
+    def body(self) -> str:
+        root = base64.b64encode(bytes.fromhex(self.root_hash)).decode("ascii")
+        signed_at = self.signed_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{self.origin}\n{self.tree_size}\n{root}\n{signed_at}\n"
+
+    @property
+    def note(self) -> str:
+        """The body with a C2SP signed-note signature line, for note-aware verifiers."""
+        public_key = bytes.fromhex(self.public_key)
+        key_hash = hashlib.sha256(self.origin.encode() + b"\n\x01" + public_key).digest()[:4]
+        stamp = base64.b64encode(key_hash + bytes.fromhex(self.signature)).decode("ascii")
+        return f"{self.body}\n\u2014 {self.origin} {stamp}\n"
