@@ -1,0 +1,164 @@
+"""Who may see and change what. Every API view and page asks these helpers, and list
+endpoints filter with the same rules, so a list never shows what a detail would refuse."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from projects.models import (
+    LeadTenure,
+    Membership,
+    Organization,
+    Person,
+    Project,
+    RegulatorAccount,
+)
+from projects.validators import region_prefix
+
+
+def _not_found() -> Http404:
+    return Http404(_("Not found, or you do not have access to it."))
+
+
+def regulator_account_of(user) -> RegulatorAccount | None:
+    try:
+        return user.regulator_account
+    except RegulatorAccount.DoesNotExist:
+        return None
+
+
+# --- Projects ---
+
+
+def projects_visible_to(user) -> QuerySet[Project]:
+    if not user.is_authenticated:
+        return Project.objects.none()
+    if user.is_staff:
+        return Project.objects.all()
+    member_of = Q(pk__in=Membership.objects.filter(user=user).values("project_id"))
+    regulator = regulator_account_of(user)
+    if regulator is not None:
+        in_jurisdiction = Q(
+            jurisdiction_code__startswith=region_prefix(regulator.jurisdiction_code)
+        )
+        return Project.objects.filter(member_of | in_jurisdiction)
+    return Project.objects.filter(member_of)
+
+
+def can_write_project(user, project: Project) -> bool:
+    if user.is_staff:
+        return True
+    return Membership.objects.filter(
+        user=user, project=project, role__in=Membership.WRITE_ROLES
+    ).exists()
+
+
+def project_for_user(user, project_id, *, write: bool = False) -> Project:
+    """The project if ``user`` may see it (and change it, with ``write``).
+
+    Outsiders get a 404 that does not reveal whether the project exists; people who can
+    see but not change it get a 403 saying why.
+    """
+    project = projects_visible_to(user).filter(pk=project_id).first()
+    if project is None:
+        raise _not_found()
+    if not write:
+        return project
+    if can_write_project(user, project):
+        return project
+    if regulator_account_of(user) is not None:
+        raise PermissionDenied(_("Regulators have read-only access to projects."))
+    raise PermissionDenied(
+        _("Only site supervisors and project leads can change this project's records.")
+    )
+
+
+def can_create_project(user) -> bool:
+    return user.is_authenticated and user.is_staff
+
+
+def project_create_check(user) -> None:
+    if not can_create_project(user):
+        raise PermissionDenied(_("Projects are registered by archive operators."))
+
+
+def can_manage_memberships(user) -> bool:
+    return user.is_authenticated and user.is_staff
+
+
+def membership_create_check(user, project: Project) -> None:
+    if not can_manage_memberships(user):
+        raise PermissionDenied(_("Project access is granted by archive operators."))
+
+
+# --- Organizations ---
+
+
+def organizations_visible_to(user) -> QuerySet[Organization]:
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.all()
+
+
+def can_create_organization(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return Membership.objects.filter(user=user, role__in=Membership.WRITE_ROLES).exists()
+
+
+def organization_create_check(user) -> None:
+    if not can_create_organization(user):
+        raise PermissionDenied(
+            _("Organizations are added by operators and by those who keep a project's records.")
+        )
+
+
+def organization_for_user(user, organization_id, *, write: bool = False) -> Organization:
+    organization = organizations_visible_to(user).filter(pk=organization_id).first()
+    if organization is None:
+        raise _not_found()
+    if write and not user.is_staff:
+        raise PermissionDenied(_("Only archive operators can change an organization."))
+    return organization
+
+
+# --- People ---
+
+
+def people_visible_to(user) -> QuerySet[Person]:
+    if not user.is_authenticated:
+        return Person.objects.none()
+    if user.is_staff:
+        return Person.objects.all()
+    if regulator_account_of(user) is not None:
+        return Person.objects.all()
+    projects = projects_visible_to(user).values("pk")
+    leads_there = Q(pk__in=LeadTenure.objects.filter(project__in=projects).values("person_id"))
+    members_there = Q(user__in=Membership.objects.filter(project__in=projects).values("user_id"))
+    themselves = Q(user=user)
+    return Person.objects.filter(leads_there | members_there | themselves)
+
+
+def person_create_check(user) -> None:
+    if not can_create_organization(user):
+        raise PermissionDenied(
+            _("People are added by operators and by those who keep a project's records.")
+        )
+
+
+def person_for_user(user, person_id, *, write: bool = False) -> Person:
+    person = people_visible_to(user).filter(pk=person_id).first()
+    if person is None:
+        raise _not_found()
+    if not write:
+        return person
+    if user.is_staff:
+        return person
+    if person.user_id == user.pk:
+        return person
+    raise PermissionDenied(_("Only archive operators and the person themselves can change this."))

@@ -1,0 +1,371 @@
+"""REST API views: check access, validate input, call a service or selector, serialize."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from projects import access, selectors, services
+from projects import serializers as s
+from projects.filters import LeadTenureFilter, ProjectFilter
+from projects.models import Location, UnitWork
+
+
+class ApiView(GenericAPIView):
+    """Shared plumbing: paginated lists and validated input."""
+
+    def list_response(self, queryset, serializer_class):
+        queryset = self.filter_queryset(queryset)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    def input(self, serializer_class, *, partial: bool = False) -> dict:
+        serializer = serializer_class(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def project(self, *, write: bool = False):
+        return access.project_for_user(self.request.user, self.kwargs["project_id"], write=write)
+
+
+# --- Organizations ---
+
+
+class OrganizationListApi(ApiView):
+    serializer_class = s.OrganizationOutputSerializer
+
+    def get(self, request):
+        return self.list_response(
+            selectors.organization_list(user=request.user), s.OrganizationOutputSerializer
+        )
+
+    @extend_schema(
+        request=s.OrganizationInputSerializer, responses={201: s.OrganizationOutputSerializer}
+    )
+    def post(self, request):
+        access.organization_create_check(request.user)
+        data = self.input(s.OrganizationInputSerializer)
+        organization = services.organization_create(actor=request.user, **data)
+        return Response(
+            s.OrganizationOutputSerializer(organization).data, status=status.HTTP_201_CREATED
+        )
+
+
+class OrganizationDetailApi(ApiView):
+    serializer_class = s.OrganizationOutputSerializer
+
+    def get(self, request, organization_id: int):
+        organization = access.organization_for_user(request.user, organization_id)
+        return Response(s.OrganizationOutputSerializer(organization).data)
+
+    @extend_schema(request=s.OrganizationInputSerializer, responses=s.OrganizationOutputSerializer)
+    def patch(self, request, organization_id: int):
+        organization = access.organization_for_user(request.user, organization_id, write=True)
+        data = self.input(s.OrganizationInputSerializer, partial=True)
+        organization = services.organization_update(
+            organization=organization, actor=request.user, **data
+        )
+        return Response(s.OrganizationOutputSerializer(organization).data)
+
+
+# --- People ---
+
+
+class PersonListApi(ApiView):
+    serializer_class = s.PersonOutputSerializer
+
+    def get(self, request):
+        return self.list_response(
+            selectors.person_list(user=request.user), s.PersonOutputSerializer
+        )
+
+    @extend_schema(request=s.PersonInputSerializer, responses={201: s.PersonOutputSerializer})
+    def post(self, request):
+        access.person_create_check(request.user)
+        data = self.input(s.PersonInputSerializer)
+        person = services.person_create(actor=request.user, **data)
+        return Response(s.PersonOutputSerializer(person).data, status=status.HTTP_201_CREATED)
+
+
+class PersonDetailApi(ApiView):
+    serializer_class = s.PersonOutputSerializer
+
+    def get(self, request, person_id: int):
+        person = access.person_for_user(request.user, person_id)
+        return Response(s.PersonOutputSerializer(person).data)
+
+    @extend_schema(request=s.PersonInputSerializer, responses=s.PersonOutputSerializer)
+    def patch(self, request, person_id: int):
+        person = access.person_for_user(request.user, person_id, write=True)
+        data = self.input(s.PersonInputSerializer, partial=True)
+        person = services.person_update(person=person, actor=request.user, **data)
+        return Response(s.PersonOutputSerializer(person).data)
+
+
+# --- Projects ---
+
+
+class ProjectListApi(ApiView):
+    serializer_class = s.ProjectOutputSerializer
+    filterset_class = ProjectFilter
+
+    def get_queryset(self):  # for django-filter's schema
+        return selectors.project_list(user=self.request.user)
+
+    def get(self, request):
+        return self.list_response(self.get_queryset(), s.ProjectOutputSerializer)
+
+    @extend_schema(request=s.ProjectInputSerializer, responses={201: s.ProjectOutputSerializer})
+    def post(self, request):
+        access.project_create_check(request.user)
+        data = self.input(s.ProjectInputSerializer)
+        project = services.project_create(actor=request.user, **data)
+        return Response(s.ProjectOutputSerializer(project).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailApi(ApiView):
+    serializer_class = s.ProjectOutputSerializer
+
+    def get(self, request, project_id: int):
+        return Response(s.ProjectOutputSerializer(self.project()).data)
+
+    @extend_schema(request=s.ProjectInputSerializer, responses=s.ProjectOutputSerializer)
+    def patch(self, request, project_id: int):
+        project = self.project(write=True)
+        data = self.input(s.ProjectInputSerializer, partial=True)
+        project = services.project_update(project=project, actor=request.user, **data)
+        return Response(s.ProjectOutputSerializer(project).data)
+
+
+class ProjectStageAdvanceApi(ApiView):
+    serializer_class = s.StageAdvanceInputSerializer
+
+    @extend_schema(request=s.StageAdvanceInputSerializer, responses=s.ProjectOutputSerializer)
+    def post(self, request, project_id: int):
+        project = self.project(write=True)
+        data = self.input(s.StageAdvanceInputSerializer)
+        project = services.project_stage_advance(
+            project=project, to_stage=data["to_stage"], actor=request.user
+        )
+        return Response(s.ProjectOutputSerializer(project).data)
+
+
+class ProjectSupervisionGapsApi(ApiView):
+    serializer_class = s.SupervisionGapsOutputSerializer
+
+    def get(self, request, project_id: int):
+        gaps = services.project_supervision_gaps(self.project())
+        return Response({"ready": not gaps, "gaps": gaps})
+
+
+# --- Unit works and locations ---
+
+
+class UnitWorkListApi(ApiView):
+    serializer_class = s.UnitWorkOutputSerializer
+
+    def get(self, request, project_id: int):
+        return self.list_response(
+            selectors.unit_work_list(project=self.project()), s.UnitWorkOutputSerializer
+        )
+
+    @extend_schema(request=s.UnitWorkInputSerializer, responses={201: s.UnitWorkOutputSerializer})
+    def post(self, request, project_id: int):
+        project = self.project(write=True)
+        data = self.input(s.UnitWorkInputSerializer)
+        unit_work = services.unit_work_create(project=project, actor=request.user, **data)
+        return Response(s.UnitWorkOutputSerializer(unit_work).data, status=status.HTTP_201_CREATED)
+
+
+def _unit_work(project, unit_work_id) -> UnitWork:
+    unit_work = project.unit_works.filter(pk=unit_work_id).first()
+    if unit_work is None:
+        raise _not_found()
+    return unit_work
+
+
+def _not_found() -> Http404:
+    return Http404(_("Not found, or you do not have access to it."))
+
+
+class UnitWorkDetailApi(ApiView):
+    serializer_class = s.UnitWorkOutputSerializer
+
+    def get(self, request, project_id: int, unit_work_id: int):
+        unit_work = _unit_work(self.project(), unit_work_id)
+        return Response(s.UnitWorkOutputSerializer(unit_work).data)
+
+    @extend_schema(request=s.UnitWorkInputSerializer, responses=s.UnitWorkOutputSerializer)
+    def patch(self, request, project_id: int, unit_work_id: int):
+        unit_work = _unit_work(self.project(write=True), unit_work_id)
+        data = self.input(s.UnitWorkInputSerializer, partial=True)
+        unit_work = services.unit_work_update(unit_work=unit_work, actor=request.user, **data)
+        return Response(s.UnitWorkOutputSerializer(unit_work).data)
+
+
+class LocationListApi(ApiView):
+    serializer_class = s.LocationOutputSerializer
+
+    def get(self, request, project_id: int, unit_work_id: int):
+        unit_work = _unit_work(self.project(), unit_work_id)
+        return self.list_response(
+            selectors.location_list(unit_work=unit_work), s.LocationOutputSerializer
+        )
+
+    @extend_schema(request=s.LocationInputSerializer, responses={201: s.LocationOutputSerializer})
+    def post(self, request, project_id: int, unit_work_id: int):
+        unit_work = _unit_work(self.project(write=True), unit_work_id)
+        data = self.input(s.LocationInputSerializer)
+        location: Location = services.location_create(
+            unit_work=unit_work, actor=request.user, **data
+        )
+        return Response(s.LocationOutputSerializer(location).data, status=status.HTTP_201_CREATED)
+
+
+class LocationTreeApi(ApiView):
+    serializer_class = s.LocationTreeNodeSerializer
+    pagination_class = None
+
+    @extend_schema(responses=s.LocationTreeNodeSerializer(many=True))
+    def get(self, request, project_id: int, unit_work_id: int):
+        unit_work = _unit_work(self.project(), unit_work_id)
+        return Response(selectors.location_tree(unit_work=unit_work))
+
+
+# --- Participations, lead tenures, memberships ---
+
+
+class ParticipationListApi(ApiView):
+    serializer_class = s.ParticipationOutputSerializer
+
+    def get(self, request, project_id: int):
+        return self.list_response(
+            selectors.participation_list(project=self.project()), s.ParticipationOutputSerializer
+        )
+
+    @extend_schema(
+        request=s.ParticipationInputSerializer, responses={201: s.ParticipationOutputSerializer}
+    )
+    def post(self, request, project_id: int):
+        project = self.project(write=True)
+        data = self.input(s.ParticipationInputSerializer)
+        participation = services.participation_create(project=project, actor=request.user, **data)
+        return Response(
+            s.ParticipationOutputSerializer(participation).data, status=status.HTTP_201_CREATED
+        )
+
+
+class LeadTenureListApi(ApiView):
+    serializer_class = s.LeadTenureOutputSerializer
+    filterset_class = LeadTenureFilter
+
+    def get_queryset(self):  # for django-filter's schema
+        return selectors.lead_tenure_list(project=self.project())
+
+    def get(self, request, project_id: int):
+        return self.list_response(self.get_queryset(), s.LeadTenureOutputSerializer)
+
+    @extend_schema(
+        request=s.LeadTenureInputSerializer, responses={201: s.LeadTenureOutputSerializer}
+    )
+    def post(self, request, project_id: int):
+        project = self.project(write=True)
+        data = self.input(s.LeadTenureInputSerializer)
+        tenure = services.lead_tenure_open(project=project, actor=request.user, **data)
+        return Response(s.LeadTenureOutputSerializer(tenure).data, status=status.HTTP_201_CREATED)
+
+
+def _lead_tenure(project, tenure_id):
+    tenure = selectors.lead_tenure_list(project=project).filter(pk=tenure_id).first()
+    if tenure is None:
+        raise _not_found()
+    return tenure
+
+
+class LeadTenureDetailApi(ApiView):
+    """Lead tenures are never deleted or edited: a change of lead is a replacement."""
+
+    serializer_class = s.LeadTenureOutputSerializer
+
+    def get(self, request, project_id: int, tenure_id: int):
+        return Response(s.LeadTenureOutputSerializer(_lead_tenure(self.project(), tenure_id)).data)
+
+
+class LeadTenureReplaceApi(ApiView):
+    serializer_class = s.LeadTenureReplaceInputSerializer
+
+    @extend_schema(
+        request=s.LeadTenureReplaceInputSerializer, responses={201: s.LeadTenureOutputSerializer}
+    )
+    def post(self, request, project_id: int, tenure_id: int):
+        tenure = _lead_tenure(self.project(write=True), tenure_id)
+        data = self.input(s.LeadTenureReplaceInputSerializer)
+        successor = services.lead_tenure_replace(tenure=tenure, actor=request.user, **data)
+        return Response(
+            s.LeadTenureOutputSerializer(successor).data, status=status.HTTP_201_CREATED
+        )
+
+
+class MembershipListApi(ApiView):
+    serializer_class = s.MembershipOutputSerializer
+
+    def get(self, request, project_id: int):
+        return self.list_response(
+            selectors.membership_list(project=self.project()), s.MembershipOutputSerializer
+        )
+
+    @extend_schema(
+        request=s.MembershipInputSerializer, responses={201: s.MembershipOutputSerializer}
+    )
+    def post(self, request, project_id: int):
+        project = self.project()
+        access.membership_create_check(request.user, project)
+        data = self.input(s.MembershipInputSerializer)
+        user = get_user_model().objects.filter(username=data.pop("username")).first()
+        if user is None:
+            raise ValidationError({"username": _("There is no user with this username.")})
+        membership = services.membership_create(
+            user=user, project=project, actor=request.user, **data
+        )
+        return Response(
+            s.MembershipOutputSerializer(membership).data, status=status.HTTP_201_CREATED
+        )
+
+
+# --- Who am I ---
+
+
+class MeApi(ApiView):
+    serializer_class = s.MeOutputSerializer
+    pagination_class = None
+
+    def get(self, request):
+        user = request.user
+        person = getattr(user, "person", None)
+        regulator = access.regulator_account_of(user)
+        memberships = list(user.project_memberships.select_related("project"))
+        roles = sorted({m.role for m in memberships})
+        if user.is_staff:
+            roles.insert(0, "staff")
+        if regulator is not None:
+            roles.insert(0, "regulator")
+        data = {
+            "id": user.pk,
+            "username": user.get_username(),
+            "is_staff": user.is_staff,
+            "person": person,
+            "regulator": (
+                {"agency": regulator.agency, "jurisdiction_code": regulator.jurisdiction_code}
+                if regulator
+                else None
+            ),
+            "memberships": memberships,
+            "roles": roles,
+        }
+        return Response(s.MeOutputSerializer(data).data)

@@ -1,0 +1,337 @@
+"""Translation between JSON and the services' arguments; no business rules here.
+
+Personal data goes out masked only: no output serializer has a field for a plain ID number
+or phone, and input serializers are never used for output.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from projects.models import (
+    LeadTenure,
+    Location,
+    Membership,
+    Organization,
+    Participation,
+    Person,
+    Project,
+    ProjectDocument,
+    Role,
+    UnitWork,
+)
+
+# --- Organizations ---
+
+
+class PersonRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "name"]
+
+
+class OrganizationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "credit_code"]
+
+
+class OrganizationOutputSerializer(serializers.ModelSerializer):
+    legal_representative = PersonRefSerializer(read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "qualification",
+            "qualification_cert_no",
+            "legal_representative",
+            "address",
+            "created_at",
+        ]
+
+
+class OrganizationInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    credit_code = serializers.CharField(max_length=40)
+    qualification = serializers.CharField(required=False, allow_blank=True)
+    qualification_cert_no = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    legal_representative = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), required=False, allow_null=True
+    )
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+# --- People ---
+
+
+class PersonOutputSerializer(serializers.ModelSerializer):
+    organization = OrganizationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "name",
+            "id_number_masked",
+            "phone_masked",
+            "organization",
+            "practice_qualification",
+            "practice_cert_no",
+            "user",
+            "created_at",
+        ]
+
+
+class PersonInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    id_number = serializers.CharField(max_length=40, write_only=True)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, write_only=True)
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+    practice_qualification = serializers.ChoiceField(
+        choices=Person.PracticeQualification.choices, required=False
+    )
+    practice_cert_no = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+# --- Projects ---
+
+
+class ProjectOutputSerializer(serializers.ModelSerializer):
+    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "name",
+            "address",
+            "permit_number",
+            "supervision_number",
+            "jurisdiction_code",
+            "site_latitude",
+            "site_longitude",
+            "stage",
+            "stage_display",
+            "created_at",
+        ]
+
+
+class ProjectInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    jurisdiction_code = serializers.CharField(max_length=6)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    permit_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    supervision_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    site_latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True
+    )
+    site_longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True
+    )
+
+
+class StageAdvanceInputSerializer(serializers.Serializer):
+    to_stage = serializers.ChoiceField(choices=Project.Stage.choices)
+
+
+class SupervisionGapsOutputSerializer(serializers.Serializer):
+    ready = serializers.BooleanField()
+    gaps = serializers.ListField(child=serializers.CharField())
+
+
+# --- Unit works and locations ---
+
+
+class UnitWorkOutputSerializer(serializers.ModelSerializer):
+    responsibility_ends = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = UnitWork
+        fields = [
+            "id",
+            "project",
+            "name",
+            "structure_type",
+            "floors_above",
+            "floors_below",
+            "gross_area",
+            "design_service_life_years",
+            "start_date",
+            "completion_date",
+            "responsibility_ends",
+            "created_at",
+        ]
+
+
+class UnitWorkInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    structure_type = serializers.ChoiceField(choices=UnitWork.StructureType.choices)
+    floors_above = serializers.IntegerField(min_value=0, max_value=300)
+    floors_below = serializers.IntegerField(min_value=0, max_value=50, required=False)
+    gross_area = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    design_service_life_years = serializers.IntegerField(min_value=1, max_value=300)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    completion_date = serializers.DateField(required=False, allow_null=True)
+
+
+class LocationOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["id", "unit_work", "parent", "kind", "name", "created_at"]
+
+
+class LocationInputSerializer(serializers.Serializer):
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(), required=False, allow_null=True
+    )
+    kind = serializers.ChoiceField(choices=Location.Kind.choices)
+    name = serializers.CharField(max_length=100)
+
+
+class LocationTreeNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    parent = serializers.IntegerField(allow_null=True)
+    children = serializers.ListField(child=serializers.DictField())
+
+
+# --- Participations, leads, memberships ---
+
+
+class ParticipationOutputSerializer(serializers.ModelSerializer):
+    organization = OrganizationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Participation
+        fields = ["id", "project", "organization", "role", "created_at"]
+
+
+class ParticipationInputSerializer(serializers.Serializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class PersonMaskedRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "name", "id_number_masked", "practice_qualification", "practice_cert_no"]
+
+
+class LeadTenureOutputSerializer(serializers.ModelSerializer):
+    person = PersonMaskedRefSerializer(read_only=True)
+    organization = OrganizationRefSerializer(source="participation.organization", read_only=True)
+    is_open = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = LeadTenure
+        fields = [
+            "id",
+            "project",
+            "role",
+            "participation",
+            "organization",
+            "person",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "successor",
+            "is_open",
+            "created_at",
+        ]
+
+
+class LeadTenureInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    start_date = serializers.DateField()
+    participation = serializers.PrimaryKeyRelatedField(
+        queryset=Participation.objects.all(), required=False, allow_null=True
+    )
+
+
+class LeadTenureReplaceInputSerializer(serializers.Serializer):
+    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    effective_date = serializers.DateField()
+    reason = serializers.CharField()
+
+
+class MembershipOutputSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    organization = OrganizationRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "project", "user", "username", "organization", "role", "created_at"]
+
+
+class MembershipInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+
+
+# --- Documents ---
+
+
+class ProjectDocumentOutputSerializer(serializers.ModelSerializer):
+    sha256 = serializers.CharField(source="stored_object.sha256", read_only=True)
+    size = serializers.IntegerField(source="stored_object.size", read_only=True)
+    content_type = serializers.CharField(source="stored_object.content_type", read_only=True)
+    original_name = serializers.CharField(source="stored_object.original_name", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+
+    class Meta:
+        model = ProjectDocument
+        fields = [
+            "id",
+            "project",
+            "title",
+            "kind",
+            "sha256",
+            "size",
+            "content_type",
+            "original_name",
+            "uploaded_by",
+            "uploaded_at",
+        ]
+
+
+class ProjectDocumentInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=ProjectDocument.Kind.choices)
+    file = serializers.FileField()
+    sha256 = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$",
+        required=False,
+        error_messages={"invalid": _("A SHA-256 is 64 hexadecimal characters.")},
+    )
+
+
+# --- Who am I ---
+
+
+class MeMembershipSerializer(serializers.ModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["project", "project_name", "role"]
+
+
+class MeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    is_staff = serializers.BooleanField()
+    person = PersonMaskedRefSerializer(allow_null=True)
+    regulator = serializers.DictField(allow_null=True)
+    memberships = MeMembershipSerializer(many=True)
+    roles = serializers.ListField(child=serializers.CharField())

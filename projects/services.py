@@ -1,0 +1,530 @@
+"""Writes to projects, parties and people. One write path for the API, admin and commands.
+
+Every service is keyword-only, runs in one transaction, validates with ``full_clean()``
+before saving and appends a ledger entry for every row it writes, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ledger.services import ledger_append
+from projects import pii
+from projects.models import (
+    MANDATORY_ROLES,
+    LeadTenure,
+    Location,
+    Membership,
+    Organization,
+    Participation,
+    Person,
+    Project,
+    RegulatorAccount,
+    Role,
+    UnitWork,
+)
+from projects.validators import normalize_credit_code, validate_id_number
+
+PHONE_RE = re.compile(r"^\+?\d{7,15}$")
+
+
+def _save(instance, *, action: str, actor) -> None:
+    instance.full_clean()
+    instance.save()
+    ledger_append(record=instance, action=action, actor=actor)
+
+
+def _apply_changes(instance, changes: dict[str, Any], allowed: Iterable[str]) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    for field, value in changes.items():
+        setattr(instance, field, value)
+
+
+# --- Organizations ---
+
+ORGANIZATION_FIELDS = (
+    "name",
+    "credit_code",
+    "qualification",
+    "qualification_cert_no",
+    "legal_representative",
+    "address",
+)
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    name: str,
+    credit_code: str,
+    actor: AbstractBaseUser | None,
+    qualification: str = "",
+    qualification_cert_no: str = "",
+    legal_representative: Person | None = None,
+    address: str = "",
+) -> Organization:
+    organization = Organization(
+        name=name.strip(),
+        credit_code=normalize_credit_code(credit_code),
+        qualification=qualification,
+        qualification_cert_no=qualification_cert_no,
+        legal_representative=legal_representative,
+        address=address,
+    )
+    _save(organization, action="create", actor=actor)
+    return organization
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, actor: AbstractBaseUser | None, **changes: Any
+) -> Organization:
+    if "credit_code" in changes:
+        changes["credit_code"] = normalize_credit_code(changes["credit_code"])
+    _apply_changes(organization, changes, ORGANIZATION_FIELDS)
+    _save(organization, action="update", actor=actor)
+    return organization
+
+
+# --- People ---
+
+
+def _normalize_phone(phone: str) -> str:
+    phone = re.sub(r"[\s-]", "", phone or "")
+    if phone and not PHONE_RE.match(phone):
+        raise ValidationError(
+            {"phone": _("A phone number is 7 to 15 digits, optionally starting with +.")}
+        )
+    return phone
+
+
+def _set_id_number(person: Person, id_number: str) -> None:
+    try:
+        number = validate_id_number(id_number)
+    except ValidationError as error:
+        raise ValidationError({"id_number": error.messages}) from None
+    index = pii.blind_index(number)
+    if Person.objects.filter(id_number_index=index).exclude(pk=person.pk).exists():
+        raise ValidationError(
+            {"id_number": _("A person with this ID number is already registered.")}
+        )
+    person.id_number_ciphertext = pii.encrypt(number)
+    person.id_number_index = index
+    person.id_number_masked = pii.mask_id_number(number)
+
+
+def _set_phone(person: Person, phone: str) -> None:
+    phone = _normalize_phone(phone)
+    person.phone_ciphertext = pii.encrypt(phone) if phone else ""
+    person.phone_masked = pii.mask_phone(phone) if phone else ""
+
+
+PERSON_FIELDS = ("name", "organization", "practice_qualification", "practice_cert_no", "user")
+
+
+@transaction.atomic
+def person_create(
+    *,
+    name: str,
+    id_number: str,
+    actor: AbstractBaseUser | None,
+    phone: str = "",
+    organization: Organization | None = None,
+    practice_qualification: str = Person.PracticeQualification.NONE,
+    practice_cert_no: str = "",
+    user: AbstractBaseUser | None = None,
+) -> Person:
+    person = Person(
+        name=name.strip(),
+        organization=organization,
+        practice_qualification=practice_qualification,
+        practice_cert_no=practice_cert_no,
+        user=user,
+    )
+    _set_id_number(person, id_number)
+    _set_phone(person, phone)
+    _save(person, action="create", actor=actor)
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *,
+    person: Person,
+    actor: AbstractBaseUser | None,
+    id_number: str | None = None,
+    phone: str | None = None,
+    **changes: Any,
+) -> Person:
+    _apply_changes(person, changes, PERSON_FIELDS)
+    if id_number is not None:
+        _set_id_number(person, id_number)
+    if phone is not None:
+        _set_phone(person, phone)
+    _save(person, action="update", actor=actor)
+    return person
+
+
+# --- Projects ---
+
+PROJECT_FIELDS = (
+    "name",
+    "address",
+    "permit_number",
+    "supervision_number",
+    "jurisdiction_code",
+    "site_latitude",
+    "site_longitude",
+)
+
+
+@transaction.atomic
+def project_create(
+    *,
+    name: str,
+    jurisdiction_code: str,
+    actor: AbstractBaseUser | None,
+    address: str = "",
+    permit_number: str = "",
+    supervision_number: str = "",
+    site_latitude=None,
+    site_longitude=None,
+) -> Project:
+    project = Project(
+        name=name.strip(),
+        jurisdiction_code=(jurisdiction_code or "").strip(),
+        address=address,
+        permit_number=permit_number,
+        supervision_number=supervision_number,
+        site_latitude=site_latitude,
+        site_longitude=site_longitude,
+    )
+    _save(project, action="create", actor=actor)
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, actor: AbstractBaseUser | None, **changes: Any) -> Project:
+    _apply_changes(project, changes, PROJECT_FIELDS)
+    _save(project, action="update", actor=actor)
+    return project
+
+
+def _missing_mandatory_parties(project: Project) -> list[str]:
+    roles_with_party = set(project.participations.values_list("role", flat=True))
+    roles_with_lead = set(
+        project.lead_tenures.filter(end_date__isnull=True).values_list("role", flat=True)
+    )
+    gaps = []
+    for role in MANDATORY_ROLES:
+        if role not in roles_with_party:
+            gaps.append(_("No %(role)s takes part in the project.") % {"role": role.label})
+        elif role not in roles_with_lead:
+            gaps.append(_("The %(role)s has no project lead in office.") % {"role": role.label})
+    return gaps
+
+
+# Checks that must all pass before a project enters quality supervision. Apps above this
+# layer (responsibility/: signed letters and pledges) add theirs with register_supervision_gate.
+SUPERVISION_GATES: list[Callable[[Project], list[str]]] = [_missing_mandatory_parties]
+
+
+def register_supervision_gate(check: Callable[[Project], list[str]]) -> None:
+    """Add ``check(project) -> list of problems`` to the gate into quality supervision."""
+    if check not in SUPERVISION_GATES:
+        SUPERVISION_GATES.append(check)
+
+
+def project_supervision_gaps(project: Project) -> list[str]:
+    """Everything still missing before ``project`` may enter quality supervision."""
+    return [gap for check in SUPERVISION_GATES for gap in check(project)]
+
+
+@transaction.atomic
+def project_stage_advance(
+    *, project: Project, to_stage: str, actor: AbstractBaseUser | None
+) -> Project:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if to_stage not in Project.Stage.values:
+        raise ValidationError({"to_stage": _("'%(stage)s' is not a stage.") % {"stage": to_stage}})
+    if to_stage != project.next_stage:
+        if project.next_stage is None:
+            message = _("The project is already in its last stage.")
+        else:
+            message = _(
+                "A project moves one stage at a time: from %(current)s the next stage is %(next)s."
+            ) % {
+                "current": project.get_stage_display(),
+                "next": Project.Stage(project.next_stage).label,
+            }
+        raise ValidationError({"to_stage": message})
+    if to_stage == Project.Stage.UNDER_SUPERVISION:
+        gaps = project_supervision_gaps(project)
+        if gaps:
+            raise ValidationError(
+                {
+                    "to_stage": [
+                        _("The project cannot enter quality supervision yet."),
+                        *gaps,
+                    ]
+                }
+            )
+    project.stage = to_stage
+    _save(project, action="state", actor=actor)
+    return project
+
+
+# --- Unit works and locations ---
+
+UNIT_WORK_FIELDS = (
+    "name",
+    "structure_type",
+    "floors_above",
+    "floors_below",
+    "gross_area",
+    "design_service_life_years",
+    "start_date",
+    "completion_date",
+)
+
+
+@transaction.atomic
+def unit_work_create(
+    *,
+    project: Project,
+    name: str,
+    structure_type: str,
+    floors_above: int,
+    gross_area,
+    design_service_life_years: int,
+    actor: AbstractBaseUser | None,
+    floors_below: int = 0,
+    start_date: datetime.date | None = None,
+    completion_date: datetime.date | None = None,
+) -> UnitWork:
+    unit_work = UnitWork(
+        project=project,
+        name=name.strip(),
+        structure_type=structure_type,
+        floors_above=floors_above,
+        floors_below=floors_below,
+        gross_area=gross_area,
+        design_service_life_years=design_service_life_years,
+        start_date=start_date,
+        completion_date=completion_date,
+    )
+    _save(unit_work, action="create", actor=actor)
+    return unit_work
+
+
+@transaction.atomic
+def unit_work_update(
+    *, unit_work: UnitWork, actor: AbstractBaseUser | None, **changes: Any
+) -> UnitWork:
+    _apply_changes(unit_work, changes, UNIT_WORK_FIELDS)
+    _save(unit_work, action="update", actor=actor)
+    return unit_work
+
+
+@transaction.atomic
+def location_create(
+    *,
+    unit_work: UnitWork,
+    kind: str,
+    name: str,
+    actor: AbstractBaseUser | None,
+    parent: Location | None = None,
+) -> Location:
+    location = Location(unit_work=unit_work, parent=parent, kind=kind, name=name.strip())
+    _save(location, action="create", actor=actor)
+    return location
+
+
+# --- Participations and lead tenures ---
+
+
+@transaction.atomic
+def participation_create(
+    *,
+    project: Project,
+    organization: Organization,
+    role: str,
+    actor: AbstractBaseUser | None,
+) -> Participation:
+    participation = Participation(project=project, organization=organization, role=role)
+    _save(participation, action="create", actor=actor)
+    return participation
+
+
+def _participation_for_role(project: Project, role: str) -> Participation:
+    participations = list(project.participations.filter(role=role).select_related("organization"))
+    if not participations:
+        raise ValidationError(
+            {
+                "role": _(
+                    "No organization takes part in the project as %(role)s; add the"
+                    " participation first."
+                )
+                % {"role": Role(role).label}
+            }
+        )
+    if len(participations) > 1:
+        raise ValidationError(
+            {
+                "participation": _(
+                    "Several organizations take part as %(role)s; say which one this lead"
+                    " works for."
+                )
+                % {"role": Role(role).label}
+            }
+        )
+    return participations[0]
+
+
+@transaction.atomic
+def lead_tenure_open(
+    *,
+    project: Project,
+    role: str,
+    person: Person,
+    start_date: datetime.date,
+    actor: AbstractBaseUser | None,
+    participation: Participation | None = None,
+) -> LeadTenure:
+    """Open the first lead tenure of ``role`` on ``project``; later leads come by replacement,
+    so a role's tenures follow each other with no gap and no overlap."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("'%(role)s' is not a role.") % {"role": role}})
+    # Lock the project so two first tenures for one role cannot race.
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    if participation is None:
+        participation = _participation_for_role(project, role)
+    existing = project.lead_tenures.filter(role=role).select_related("person")
+    current = next((t for t in existing if t.is_open), None)
+    if current is not None:
+        raise ValidationError(
+            _(
+                "%(name)s has led as %(role)s since %(date)s; to change the lead, replace"
+                " that tenure."
+            )
+            % {"name": current.person.name, "role": Role(role).label, "date": current.start_date}
+        )
+    last = max(existing, key=lambda t: t.end_date, default=None)
+    if last is not None and start_date < last.end_date:
+        raise ValidationError(
+            {
+                "start_date": _("The tenure would overlap %(name)s's, which ended on %(date)s.")
+                % {"name": last.person.name, "date": last.end_date}
+            }
+        )
+    if last is not None and start_date > last.end_date:
+        raise ValidationError(
+            {
+                "start_date": _(
+                    "The role would have no lead between %(end)s and %(start)s; a tenure starts"
+                    " on the day the previous one ended."
+                )
+                % {"end": last.end_date, "start": start_date}
+            }
+        )
+    tenure = LeadTenure(
+        project=project,
+        role=role,
+        participation=participation,
+        person=person,
+        start_date=start_date,
+    )
+    _save(tenure, action="create", actor=actor)
+    return tenure
+
+
+@transaction.atomic
+def lead_tenure_replace(
+    *,
+    tenure: LeadTenure,
+    person: Person,
+    effective_date: datetime.date,
+    reason: str,
+    actor: AbstractBaseUser | None,
+) -> LeadTenure:
+    """End ``tenure`` on ``effective_date`` and open the successor's on the same day.
+    Returns the new tenure; the old one keeps its dates, reason and a link to its successor."""
+    tenure = LeadTenure.objects.select_for_update().select_related("person").get(pk=tenure.pk)
+    if not tenure.is_open:
+        raise ValidationError(
+            _("This tenure already ended on %(date)s; replace the lead in office instead.")
+            % {"date": tenure.end_date}
+        )
+    if person.pk == tenure.person_id:
+        raise ValidationError({"person": _("The new lead must be a different person.")})
+    if effective_date < tenure.start_date:
+        raise ValidationError(
+            {
+                "effective_date": _(
+                    "The change cannot take effect before %(name)s's tenure started on %(date)s."
+                )
+                % {"name": tenure.person.name, "date": tenure.start_date}
+            }
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the lead is being replaced.")})
+    tenure.end_date = effective_date
+    tenure.end_reason = reason.strip()
+    tenure.full_clean()
+    tenure.save()
+    successor = LeadTenure(
+        project=tenure.project,
+        role=tenure.role,
+        participation=tenure.participation,
+        person=person,
+        start_date=effective_date,
+    )
+    _save(successor, action="create", actor=actor)
+    tenure.successor = successor
+    _save(tenure, action="state", actor=actor)
+    return successor
+
+
+# --- Memberships and regulators ---
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    user: AbstractBaseUser,
+    project: Project,
+    role: str,
+    actor: AbstractBaseUser | None,
+    organization: Organization | None = None,
+) -> Membership:
+    membership = Membership(user=user, project=project, role=role, organization=organization)
+    _save(membership, action="create", actor=actor)
+    return membership
+
+
+@transaction.atomic
+def regulator_account_create(
+    *,
+    user: AbstractBaseUser,
+    agency: str,
+    jurisdiction_code: str,
+    actor: AbstractBaseUser | None,
+) -> RegulatorAccount:
+    account = RegulatorAccount(
+        user=user, agency=agency.strip(), jurisdiction_code=(jurisdiction_code or "").strip()
+    )
+    _save(account, action="create", actor=actor)
+    return account
