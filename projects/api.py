@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from projects import access, selectors, services
 from projects import serializers as s
 from projects.filters import LeadTenureFilter, ProjectFilter
 from projects.models import Location, UnitWork
+from storage.selectors import object_download_url
 
 
 class ApiView(GenericAPIView):
@@ -336,6 +338,66 @@ class MembershipListApi(ApiView):
         return Response(
             s.MembershipOutputSerializer(membership).data, status=status.HTTP_201_CREATED
         )
+
+
+# --- Documents ---
+
+
+def _document(project, document_id):
+    document = selectors.project_document_list(project=project).filter(pk=document_id).first()
+    if document is None:
+        raise _not_found()
+    return document
+
+
+class ProjectDocumentListApi(ApiView):
+    serializer_class = s.ProjectDocumentOutputSerializer
+    parser_classes = [MultiPartParser]
+
+    def get(self, request, project_id: int):
+        return self.list_response(
+            selectors.project_document_list(project=self.project()),
+            s.ProjectDocumentOutputSerializer,
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": s.ProjectDocumentInputSerializer},
+        responses={201: s.ProjectDocumentOutputSerializer},
+    )
+    def post(self, request, project_id: int):
+        project = self.project(write=True)
+        data = self.input(s.ProjectDocumentInputSerializer)
+        document = services.project_document_upload(
+            project=project,
+            title=data["title"],
+            kind=data["kind"],
+            fileobj=data["file"],
+            declared_sha256=(data.get("sha256") or "").lower() or None,
+            actor=request.user,
+        )
+        return Response(
+            s.ProjectDocumentOutputSerializer(document).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ProjectDocumentDetailApi(ApiView):
+    serializer_class = s.ProjectDocumentOutputSerializer
+
+    def get(self, request, project_id: int, document_id: int):
+        document = _document(self.project(), document_id)
+        return Response(s.ProjectDocumentOutputSerializer(document).data)
+
+
+class ProjectDocumentDownloadApi(ApiView):
+    """A redirect to a short-lived presigned URL, issued only after the access check."""
+
+    @extend_schema(responses={302: None})
+    def get(self, request, project_id: int, document_id: int):
+        document = _document(self.project(), document_id)
+        url = object_download_url(obj=document.stored_object, expires_seconds=120)
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 # --- Who am I ---

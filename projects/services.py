@@ -27,11 +27,13 @@ from projects.models import (
     Participation,
     Person,
     Project,
+    ProjectDocument,
     RegulatorAccount,
     Role,
     UnitWork,
 )
 from projects.validators import normalize_credit_code, validate_id_number
+from storage.services import object_store
 
 PHONE_RE = re.compile(r"^\+?\d{7,15}$")
 
@@ -528,3 +530,45 @@ def regulator_account_create(
     )
     _save(account, action="create", actor=actor)
     return account
+
+
+# --- Documents ---
+
+# Scans and certificates: PDFs and images.
+DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/heic", "image/heif")
+
+
+def project_document_upload(
+    *,
+    project: Project,
+    title: str,
+    kind: str,
+    fileobj,
+    actor: AbstractBaseUser,
+    declared_sha256: str | None = None,
+) -> ProjectDocument:
+    """Store the file as archival evidence, then record the document.
+
+    Not one transaction: the object is put first (content-addressed, so a retry is harmless)
+    and only then are the rows committed. The document's own fields are checked before
+    anything is stored, so a refused upload leaves nothing behind.
+    """
+    document = ProjectDocument(project=project, title=(title or "").strip(), kind=kind)
+    document.full_clean(exclude=["stored_object", "uploaded_by"])
+    stored = object_store(
+        fileobj=fileobj,
+        user=actor,
+        archival=True,
+        original_name=getattr(fileobj, "name", "") or "",
+        declared_sha256=declared_sha256,
+        allowed_types=DOCUMENT_TYPES,
+    )
+    return _project_document_record(document=document, stored_object=stored, actor=actor)
+
+
+@transaction.atomic
+def _project_document_record(*, document: ProjectDocument, stored_object, actor) -> ProjectDocument:
+    document.stored_object = stored_object
+    document.uploaded_by = actor
+    _save(document, action="create", actor=actor)
+    return document

@@ -44,4 +44,15 @@ urlpatterns = [
         name="lead-tenure-replace",
     ),
     path(project + "memberships/", api.MembershipListApi.as_view(), name="membership-list"),
+    path(project + "documents/", api.ProjectDocumentListApi.as_view(), name="document-list"),
+    path(
+        project + "documents/<int:document_id>/",
+        api.ProjectDocumentDetailApi.as_view(),
+        name="document-detail",
+    ),
+    path(
+        project + "documents/<int:document_id>/download/",
+        api.ProjectDocumentDownloadApi.as_view(),
+        name="document-download",
+    ),
 ]
