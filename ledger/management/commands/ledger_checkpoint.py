@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from ledger.services import checkpoint_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Sign a checkpoint of the ledger (tree size and root hash) with the archive's key."
+        " If nothing was appended since the last checkpoint, show that one instead."
+    )
+
+    def handle(self, *args, **options):
+        checkpoint = checkpoint_create()
+        self.stdout.write(
+            _("Checkpoint of %(size)s entries, root %(root)s, signed at %(at)s with key %(key)s.")
+            % {
+                "size": checkpoint.tree_size,
+                "root": checkpoint.root_hash,
+                "at": checkpoint.signed_at.isoformat(),
+                "key": checkpoint.key_id[:16],
+            }
+        )
+        self.stdout.write(checkpoint.note)

@@ -1,0 +1,392 @@
+"""Checks the whole archive against its ledger and reports what was tampered with.
+
+One read-only pass in a single database snapshot: every entry's leaf hash is recomputed
+from its columns, the tree over the stored leaves is rebuilt and compared with every signed
+checkpoint and with the head, and every row of every ``Ledgered`` model is hashed and
+compared with its latest ledger entry. Entries are streamed, so memory stays small apart
+from the latest content hash per ledgered record.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import connection, models, transaction
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from ledger import merkle, signing
+from ledger.canonical import canonical_json, record_hash, record_type
+from ledger.models import (
+    LEAF_FIELDS,
+    Checkpoint,
+    Ledgered,
+    LedgerEntry,
+    LedgerHead,
+    build_leaf_data,
+)
+from ledger.services import checkpoint_verify
+
+CHUNK = 5000
+PROGRESS_EVERY = 5000
+# Pairing changed entries to find reordered ones costs one hash per pair; beyond this many
+# pairs the archive is damaged wholesale and every such entry is simply reported as changed.
+MAX_REORDER_PAIRS = 1_000_000
+
+
+class Kind(enum.StrEnum):
+    ENTRY_MISSING = "entry_missing"
+    ENTRY_CHANGED = "entry_changed"
+    ENTRY_REORDERED = "entry_reordered"
+    CHECKPOINT_MISMATCH = "checkpoint_mismatch"
+    CHECKPOINT_SIGNATURE = "checkpoint_signature"
+    CHECKPOINT_FOREIGN_KEY = "checkpoint_foreign_key"
+    CHECKPOINT_INCONSISTENT = "checkpoint_inconsistent"
+    HEAD_MISMATCH = "head_mismatch"
+    RECORD_CHANGED = "record_changed"
+    RECORD_UNLOGGED = "record_unlogged"
+    RECORD_DELETED = "record_deleted"
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: Kind
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+Progress = Callable[[int, int], None]
+
+
+def verify_archive(progress: Progress | None = None) -> list[Finding]:
+    """Every sign of tampering in the archive, in plain words; empty when all is well.
+
+    ``progress(done, total)`` is called now and then with counts of entries plus records.
+    """
+    fresh_transaction = not connection.in_atomic_block
+    with transaction.atomic():
+        if fresh_transaction and connection.vendor == "postgresql":
+            # One snapshot for every query, so appends committed meanwhile cannot look like
+            # damage; READ ONLY makes sure verification never writes. (Inside a caller's
+            # transaction, the caller's isolation applies.)
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return _Verification(progress).run()
+
+
+def _ledgered_models() -> list[type[models.Model]]:
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(model, Ledgered) and not model._meta.proxy
+    ]
+
+
+def _at(moment: datetime.datetime) -> str:
+    return date_format(moment.astimezone(datetime.UTC), "Y-m-d H:i:s") + " UTC"
+
+
+def _checkpoint_name(checkpoint: Checkpoint) -> str:
+    return _("The checkpoint of %(size)s entries signed at %(at)s") % {
+        "size": checkpoint.tree_size,
+        "at": _at(checkpoint.signed_at),
+    }
+
+
+class _Verification:
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.findings: list[Finding] = []
+        self.models = _ledgered_models()
+        self.ledgered_types = {record_type(model) for model in self.models}
+        # (record_type, record_id) -> (index, action, content_hash) of its latest entry
+        self.latest: dict[tuple[str, str], tuple[int, str, str]] = {}
+        self.done = 0
+        self.total = 0
+
+    def report(self, kind: Kind, message: str) -> None:
+        self.findings.append(Finding(kind, message))
+
+    def tick(self, force: bool = False) -> None:
+        self.done += 1
+        if self.progress is not None and (force or self.done % PROGRESS_EVERY == 0):
+            self.progress(self.done, self.total)
+
+    def run(self) -> list[Finding]:
+        head = LedgerHead.objects.filter(pk=1).first() or LedgerHead(pk=1)
+        checkpoints = list(Checkpoint.objects.order_by("tree_size", "signed_at"))
+        self.total = LedgerEntry.objects.count() + sum(
+            model._base_manager.count() for model in self.models
+        )
+        tree, missing, changed = self.check_entries(head, checkpoints)
+        self.check_head(head, tree, len(missing))
+        self.report_changed_entries(changed, missing)
+        self.check_checkpoint_signatures(checkpoints)
+        for model in self.models:
+            self.check_records(model)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+        order = list(Kind)
+        return sorted(self.findings, key=lambda finding: order.index(finding.kind))
+
+    def check_entries(self, head: LedgerHead, checkpoints: list[Checkpoint]):
+        by_size: dict[int, list[Checkpoint]] = {}
+        for checkpoint in checkpoints:
+            by_size.setdefault(checkpoint.tree_size, []).append(checkpoint)
+        tree = merkle.TreeBuilder()
+        missing: list[int] = []
+        changed: dict[int, tuple] = {}
+        expected = 0
+        self.check_checkpoints_at(tree, by_size)
+        rows = (
+            LedgerEntry.objects.order_by("index")
+            .values_list(*LEAF_FIELDS, "leaf_hash")
+            .iterator(chunk_size=CHUNK)
+        )
+        for row in rows:
+            index = row[0]
+            if index > expected:
+                missing.extend(range(expected, index))
+            expected = index + 1
+            try:
+                stored = bytes.fromhex(row[-1])
+            except ValueError:
+                stored = b""
+            if merkle.leaf_hash(canonical_json(build_leaf_data(*row[:-1]))) != stored:
+                changed[index] = row
+            if row[1] in self.ledgered_types:
+                self.latest[(row[1], row[2])] = (index, row[3], row[4])
+            tree.append(stored)
+            self.check_checkpoints_at(tree, by_size)
+            self.tick()
+        if head.size > expected:
+            missing.extend(range(expected, head.size))
+        for size, orphans in by_size.items():
+            if size > tree.size:
+                for checkpoint in orphans:
+                    self.report(
+                        Kind.CHECKPOINT_MISMATCH,
+                        _(
+                            "%(checkpoint)s covers more entries than the ledger holds"
+                            " (%(count)s): entries were deleted."
+                        )
+                        % {"checkpoint": _checkpoint_name(checkpoint), "count": tree.size},
+                    )
+        return tree, missing, changed
+
+    def check_checkpoints_at(self, tree: merkle.TreeBuilder, by_size) -> None:
+        checkpoints = by_size.pop(tree.size, None)
+        if not checkpoints:
+            return
+        root = tree.root().hex()
+        for checkpoint in checkpoints:
+            if checkpoint.root_hash != root:
+                self.report(
+                    Kind.CHECKPOINT_MISMATCH,
+                    _(
+                        "%(checkpoint)s no longer matches the ledger: entries it covers were"
+                        " changed, deleted or reordered since it was signed."
+                    )
+                    % {"checkpoint": _checkpoint_name(checkpoint)},
+                )
+
+    def check_head(self, head: LedgerHead, tree: merkle.TreeBuilder, missing: int) -> None:
+        if missing:
+            # Deleted entries already explain a head that is ahead of the stored entries.
+            if head.size != tree.size + missing:
+                self.report(
+                    Kind.HEAD_MISMATCH,
+                    _("The ledger head counts %(head)s entries but %(stored)s are stored.")
+                    % {"head": head.size, "stored": tree.size},
+                )
+        elif head.size != tree.size:
+            self.report(
+                Kind.HEAD_MISMATCH,
+                _("The ledger head counts %(head)s entries but %(stored)s are stored.")
+                % {"head": head.size, "stored": tree.size},
+            )
+        elif head.frontier != [h.hex() for h in tree.frontier]:
+            self.report(
+                Kind.HEAD_MISMATCH,
+                _(
+                    "The ledger head's tree hashes do not match the stored entries: the"
+                    " head or the entries were changed outside the archive."
+                ),
+            )
+
+    def report_changed_entries(self, changed: dict[int, tuple], missing: list[int]) -> None:
+        for first, last in _runs(missing):
+            if first == last:
+                message = _("Ledger entry #%(index)s is missing: it was deleted.") % {
+                    "index": first
+                }
+            else:
+                message = _(
+                    "Ledger entries #%(first)s to #%(last)s are missing: they were deleted."
+                ) % {
+                    "first": first,
+                    "last": last,
+                }
+            self.report(Kind.ENTRY_MISSING, message)
+        written_at = self.find_original_positions(changed, missing)
+        reported: set[int] = set()
+        for index in sorted(changed):
+            if index in reported:
+                continue
+            origin = written_at.get(index)
+            if origin is not None and written_at.get(origin) == index:
+                reported.add(origin)
+                message = _(
+                    "Ledger entries #%(first)s and #%(second)s were reordered: each now sits"
+                    " where the other was written."
+                ) % {"first": index, "second": origin}
+                self.report(Kind.ENTRY_REORDERED, message)
+            elif origin is not None:
+                message = _(
+                    "Ledger entry #%(index)s was reordered: it was written as entry #%(origin)s."
+                ) % {"index": index, "origin": origin}
+                self.report(Kind.ENTRY_REORDERED, message)
+            else:
+                message = _(
+                    "Ledger entry #%(index)s was changed after it was written (its leaf hash"
+                    " no longer matches)."
+                ) % {"index": index}
+                self.report(Kind.ENTRY_CHANGED, message)
+
+    def find_original_positions(
+        self, changed: dict[int, tuple], missing: list[int]
+    ) -> dict[int, int]:
+        """For entries that fail their own leaf hash, the position they were written at.
+
+        An entry moved from position j to i still carries the leaf hash it got at j; and
+        when whole rows were swapped but their leaf hashes were not, the leaf recomputed at
+        i is the one stored at j.
+        """
+        candidates = sorted(set(changed) | set(missing))
+        if len(changed) * len(candidates) > MAX_REORDER_PAIRS:
+            return {}
+        stored_at = {row[-1]: index for index, row in changed.items()}
+        origins: dict[int, int] = {}
+        for index, row in changed.items():
+            recomputed = merkle.leaf_hash(canonical_json(build_leaf_data(*row[:-1]))).hex()
+            if recomputed in stored_at:
+                origins[index] = stored_at[recomputed]
+                continue
+            for candidate in candidates:
+                if candidate == index:
+                    continue
+                moved = build_leaf_data(candidate, *row[1:-1])
+                if merkle.leaf_hash(canonical_json(moved)).hex() == row[-1]:
+                    origins[index] = candidate
+                    break
+        return origins
+
+    def check_checkpoint_signatures(self, checkpoints: list[Checkpoint]) -> None:
+        ours = signing.public_key_bytes().hex()
+        for checkpoint in checkpoints:
+            if checkpoint.public_key != ours:
+                self.report(
+                    Kind.CHECKPOINT_FOREIGN_KEY,
+                    _(
+                        "%(checkpoint)s was signed by another key (key id %(key_id)s), not by"
+                        " this archive's key."
+                    )
+                    % {
+                        "checkpoint": _checkpoint_name(checkpoint),
+                        "key_id": checkpoint.key_id[:16],
+                    },
+                )
+            elif not checkpoint_verify(checkpoint):
+                self.report(
+                    Kind.CHECKPOINT_SIGNATURE,
+                    _("%(checkpoint)s has a signature that does not verify: it was altered.")
+                    % {"checkpoint": _checkpoint_name(checkpoint)},
+                )
+        # A log only grows: a later checkpoint that is smaller, or two checkpoints of one
+        # size with different roots, mean the log was rolled back or forked.
+        by_time = sorted(checkpoints, key=lambda c: c.signed_at)
+        for earlier, later in zip(by_time, by_time[1:], strict=False):
+            forked = later.tree_size == earlier.tree_size and later.root_hash != earlier.root_hash
+            if later.tree_size < earlier.tree_size or forked:
+                self.report(
+                    Kind.CHECKPOINT_INCONSISTENT,
+                    _(
+                        "%(later)s is not consistent with the earlier checkpoint of %(size)s"
+                        " entries signed at %(at)s: the ledger was rolled back or rewritten"
+                        " between them."
+                    )
+                    % {
+                        "later": _checkpoint_name(later),
+                        "size": earlier.tree_size,
+                        "at": _at(earlier.signed_at),
+                    },
+                )
+
+    def check_records(self, model: type[models.Model]) -> None:
+        kind_name = record_type(model)
+        latest = {
+            record_id: entry
+            for (type_name, record_id), entry in self.latest.items()
+            if type_name == kind_name
+        }
+        seen: set[str] = set()
+        for row in model._base_manager.order_by("pk").iterator(chunk_size=2000):
+            record_id = str(row.pk)
+            seen.add(record_id)
+            name = _record_name(model, record_id)
+            entry = latest.get(record_id)
+            if entry is None:
+                self.report(
+                    Kind.RECORD_UNLOGGED,
+                    _("%(record)s was written without a ledger entry.") % {"record": name},
+                )
+            elif entry[1] == LedgerEntry.Action.DELETE:
+                self.report(
+                    Kind.RECORD_CHANGED,
+                    _(
+                        "%(record)s was restored outside the archive: ledger entry #%(index)s"
+                        " says it was deleted."
+                    )
+                    % {"record": name, "index": entry[0]},
+                )
+            elif record_hash(row) != entry[2]:
+                self.report(
+                    Kind.RECORD_CHANGED,
+                    _(
+                        "%(record)s was changed outside the archive: its content no longer"
+                        " matches ledger entry #%(index)s."
+                    )
+                    % {"record": name, "index": entry[0]},
+                )
+            self.tick()
+        for record_id, entry in sorted(latest.items(), key=lambda item: item[1][0]):
+            if record_id not in seen and entry[1] != LedgerEntry.Action.DELETE:
+                self.report(
+                    Kind.RECORD_DELETED,
+                    _(
+                        "%(record)s was deleted outside the archive: its last ledger entry"
+                        " is #%(index)s."
+                    )
+                    % {"record": _record_name(model, record_id), "index": entry[0]},
+                )
+
+
+def _record_name(model: type[models.Model], record_id: str) -> str:
+    return f"{capfirst(model._meta.verbose_name)} {record_id}"
+
+
+def _runs(indexes: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for index in indexes:
+        if runs and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs
