@@ -45,11 +45,17 @@ def sha256_hex(data: bytes) -> str:
 
 def record_content(instance: models.Model) -> dict[str, Any]:
     """Every concrete column of a row, by column name (so foreign keys are their ids)."""
-    return {field.attname: field.value_from_object(instance) for field in instance._meta.concrete_fields}
+    return {
+        field.attname: field.value_from_object(instance) for field in instance._meta.concrete_fields
+    }
 
 
 def record_hash(instance: models.Model) -> str:
-    content = instance.ledger_content() if hasattr(instance, "ledger_content") else record_content(instance)
+    content = (
+        instance.ledger_content()
+        if hasattr(instance, "ledger_content")
+        else record_content(instance)
+    )
     return sha256_hex(canonical_json(content))
 
 
