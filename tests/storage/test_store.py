@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import translation
 
 from ledger.models import LedgerEntry
 from storage import gateway
@@ -201,3 +202,13 @@ def test_derived_copies_go_to_the_derived_bucket_without_retention(supervisor, s
     assert obj.retention_until is None
     assert obj.stored_by is None
     assert not obj.is_archival
+
+
+def test_refusals_are_in_the_language_of_the_request(supervisor):
+    with translation.override("zh-hans"):
+        message = refused(
+            fileobj=samples.named(samples.zip_archive(), "检测报告.pdf"),
+            user=supervisor,
+            archival=True,
+        )
+    assert message == "“检测报告.pdf”实际是ZIP 压缩包，而不是PDF 文档。"

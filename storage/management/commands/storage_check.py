@@ -1,10 +1,11 @@
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class Command(BaseCommand):
-    help = _(
+    help = gettext_lazy(
         "Check that the object store is reachable, accepts the credentials and has the"
         " buckets (the archive one with object lock). Exits non-zero on errors."
     )

@@ -1,12 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from storage import gateway
 from storage.errors import StorageError
 
 
 class Command(BaseCommand):
-    help = _(
+    help = gettext_lazy(
         "Create the archive bucket (with object lock) and the derived bucket when they are"
         " missing, and print what exists."
     )
