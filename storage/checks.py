@@ -42,18 +42,23 @@ def object_store_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             )
         ]
     except StorageError as exc:
-        return [
-            checks.Error(
-                _("The object store at %(endpoint)s cannot be reached: %(error)s")
-                % {"endpoint": settings.S3_ENDPOINT, "error": exc},
-                hint=_(
-                    "Start the object store, or fix S3_ENDPOINT and S3_SECURE; for local use,"
-                    " `make run` starts the embedded one."
-                ),
-                id="storage.E001",
-            )
-        ]
-    return _bucket_errors()
+        return [_unreachable(exc)]
+    try:
+        return _bucket_errors()
+    except StorageError as exc:
+        return [_unreachable(exc)]
+
+
+def _unreachable(exc: StorageError) -> checks.CheckMessage:
+    return checks.Error(
+        _("The object store at %(endpoint)s cannot be reached: %(error)s")
+        % {"endpoint": settings.S3_ENDPOINT, "error": exc},
+        hint=_(
+            "Start the object store, or fix S3_ENDPOINT and S3_SECURE; for local use,"
+            " `make run` starts the embedded one."
+        ),
+        id="storage.E001",
+    )
 
 
 def _bucket_errors() -> list[checks.CheckMessage]:

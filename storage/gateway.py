@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO
+from urllib.parse import quote, urlsplit
 
 import certifi
 import urllib3
@@ -42,6 +43,7 @@ _PROTECTED = {"AccessDenied", "InvalidRequest", "ObjectLocked"}
 
 _lock = threading.Lock()
 _client: Minio | None = None
+_signer: Minio | None = None
 _buckets_ready = False
 
 
@@ -84,15 +86,45 @@ def client() -> Minio:
 
 
 def reset() -> None:
-    """Forget the client and the bucket check: the next call rebuilds both from settings.
+    """Forget the clients and the bucket check: the next call rebuilds them from settings.
 
     Called automatically when a test overrides an S3_* setting.
     """
-    global _client, _buckets_ready
+    global _client, _signer, _buckets_ready
     with _lock:
-        old, _client, _buckets_ready = _client, None, False
+        old, _client, _signer, _buckets_ready = _client, None, None, False
     if old is not None:
         old._http.clear()
+
+
+def _signing_client() -> Minio:
+    """The client that signs URLs handed to browsers.
+
+    A presigned URL's signature covers its host, so when browsers reach the object store
+    by another name than the app does (``S3_PUBLIC_ENDPOINT``, e.g.
+    ``https://files.example.gov.cn``, a proxy that passes the Host header through), the URL
+    is signed for that name. Signing makes no request.
+    """
+    global _signer
+    public = getattr(settings, "S3_PUBLIC_ENDPOINT", "")
+    if not public:
+        return client()
+    if _signer is None:
+        parsed = urlsplit(public if "://" in public else f"//{public}")
+        if not parsed.netloc or parsed.path not in ("", "/"):
+            raise StorageMisconfigured(
+                f"S3_PUBLIC_ENDPOINT={public!r} must be a host[:port], optionally with"
+                " http:// or https://, and no path."
+            )
+        secure = parsed.scheme == "https" if parsed.scheme else settings.S3_SECURE
+        _signer = Minio(
+            parsed.netloc,
+            access_key=settings.S3_ACCESS_KEY,
+            secret_key=settings.S3_SECRET_KEY,
+            secure=secure,
+            region=settings.S3_REGION or "us-east-1",
+        )
+    return _signer
 
 
 def _on_setting_changed(*, setting: str, **kwargs) -> None:
@@ -135,7 +167,9 @@ def _build_client() -> Minio:
             access_key=settings.S3_ACCESS_KEY,
             secret_key=settings.S3_SECRET_KEY,
             secure=settings.S3_SECURE,
-            region=settings.S3_REGION or None,
+            # A known region spares a GetBucketLocation round trip and lets URLs be signed
+            # with no request at all.
+            region=settings.S3_REGION or "us-east-1",
             http_client=http,
         )
     except ValueError as exc:
@@ -256,7 +290,6 @@ def put(
             content_type=content_type,
             retention=retention,
             legal_hold=legal_hold,
-            num_parallel_uploads=1,
         )
     return PutResult(bucket=bucket, key=key, version_id=result.version_id, etag=result.etag)
 
@@ -316,11 +349,31 @@ def stat(bucket: str, key: str, *, version_id: str | None = None) -> ObjectInfo:
     )
 
 
-def presigned_get_url(bucket: str, key: str, *, version_id: str | None, expires: timedelta) -> str:
-    """A time-limited GET URL for one object version; no request is made to the server."""
-    minio = client()
+def presigned_get_url(
+    bucket: str,
+    key: str,
+    *,
+    version_id: str | None,
+    expires: timedelta,
+    download_name: str | None = None,
+    content_type: str | None = None,
+) -> str:
+    """A time-limited GET URL for one object version; no request is made to the server.
+
+    ``download_name`` makes browsers save the file under that name instead of its key.
+    """
+    overrides = {}
+    if download_name:
+        overrides["response-content-disposition"] = (
+            f"attachment; filename*=UTF-8''{quote(download_name, safe='')}"
+        )
+    if content_type:
+        overrides["response-content-type"] = content_type
+    minio = _signing_client()
     with _translated():
-        return minio.presigned_get_object(bucket, key, expires=expires, version_id=version_id)
+        return minio.presigned_get_object(
+            bucket, key, expires=expires, version_id=version_id, response_headers=overrides
+        )
 
 
 def set_retention(bucket: str, key: str, *, version_id: str | None, until: datetime) -> None:

@@ -53,11 +53,22 @@ def object_read_bytes(*, obj: StoredObject) -> bytes:
     return b"".join(object_read(obj=obj, verify=True))
 
 
-def object_download_url(*, obj: StoredObject, expires_seconds: int | None = None) -> str:
+def object_download_url(
+    *, obj: StoredObject, expires_seconds: int | None = None, download_name: str | None = None
+) -> str:
     """A presigned GET URL for ``obj``'s exact version, valid for ``expires_seconds``
-    (default S3_PRESIGNED_SECONDS). Anyone holding the URL can fetch the file until then,
-    so callers must check the user's access first and must not log or cache the URL."""
+    (default S3_PRESIGNED_SECONDS); browsers save it as ``download_name`` (default: the
+    original file name).
+
+    Anyone holding the URL can fetch the file until it expires, so callers must check the
+    user's access first and must not log or cache the URL.
+    """
     seconds = settings.S3_PRESIGNED_SECONDS if expires_seconds is None else expires_seconds
     return gateway.presigned_get_url(
-        obj.bucket, obj.key, version_id=obj.version_id or None, expires=timedelta(seconds=seconds)
+        obj.bucket,
+        obj.key,
+        version_id=obj.version_id or None,
+        expires=timedelta(seconds=seconds),
+        download_name=download_name or obj.original_name or None,
+        content_type=obj.content_type,
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,7 +38,7 @@ def default_retention_until(now: datetime | None = None) -> datetime:
 def object_store(
     *,
     fileobj: BinaryIO,
-    user,
+    user: AbstractBaseUser | None,
     archival: bool,
     original_name: str = "",
     content_type: str | None = None,
@@ -58,6 +59,10 @@ def object_store(
     The same bytes are stored once per bucket: storing them again returns the existing
     object, with its first name and retention, so a retried upload is harmless. If the object
     store is down, StorageUnavailable is raised and nothing is written to the database.
+
+    The object is put before the row is committed. Called inside a caller's transaction that
+    later rolls back, the object stays in the bucket without a row: harmless (a retry finds
+    the same key) and left to the reconciler, never deleted blindly.
     """
     name = original_name or _base_name(getattr(fileobj, "name", "") or "")
     checked = upload_check(
@@ -107,7 +112,7 @@ def object_store(
 
 
 @transaction.atomic
-def _object_record(*, obj: StoredObject, actor) -> StoredObject:
+def _object_record(*, obj: StoredObject, actor: AbstractBaseUser | None) -> StoredObject:
     # The unique (bucket, sha256) constraint is left to the database: a race between two
     # uploads of the same bytes then surfaces as IntegrityError, handled by the caller.
     obj.full_clean(validate_constraints=False)
@@ -116,7 +121,9 @@ def _object_record(*, obj: StoredObject, actor) -> StoredObject:
     return obj
 
 
-def object_legal_hold_set(*, obj: StoredObject, on: bool, actor) -> StoredObject:
+def object_legal_hold_set(
+    *, obj: StoredObject, on: bool, actor: AbstractBaseUser | None
+) -> StoredObject:
     """Place or lift a legal hold on an archival object's version (an accountability case).
 
     While held, the version cannot be deleted even after its retention ends.
@@ -130,7 +137,9 @@ def object_legal_hold_set(*, obj: StoredObject, on: bool, actor) -> StoredObject
     return _object_update(obj=obj, actor=actor, legal_hold=on)
 
 
-def object_retention_extend(*, obj: StoredObject, until: datetime, actor) -> StoredObject:
+def object_retention_extend(
+    *, obj: StoredObject, until: datetime, actor: AbstractBaseUser | None
+) -> StoredObject:
     """Keep an archival object's version longer. Retention can only be extended."""
     if not obj.is_archival:
         raise ValidationError(
@@ -152,7 +161,7 @@ def object_retention_extend(*, obj: StoredObject, until: datetime, actor) -> Sto
 
 
 @transaction.atomic
-def _object_update(*, obj: StoredObject, actor, **changes) -> StoredObject:
+def _object_update(*, obj: StoredObject, actor: AbstractBaseUser | None, **changes) -> StoredObject:
     locked = StoredObject.objects.select_for_update().get(pk=obj.pk)
     for field, value in changes.items():
         setattr(locked, field, value)

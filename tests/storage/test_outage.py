@@ -1,5 +1,6 @@
 """When the object store is down, nothing is half-written and the caller hears at once."""
 
+import hashlib
 import time
 
 import pytest
@@ -8,6 +9,7 @@ from ledger.models import LedgerEntry
 from storage import gateway
 from storage.errors import StorageUnavailable
 from storage.models import StoredObject
+from storage.selectors import object_read_bytes
 from storage.services import object_store
 from tests.storage import samples
 
@@ -17,7 +19,7 @@ from tests.storage import samples
 def test_when_the_object_store_is_down_storing_fails_fast_and_writes_nothing(
     supervisor, s3_server, fresh_gateway
 ):
-    object_store(
+    before = object_store(
         fileobj=samples.named(samples.jpeg(), "before.jpg"), user=supervisor, archival=True
     )
     objects, entries = StoredObject.objects.count(), LedgerEntry.objects.count()
@@ -31,6 +33,11 @@ def test_when_the_object_store_is_down_storing_fails_fast_and_writes_nothing(
         assert time.monotonic() - started < 5
         assert StoredObject.objects.count() == objects
         assert LedgerEntry.objects.count() == entries
+
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable):
+            object_read_bytes(obj=before)
+        assert time.monotonic() - started < 5
     finally:
         s3_server.start()
         gateway.reset()
@@ -38,3 +45,4 @@ def test_when_the_object_store_is_down_storing_fails_fast_and_writes_nothing(
         fileobj=samples.named(samples.jpeg(), "after.jpg"), user=supervisor, archival=True
     )
     assert StoredObject.objects.filter(pk=after.pk).exists()
+    assert hashlib.sha256(object_read_bytes(obj=before)).hexdigest() == before.sha256

@@ -69,3 +69,23 @@ def test_a_presigned_url_stops_working_when_it_expires(supervisor):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(url, timeout=5)  # noqa: S310
     assert refused.value.code == 403
+
+
+def test_a_presigned_download_is_saved_under_the_original_file_name(supervisor):
+    obj = object_store(
+        fileobj=samples.named(samples.pdf(), "检测报告 7.pdf"), user=supervisor, archival=True
+    )
+    with urllib.request.urlopen(object_download_url(obj=obj), timeout=5) as response:  # noqa: S310
+        assert response.headers["Content-Type"] == "application/pdf"
+        assert response.headers["Content-Disposition"] == (
+            "attachment; filename*=UTF-8''%E6%A3%80%E6%B5%8B%E6%8A%A5%E5%91%8A%207.pdf"
+        )
+
+
+def test_presigned_urls_are_signed_for_the_name_browsers_use(supervisor, settings, s3_server):
+    obj = object_store(fileobj=samples.named(samples.jpeg(), "a.jpg"), user=None, archival=True)
+    settings.S3_PUBLIC_ENDPOINT = f"http://localhost:{s3_server.s3_port}"
+    url = object_download_url(obj=obj)
+    assert url.startswith(f"http://localhost:{s3_server.s3_port}/")
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+        assert hashlib.sha256(response.read()).hexdigest() == obj.sha256
