@@ -16,7 +16,8 @@ class StorageMisconfigured(StorageError, ImproperlyConfigured):
 
 
 class CredentialsRejected(StorageError):
-    """The object store refused the configured access key or secret."""
+    """The object store refused the configured access key or secret, or did not let that
+    user do what was asked."""
 
 
 class ObjectProtected(StorageError):

@@ -195,6 +195,10 @@ def _translated(*, protected_op: bool = False) -> Iterator[None]:
             raise CredentialsRejected(str(exc)) from exc
         if protected_op and exc.code in _PROTECTED:
             raise ObjectProtected(str(exc)) from exc
+        if exc.code == "AccessDenied":
+            # Answers to HEAD requests have no body, so a wrong secret shows up there as a
+            # bare 403: the credentials, or their permissions, are what is wrong.
+            raise CredentialsRejected(str(exc)) from exc
         raise StorageError(str(exc)) from exc
     except ServerError as exc:
         raise StorageUnavailable(str(exc)) from exc

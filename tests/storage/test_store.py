@@ -4,13 +4,14 @@ import hashlib
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.test import override_settings
 from django.utils import translation
 
 from ledger.models import LedgerEntry
 from storage import gateway
 from storage.models import StoredObject
+from storage.selectors import object_read_bytes
 from storage.services import object_key, object_store
 from tests.storage import samples
 
@@ -212,3 +213,14 @@ def test_refusals_are_in_the_language_of_the_request(supervisor):
             archival=True,
         )
     assert message == "“检测报告.pdf”实际是ZIP 压缩包，而不是PDF 文档。"
+
+
+def test_a_large_upload_spooled_to_disk_is_stored_under_its_uploaded_name(supervisor):
+    data = samples.png((1100, 1100))  # noise: over Django's 2.5 MB in-memory limit
+    upload = TemporaryUploadedFile("平面图.png", "image/png", len(data), None)
+    upload.write(data)
+    upload.flush()
+    obj = object_store(fileobj=upload, user=supervisor, archival=True)
+    assert obj.original_name == "平面图.png"
+    assert obj.size == len(data)
+    assert object_read_bytes(obj=obj) == data
