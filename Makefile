@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format messages bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) scripts/requirements.py > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	bash scripts/system-deps.sh run
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) scripts/run.py
+
+test: $(STAMP)
+	bash scripts/system-deps.sh test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	bash scripts/check-translations.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Refresh the catalogues after adding messages; then translate the new entries.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --no-obsolete --no-location
+
+bench: $(STAMP)
+	$(PY) bench/storage_bench.py
+	$(PY) bench/ledger_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

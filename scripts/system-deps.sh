@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Machine packages the project needs, installed with apt when missing (as root).
+#   run:  gettext (compiled translations)
+#   test: gettext, PostgreSQL server binaries (unless DATABASE_URL is given)
+set -euo pipefail
+mode=${1:-run}
+missing=()
+command -v msgfmt >/dev/null || missing+=(gettext)
+if [ "$mode" = test ] && [ -z "${DATABASE_URL:-}" ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
+    || missing+=(postgresql)
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing system packages: ${missing[*]}. Install them (e.g. sudo apt-get install ${missing[*]})." >&2
+  exit 1
+fi
+echo "Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
