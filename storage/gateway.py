@@ -42,6 +42,7 @@ _BAD_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken
 _PROTECTED = {"AccessDenied", "InvalidRequest", "ObjectLocked"}
 
 _lock = threading.Lock()
+_ensure_lock = threading.Lock()
 _client: Minio | None = None
 _signer: Minio | None = None
 _buckets_ready = False
@@ -225,18 +226,25 @@ def bucket_ensure(name: str, *, object_lock: bool) -> BucketStatus:
     with _translated():
         if minio.bucket_exists(name):
             return BucketStatus(name=name, exists=True, object_lock=_has_object_lock(name))
-        minio.make_bucket(name, object_lock=object_lock)
+        try:
+            minio.make_bucket(name, object_lock=object_lock)
+        except S3Error as exc:
+            if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+            # Another process created it between our two requests.
+            return BucketStatus(name=name, exists=True, object_lock=_has_object_lock(name))
     return BucketStatus(name=name, exists=True, object_lock=object_lock, created=True)
 
 
 def buckets_ensure() -> list[BucketStatus]:
     """The archive bucket (object lock, hence versioning) and the derived bucket."""
     global _buckets_ready
-    statuses = [
-        bucket_ensure(settings.S3_ARCHIVE_BUCKET, object_lock=True),
-        bucket_ensure(settings.S3_DERIVED_BUCKET, object_lock=False),
-    ]
-    _buckets_ready = True
+    with _ensure_lock:
+        statuses = [
+            bucket_ensure(settings.S3_ARCHIVE_BUCKET, object_lock=True),
+            bucket_ensure(settings.S3_DERIVED_BUCKET, object_lock=False),
+        ]
+        _buckets_ready = True
     return statuses
 
 
