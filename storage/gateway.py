@@ -210,7 +210,8 @@ def _translated(*, protected_op: bool = False) -> Iterator[None]:
     except MinioException as exc:
         raise StorageError(str(exc)) from exc
     except (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError) as exc:
-        raise StorageUnavailable(str(exc)) from exc
+        # After the retries, the last underlying failure ("Connection refused") says most.
+        raise StorageUnavailable(str(getattr(exc, "reason", None) or exc)) from exc
 
 
 def _ready() -> Minio:
