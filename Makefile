@@ -33,7 +33,7 @@ lint: $(STAMP)
 
 # Refresh the catalogues after adding messages; then translate the new entries.
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --no-obsolete --no-location
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete --no-location
 
 bench: $(STAMP)
 	$(PY) bench/storage_bench.py

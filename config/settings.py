@@ -139,6 +139,8 @@ S3_ACCESS_KEY = env_str("S3_ACCESS_KEY", "lqa-local")
 S3_SECRET_KEY = env_str("S3_SECRET_KEY", "lqa-local-secret")
 S3_SECURE = env_bool("S3_SECURE", False)
 S3_REGION = env_str("S3_REGION", "us-east-1")
+# The S3 host browsers reach (behind a proxy); download links are signed for it.
+S3_PUBLIC_ENDPOINT = env_str("S3_PUBLIC_ENDPOINT", "")
 S3_ARCHIVE_BUCKET = env_str("S3_ARCHIVE_BUCKET", "lqa-archive")
 S3_DERIVED_BUCKET = env_str("S3_DERIVED_BUCKET", "lqa-derived")
 S3_TIMEOUT_SECONDS = env_int("S3_TIMEOUT_SECONDS", 10)

@@ -107,7 +107,7 @@ def _signing_client() -> Minio:
     is signed for that name. Signing makes no request.
     """
     global _signer
-    public = getattr(settings, "S3_PUBLIC_ENDPOINT", "")
+    public = settings.S3_PUBLIC_ENDPOINT
     if not public:
         return client()
     if _signer is None:
