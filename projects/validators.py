@@ -26,11 +26,6 @@ ID_NUMBER_CHECK_CHARS = "10X98765432"
 REGION_CODE_RE = re.compile(r"^[1-9]\d{5}$")
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _require_length(value: str, length: int, what: str) -> None:
     if len(value) != length:
         raise ValidationError(
@@ -62,10 +57,10 @@ def validate_credit_code(value: str) -> str:
         if char not in CREDIT_CODE_ALPHABET:
             raise ValidationError(
                 _(
-                    "The %(position)s character '%(char)s' is not allowed in a unified social"
-                    " credit code (only digits and capital letters except I, O, S, V and Z)."
+                    "Character %(position)d ('%(char)s') is not allowed in a unified social"
+                    " credit code: only digits and capital letters except I, O, S, V and Z."
                 )
-                % {"position": _ordinal(position), "char": char},
+                % {"position": position, "char": char},
                 code="character",
             )
     if code[0] not in CREDIT_CODE_AUTHORITIES:

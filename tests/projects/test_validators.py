@@ -43,7 +43,7 @@ def test_a_credit_code_with_a_wrong_check_character_names_the_right_one():
 def test_a_credit_code_with_a_letter_gb_32100_excludes_is_refused():
     with pytest.raises(ValidationError) as error:
         validate_credit_code("91330108MA27XK3LOX")  # letter O for digit 0
-    assert "The 17th character 'O' is not allowed" in message_of(error)
+    assert "Character 17 ('O') is not allowed" in message_of(error)
 
 
 def test_a_credit_code_with_an_unknown_registration_authority_is_refused():
