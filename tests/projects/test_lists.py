@@ -4,11 +4,12 @@ queries whatever the number of rows."""
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from projects import services
-from projects.models import Role
+from projects.models import Membership, Role
 from tests.conftest import credit_code, id_number
 
 
@@ -86,8 +87,13 @@ def test_lead_tenures_can_be_filtered_to_the_leads_in_office(api_as, project, al
     assert [row["person"]["name"] for row in response.json()["results"]] == ["李国强"]
 
 
-def _add_projects(admin, count):
+def _add_rows(project, admin, count):
+    """More of everything the lists show: projects, organizations, people, leads, members."""
     for n in range(count):
+        member = get_user_model().objects.create_user(username=f"member{n}")
+        services.membership_create(
+            user=member, project=project, role=Membership.Role.PARTY_MEMBER, actor=admin
+        )
         project = services.project_create(
             name=f"杭州市滨江区某住宅小区{n + 10}号楼", jurisdiction_code="330108", actor=admin
         )
@@ -139,7 +145,7 @@ def test_list_endpoints_take_the_same_number_of_queries_for_many_rows(
     url = url.format(project=project.pk)
     client = api_as("reggie")
     few = _queries(client, url)
-    _add_projects(admin, 6)
+    _add_rows(project, admin, 6)
     for n in range(6):
         services.lead_tenure_replace(
             tenure=project.lead_tenures.get(role=Role.CONTRACTOR, end_date__isnull=True),

@@ -1,5 +1,7 @@
 """A project moves one stage at a time; supervision starts only with all five parties led."""
 
+import datetime
+
 from projects import services
 from projects.models import Project, Role
 from tests.conftest import credit_code, id_number
@@ -35,7 +37,11 @@ def test_the_gate_lists_exactly_the_missing_parties_and_leads(api_as, admin):
         name="钱建华", id_number=id_number("33010619700101001"), actor=admin
     )
     services.lead_tenure_open(
-        project=project, role=Role.OWNER, person=lead, start_date="2025-05-01", actor=admin
+        project=project,
+        role=Role.OWNER,
+        person=lead,
+        start_date=datetime.date(2025, 5, 1),
+        actor=admin,
     )
 
     response = advance(api_as("admin"), project, "under_supervision")
