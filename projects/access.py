@@ -76,6 +76,12 @@ def project_for_user(user, project_id, *, write: bool = False) -> Project:
     )
 
 
+def project_jurisdiction_change_check(user) -> None:
+    """Moving a project to another jurisdiction moves it between regulators."""
+    if not user.is_staff:
+        raise PermissionDenied(_("Only archive operators can change a project's jurisdiction."))
+
+
 def can_create_project(user) -> bool:
     return user.is_authenticated and user.is_staff
 
@@ -162,3 +168,9 @@ def person_for_user(user, person_id, *, write: bool = False) -> Person:
     if person.user_id == user.pk:
         return person
     raise PermissionDenied(_("Only archive operators and the person themselves can change this."))
+
+
+def person_id_number_change_check(user) -> None:
+    """Who a person is stays as registered: only operators correct an ID number."""
+    if not user.is_staff:
+        raise PermissionDenied(_("Only archive operators can correct an ID number."))

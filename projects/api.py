@@ -118,6 +118,8 @@ class PersonDetailApi(ApiView):
     def patch(self, request, person_id: int):
         person = access.person_for_user(request.user, person_id, write=True)
         data = self.input(s.PersonInputSerializer, partial=True)
+        if "id_number" in data:
+            access.person_id_number_change_check(request.user)
         person = services.person_update(person=person, actor=request.user, **data)
         return Response(s.PersonOutputSerializer(person).data)
 
@@ -153,6 +155,8 @@ class ProjectDetailApi(ApiView):
     def patch(self, request, project_id: int):
         project = self.project(write=True)
         data = self.input(s.ProjectInputSerializer, partial=True)
+        if "jurisdiction_code" in data:
+            access.project_jurisdiction_change_check(request.user)
         project = services.project_update(project=project, actor=request.user, **data)
         return Response(s.ProjectOutputSerializer(project).data)
 

@@ -197,3 +197,28 @@ def test_a_lead_tenure_cannot_be_deleted_by_anyone(api_as, project, admin):
     response = api_as("admin").delete(f"/api/v1/projects/{project.pk}/lead-tenures/{tenure.pk}/")
     assert response.status_code == 405
     assert project.lead_tenures.filter(pk=tenure.pk).exists()
+
+
+def test_only_operators_move_a_project_to_another_jurisdiction(api_as, project, alice, reggie):
+    url = f"/api/v1/projects/{project.pk}/"
+    response = api_as("alice").patch(url, {"jurisdiction_code": "320102"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["detail"] == (
+        "Only archive operators can change a project's jurisdiction."
+    )
+    assert api_as("reggie").get(url).status_code == 200
+    assert (
+        api_as("admin")
+        .patch(url, {"jurisdiction_code": "330106"}, format="json")
+        .json()["jurisdiction_code"]
+        == "330106"
+    )
+
+
+def test_a_person_can_update_their_phone_but_not_their_id_number(api_as, project, leo):
+    url = f"/api/v1/people/{lead_of(project, Role.CONTRACTOR).person_id}/"
+    response = api_as("leo").patch(url, {"phone": "13900001111"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["phone_masked"] == "139****1111"
+    response = api_as("leo").patch(url, {"id_number": "330106199002051620"}, format="json")
+    assert response.status_code == 403
