@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from ledger import merkle, signing
@@ -11,13 +13,44 @@ from ledger.canonical import canonical_json, record_hash, record_type
 from ledger.models import Checkpoint, LedgerEntry, LedgerHead
 from ledger.selectors import checkpoint_latest
 
+# Table and column names come from the models, never from input.
+_qn = connection.ops.quote_name
+_HEAD_TABLE = _qn(LedgerHead._meta.db_table)
+_ENTRY_FIELDS = [f for f in LedgerEntry._meta.concrete_fields if not f.primary_key]
+# PostgreSQL only (a data-modifying WITH): insert the entry and store the new frontier.
+_APPEND_SQL = (
+    f"WITH entry AS (INSERT INTO {_qn(LedgerEntry._meta.db_table)}"  # noqa: S608
+    f" ({', '.join(_qn(f.column) for f in _ENTRY_FIELDS)})"
+    f" VALUES ({', '.join(['%s'] * len(_ENTRY_FIELDS))}) RETURNING id)"
+    f" UPDATE {_HEAD_TABLE} SET frontier = %s WHERE id = 1 RETURNING (SELECT id FROM entry)"
+)
+
 
 def _locked_head() -> LedgerHead:
-    # Migration 0002 creates the row; creating it here too keeps appends working after a
+    # Migration 0002 creates the row; creating it here too keeps the ledger working after a
     # test run truncates every table. A lost row on a non-empty ledger still fails loudly:
     # index 0 is taken.
     head, _ = LedgerHead.objects.select_for_update().get_or_create(pk=1)
     return head
+
+
+def _claim_next_index(cursor) -> tuple[int, list[bytes]]:
+    """Lock the head and move it on by one: the new entry's index and the frontier before it.
+
+    One plain UPDATE both takes the lock and reads the head, because every other writer
+    waits from here until the caller commits.
+    """
+    cursor.execute(
+        f"UPDATE {_HEAD_TABLE} SET size = size + 1 WHERE id = 1 RETURNING size, frontier"  # noqa: S608
+    )
+    row = cursor.fetchone()
+    if row is None:
+        _locked_head()
+        return _claim_next_index(cursor)
+    size, frontier = row
+    if isinstance(frontier, str):  # JSON arrives as text on some backends
+        frontier = json.loads(frontier)
+    return size - 1, [bytes.fromhex(h) for h in frontier]
 
 
 def ledger_append(
@@ -28,29 +61,42 @@ def ledger_append(
 ) -> LedgerEntry:
     """Append one entry for ``record`` and advance the tree, in the caller's transaction.
 
-    The head row is locked (``SELECT … FOR UPDATE``) until the caller commits, so concurrent
-    writers get consecutive indexes with no gaps; a rolled-back write takes its entry with it.
+    The head row is locked until the caller commits, so concurrent writers get consecutive
+    indexes with no gaps; a rolled-back write takes its entry with it.
     """
-    if not transaction.get_connection().in_atomic_block:
+    db = transaction.get_connection()
+    if not db.in_atomic_block:
         raise RuntimeError("ledger_append must run inside the writing service's transaction")
-    head = _locked_head()
     entry = LedgerEntry(
-        index=head.size,
         record_type=record_type(record),
         record_id=str(record.pk),
         action=action,
         content_hash=record_hash(record),
         actor_id=getattr(actor, "pk", None),
         actor=getattr(actor, "username", "") or "",
-        recorded_at=timezone.now(),
     )
-    leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
-    entry.leaf_hash = leaf.hex()
-    entry.save()
-    frontier = merkle.frontier_append([bytes.fromhex(h) for h in head.frontier], head.size, leaf)
-    head.size += 1
-    head.frontier = [h.hex() for h in frontier]
-    head.save(update_fields=["size", "frontier"])
+    # Everything above runs before the lock is taken; everything below, under it.
+    with db.cursor() as cursor:
+        entry.index, frontier = _claim_next_index(cursor)
+        entry.recorded_at = timezone.now()
+        leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
+        entry.leaf_hash = leaf.hex()
+        frontier_json = json.dumps(
+            [h.hex() for h in merkle.frontier_append(frontier, entry.index, leaf)]
+        )
+        if db.vendor == "postgresql":
+            # The entry and the new frontier in one round trip: the lock is held for it.
+            values = [f.get_db_prep_save(getattr(entry, f.attname), db) for f in _ENTRY_FIELDS]
+            cursor.execute(_APPEND_SQL, [*values, frontier_json])
+            entry.pk = cursor.fetchone()[0]
+            entry._state.adding = False
+            entry._state.db = db.alias
+        else:
+            entry.save(force_insert=True)
+            cursor.execute(
+                f"UPDATE {_HEAD_TABLE} SET frontier = %s WHERE id = 1",  # noqa: S608
+                [frontier_json],
+            )
     return entry
 
 

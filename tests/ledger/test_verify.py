@@ -166,3 +166,25 @@ def test_four_concurrent_writers_get_consecutive_indexes_with_no_gaps():
         assert LedgerEntry.objects.filter(actor=user.username).count() == 100
     checkpoint_create()
     assert verify_archive() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_append_outside_a_transaction_is_refused(inspector):
+    with pytest.raises(RuntimeError, match="inside the writing service's transaction"):
+        ledger_append(record=inspector, action="event", actor=inspector)
+    assert not LedgerEntry.objects.exists()
+
+
+def test_a_rolled_back_write_leaves_no_entry_and_no_gap(inspector, append_entries):
+    append_entries(1)
+
+    def failing_service():
+        with transaction.atomic():
+            ledger_append(record=inspector, action="event", actor=inspector)
+            raise ValueError("the service fails after appending")
+
+    with pytest.raises(ValueError, match="fails after appending"):
+        failing_service()
+    append_entries(1)
+    assert list(LedgerEntry.objects.values_list("index", flat=True)) == [0, 1]
+    assert verify_archive() == []
