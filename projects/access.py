@@ -19,7 +19,7 @@ from projects.models import (
 from projects.validators import region_prefix
 
 
-def _not_found() -> Http404:
+def not_found() -> Http404:
     return Http404(_("Not found, or you do not have access to it."))
 
 
@@ -64,7 +64,7 @@ def project_for_user(user, project_id, *, write: bool = False) -> Project:
     """
     project = projects_visible_to(user).filter(pk=project_id).first()
     if project is None:
-        raise _not_found()
+        raise not_found()
     if not write:
         return project
     if can_write_project(user, project):
@@ -127,7 +127,7 @@ def organization_create_check(user) -> None:
 def organization_for_user(user, organization_id, *, write: bool = False) -> Organization:
     organization = organizations_visible_to(user).filter(pk=organization_id).first()
     if organization is None:
-        raise _not_found()
+        raise not_found()
     if write and not user.is_staff:
         raise PermissionDenied(_("Only archive operators can change an organization."))
     return organization
@@ -160,7 +160,7 @@ def person_create_check(user) -> None:
 def person_for_user(user, person_id, *, write: bool = False) -> Person:
     person = people_visible_to(user).filter(pk=person_id).first()
     if person is None:
-        raise _not_found()
+        raise not_found()
     if not write:
         return person
     if user.is_staff:

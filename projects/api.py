@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -205,12 +205,8 @@ class UnitWorkListApi(ApiView):
 def _unit_work(project, unit_work_id) -> UnitWork:
     unit_work = project.unit_works.filter(pk=unit_work_id).first()
     if unit_work is None:
-        raise _not_found()
+        raise access.not_found()
     return unit_work
-
-
-def _not_found() -> Http404:
-    return Http404(_("Not found, or you do not have access to it."))
 
 
 class UnitWorkDetailApi(ApiView):
@@ -306,7 +302,7 @@ class LeadTenureListApi(ApiView):
 def _lead_tenure(project, tenure_id):
     tenure = selectors.lead_tenure_list(project=project).filter(pk=tenure_id).first()
     if tenure is None:
-        raise _not_found()
+        raise access.not_found()
     return tenure
 
 
@@ -367,7 +363,7 @@ class MembershipListApi(ApiView):
 def _document(project, document_id):
     document = selectors.project_document_list(project=project).filter(pk=document_id).first()
     if document is None:
-        raise _not_found()
+        raise access.not_found()
     return document
 
 
