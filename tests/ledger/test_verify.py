@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
+from django.utils import translation
 
 from ledger import merkle
 from ledger.canonical import canonical_json
@@ -188,3 +189,11 @@ def test_a_rolled_back_write_leaves_no_entry_and_no_gap(inspector, append_entrie
     append_entries(1)
     assert list(LedgerEntry.objects.values_list("index", flat=True)) == [0, 1]
     assert verify_archive() == []
+
+
+def test_findings_read_in_chinese_for_chinese_readers(append_entries):
+    append_entries(3)
+    _sql('DELETE FROM ledger_ledgerentry WHERE "index" = 1')
+    with translation.override("zh-hans"):
+        messages = [str(finding) for finding in verify_archive()]
+    assert messages == ["账本条目 #1 缺失：已被删除。"]
