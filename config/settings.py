@@ -194,6 +194,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStageEnum": "projects.models.Project.Stage",
+        "PartyRoleEnum": "projects.models.Role",
+        "MembershipRoleEnum": "projects.models.Membership.Role",
+        "LocationKindEnum": "projects.models.Location.Kind",
+        "DocumentKindEnum": "projects.models.ProjectDocument.Kind",
+    },
 }
 
 LOGGING = {
