@@ -105,18 +105,19 @@ class _Verification:
         self.progress = progress
         self.findings: list[Finding] = []
         self.models = _ledgered_models()
-        self.ledgered_types = {record_type(model) for model in self.models}
-        # (record_type, record_id) -> (index, action, content_hash) of its latest entry
-        self.latest: dict[tuple[str, str], tuple[int, str, str]] = {}
+        # record_type -> record_id -> (index, action, content_hash) of its latest entry
+        self.latest: dict[str, dict[str, tuple[int, str, str]]] = {
+            record_type(model): {} for model in self.models
+        }
         self.done = 0
         self.total = 0
 
     def report(self, kind: Kind, message: str) -> None:
         self.findings.append(Finding(kind, message))
 
-    def tick(self, force: bool = False) -> None:
+    def tick(self) -> None:
         self.done += 1
-        if self.progress is not None and (force or self.done % PROGRESS_EVERY == 0):
+        if self.progress is not None and self.done % PROGRESS_EVERY == 0:
             self.progress(self.done, self.total)
 
     def run(self) -> list[Finding]:
@@ -127,7 +128,7 @@ class _Verification:
         )
         tree, missing, changed = self.check_entries(head, checkpoints)
         self.check_head(head, tree, len(missing))
-        self.report_changed_entries(changed, missing)
+        self.report_damaged_entries(changed, missing)
         self.check_checkpoint_signatures(checkpoints)
         for model in self.models:
             self.check_records(model)
@@ -161,24 +162,25 @@ class _Verification:
                 stored = b""
             if merkle.leaf_hash(canonical_json(build_leaf_data(*row[:-1]))) != stored:
                 changed[index] = row
-            if row[1] in self.ledgered_types:
-                self.latest[(row[1], row[2])] = (index, row[3], row[4])
+            latest_of_type = self.latest.get(row[1])
+            if latest_of_type is not None:
+                latest_of_type[row[2]] = (index, row[3], row[4])
             tree.append(stored)
             self.check_checkpoints_at(tree, by_size)
             self.tick()
         if head.size > expected:
             missing.extend(range(expected, head.size))
-        for size, orphans in by_size.items():
-            if size > tree.size:
-                for checkpoint in orphans:
-                    self.report(
-                        Kind.CHECKPOINT_MISMATCH,
-                        _(
-                            "%(checkpoint)s covers more entries than the ledger holds"
-                            " (%(count)s): entries were deleted."
-                        )
-                        % {"checkpoint": _checkpoint_name(checkpoint), "count": tree.size},
+        # Checkpoints never reached: they are larger than the ledger now is.
+        for orphans in by_size.values():
+            for checkpoint in orphans:
+                self.report(
+                    Kind.CHECKPOINT_MISMATCH,
+                    _(
+                        "%(checkpoint)s covers more entries than the ledger holds"
+                        " (%(count)s): entries were deleted."
                     )
+                    % {"checkpoint": _checkpoint_name(checkpoint), "count": tree.size},
+                )
         return tree, missing, changed
 
     def check_checkpoints_at(self, tree: merkle.TreeBuilder, by_size) -> None:
@@ -221,7 +223,7 @@ class _Verification:
                 ),
             )
 
-    def report_changed_entries(self, changed: dict[int, tuple], missing: list[int]) -> None:
+    def report_damaged_entries(self, changed: dict[int, tuple], missing: list[int]) -> None:
         for first, last in _runs(missing):
             if first == last:
                 message = _("Ledger entry #%(index)s is missing: it was deleted.") % {
@@ -330,12 +332,7 @@ class _Verification:
                 )
 
     def check_records(self, model: type[models.Model]) -> None:
-        kind_name = record_type(model)
-        latest = {
-            record_id: entry
-            for (type_name, record_id), entry in self.latest.items()
-            if type_name == kind_name
-        }
+        latest = self.latest[record_type(model)]
         seen: set[str] = set()
         for row in model._base_manager.order_by("pk").iterator(chunk_size=2000):
             record_id = str(row.pk)

@@ -70,11 +70,17 @@ def test_a_deleted_entry_is_reported_as_a_gap(append_entries):
     assert Kind.CHECKPOINT_MISMATCH in _kinds(findings)
 
 
-def test_the_last_entry_deleted_is_reported_as_missing(append_entries):
+def test_the_last_entries_deleted_are_reported_against_the_checkpoint(append_entries):
     append_entries(5)
-    _sql('DELETE FROM ledger_ledgerentry WHERE "index" = 4')
+    checkpoint_create()
+    _sql('DELETE FROM ledger_ledgerentry WHERE "index" >= 3')
     messages = [str(finding) for finding in verify_archive()]
-    assert "Ledger entry #4 is missing: it was deleted." in messages
+    assert "Ledger entries #3 to #4 are missing: they were deleted." in messages
+    assert any(
+        message.startswith("The checkpoint of 5 entries signed at ")
+        and message.endswith("covers more entries than the ledger holds (3): entries were deleted.")
+        for message in messages
+    )
 
 
 def test_two_swapped_entries_are_reported_as_reordered(append_entries):
