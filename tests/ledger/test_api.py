@@ -127,3 +127,12 @@ def test_listing_entries_needs_a_signed_in_user(append_entries):
     response = APIClient().get(reverse("ledger:entry-list"))
     assert response.status_code in (401, 403)
     assert LedgerEntry.objects.count() == 1
+
+
+def test_listing_entries_takes_the_same_few_queries_however_many_there_are(
+    api, append_entries, django_assert_max_num_queries
+):
+    append_entries(30)
+    with django_assert_max_num_queries(2):
+        response = api.get(reverse("ledger:entry-list"))
+    assert response.json()["count"] == 30
