@@ -136,3 +136,12 @@ def test_listing_entries_takes_the_same_few_queries_however_many_there_are(
     with django_assert_max_num_queries(2):
         response = api.get(reverse("ledger:entry-list"))
     assert response.json()["count"] == 30
+
+
+def test_a_proof_over_a_damaged_ledger_says_so_instead_of_lying(api, append_entries):
+    append_entries(8)
+    checkpoint_create()
+    LedgerEntry.objects.filter(index=5).delete()
+    response = api.get("/api/v1/ledger/entries/0/proof/")
+    assert response.status_code == 500
+    assert "The ledger is damaged" in response.json()["detail"]
