@@ -9,6 +9,7 @@ serves on http://127.0.0.1:$PORT. Ctrl+C stops everything it started.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +27,14 @@ def manage(*args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # A terminal's Ctrl+C, a closed terminal and a service manager's stop all end cleanly.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     var = Path(os.environ.get("LQA_VAR_DIR", ROOT / "var"))
     s3 = None
     if "S3_ENDPOINT" not in os.environ:
