@@ -3,8 +3,10 @@
 One read-only pass in a single database snapshot: every entry's leaf hash is recomputed
 from its columns, the tree over the stored leaves is rebuilt and compared with every signed
 checkpoint and with the head, and every row of every ``Ledgered`` model is hashed and
-compared with its latest ledger entry. Entries are streamed, so memory stays small apart
-from the latest content hash per ledgered record.
+compared with its latest ledger entry. Checkpoints whose roots all match the same stored
+leaves are consistent with one another by construction; what is left to check between
+them is that the log only grew (no rollback, no fork). Entries are streamed, so memory
+stays small apart from the latest content hash per ledgered record.
 """
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+import datetime
 import threading
 
 import pytest
@@ -7,9 +8,9 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import translation
 
-from ledger import merkle
+from ledger import merkle, signing
 from ledger.canonical import canonical_json
-from ledger.models import LedgerEntry
+from ledger.models import Checkpoint, LedgerEntry
 from ledger.services import checkpoint_create, ledger_append
 from ledger.verify import Kind, verify_archive
 
@@ -203,3 +204,25 @@ def test_findings_read_in_chinese_for_chinese_readers(append_entries):
     with translation.override("zh-hans"):
         messages = [str(finding) for finding in verify_archive()]
     assert messages == ["账本条目 #1 缺失：已被删除。"]
+
+
+def test_a_later_checkpoint_that_rewrites_history_is_reported(append_entries):
+    append_entries(5)
+    checkpoint_create()
+    append_entries(3)
+    honest = checkpoint_create()
+    # Someone holding the key signs a different tree of 5 entries after the fact.
+    forged = Checkpoint(
+        origin=honest.origin,
+        tree_size=5,
+        root_hash="ab" * 32,
+        signed_at=honest.signed_at + datetime.timedelta(minutes=5),
+        key_id=honest.key_id,
+        public_key=honest.public_key,
+    )
+    forged.signature = signing.sign(forged.body.encode()).hex()
+    forged.save()
+    kinds = _kinds(verify_archive())
+    assert Kind.CHECKPOINT_INCONSISTENT in kinds
+    assert Kind.CHECKPOINT_MISMATCH in kinds
+    assert Kind.CHECKPOINT_SIGNATURE not in kinds
