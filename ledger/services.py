@@ -139,6 +139,7 @@ def checkpoint_verify(checkpoint: Checkpoint, public_key: bytes | None = None) -
     trusted = signing.public_key_bytes() if public_key is None else public_key
     try:
         signature = bytes.fromhex(checkpoint.signature)
-    except ValueError:
+        body = checkpoint.body.encode("utf-8")
+    except ValueError:  # a hash or signature column that is no longer hex
         return False
-    return signing.signature_valid(trusted, signature, checkpoint.body.encode("utf-8"))
+    return signing.signature_valid(trusted, signature, body)

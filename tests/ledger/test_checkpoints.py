@@ -67,3 +67,10 @@ def test_the_checkpoint_command_prints_the_size_and_root(append_entries, capsys)
     checkpoint = Checkpoint.objects.get()
     assert "Checkpoint of 4 entries" in out
     assert checkpoint.root_hash in out
+
+
+def test_a_checkpoint_whose_root_is_no_longer_hex_does_not_verify(append_entries):
+    append_entries(1)
+    checkpoint = checkpoint_create()
+    checkpoint.root_hash = "not a hash"
+    assert not checkpoint_verify(checkpoint)
