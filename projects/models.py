@@ -75,7 +75,7 @@ class Person(Ledgered):
         OTHER = "other", _("other")
         NONE = "none", _("none")
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("full name"), max_length=100)
     # The plain ID number is never stored: ciphertext to reveal, keyed index to find, mask to show.
     id_number_ciphertext = models.TextField(_("ID number (encrypted)"))
     id_number_index = models.CharField(_("ID number index"), max_length=64, unique=True)
@@ -212,7 +212,7 @@ class UnitWork(Ledgered):
         _("design service life (years)"),
         validators=[MinValueValidator(1), MaxValueValidator(300)],
     )
-    start_date = models.DateField(_("start date"), null=True, blank=True)
+    start_date = models.DateField(_("construction start date"), null=True, blank=True)
     completion_date = models.DateField(_("completion date"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
