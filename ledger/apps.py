@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class LedgerConfig(AppConfig):
     name = "ledger"
     verbose_name = _("Ledger")
+
+    def ready(self) -> None:
+        from ledger import checks  # noqa: F401 - registers the system checks
