@@ -187,7 +187,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lifetime Quality Archive API",
-    "DESCRIPTION": "工程质量终身责任档案 — projects, parties, leads, evidence files and the ledger.",
+    "DESCRIPTION": "工程质量终身责任档案: projects, parties, leads, evidence files, the ledger.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -61,8 +61,14 @@ def main() -> int:
         )
         # --insecure serves the admin's static files without turning DEBUG on.
         server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", "--insecure",
-             f"127.0.0.1:{PORT}"],
+            [
+                sys.executable,
+                "manage.py",
+                "runserver",
+                "--noreload",
+                "--insecure",
+                f"127.0.0.1:{PORT}",
+            ],
             cwd=ROOT,
         )
         try:

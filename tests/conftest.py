@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from projects import services
@@ -26,6 +27,17 @@ from projects.models import Membership, Person, Role
 from projects.validators import credit_code_check_char, id_number_check_char
 
 PASSWORD = "correct-horse-2026"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Service-level messages are asserted in English; the archive's default is Chinese.
+
+    HTTP requests still choose their language from Accept-Language (LocaleMiddleware), so
+    the tests of Chinese pages are unaffected.
+    """
+    with translation.override("en"):
+        yield
 
 
 def credit_code(first17: str) -> str:

@@ -64,17 +64,46 @@ class ThrowawayPostgres:
             os.chown(self.dir, pg.pw_uid, pg.pw_gid)
         self.dir.chmod(0o700)
         subprocess.run(
-            self._cmd(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres",
-                      "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"),
-            check=True, capture_output=True,
+            self._cmd(
+                str(self.bin / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ),
+            check=True,
+            capture_output=True,
         )
         log = open(self.dir / "postgres.log", "wb")  # noqa: SIM115 - handed to the server
         self.process = subprocess.Popen(
-            self._cmd(str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port),
-                      "-h", "127.0.0.1", "-k", str(self.dir),
-                      "-c", "fsync=off", "-c", "synchronous_commit=off",
-                      "-c", "full_page_writes=off", "-c", "max_connections=200"),
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self._cmd(
+                str(self.bin / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(self.port),
+                "-h",
+                "127.0.0.1",
+                "-k",
+                str(self.dir),
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         log.close()
@@ -96,8 +125,15 @@ class ThrowawayPostgres:
         if self.process is not None and self.process.poll() is None:
             # SIGINT is PostgreSQL's "fast shutdown"; runuser passes it on.
             subprocess.run(
-                self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"),
-                          "-m", "fast", "-w", "stop"),
+                self._cmd(
+                    str(self.bin / "pg_ctl"),
+                    "-D",
+                    str(self.dir / "data"),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "stop",
+                ),
                 capture_output=True,
             )
             try:

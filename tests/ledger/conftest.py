@@ -2,17 +2,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
-from django.utils import translation
 from rest_framework.test import APIClient
 
 from ledger.services import ledger_append
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English; the archive's default language is Chinese."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 import pytest
-from django.utils import translation
 
 from storage import gateway
 
@@ -16,10 +15,3 @@ def fresh_gateway():
     gateway.reset()
     yield
     gateway.reset()
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English unless a test switches language itself."""
-    with translation.override("en"):
-        yield
