@@ -141,8 +141,7 @@ def people_visible_to(user) -> QuerySet[Person]:
         return Person.objects.none()
     if user.is_staff:
         return Person.objects.all()
-    if regulator_account_of(user) is not None:
-        return Person.objects.all()
+    # Regulators too: the people of the projects in their jurisdiction, not everyone's.
     projects = projects_visible_to(user).values("pk")
     leads_there = Q(pk__in=LeadTenure.objects.filter(project__in=projects).values("person_id"))
     members_there = Q(user__in=Membership.objects.filter(project__in=projects).values("user_id"))

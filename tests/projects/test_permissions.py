@@ -82,6 +82,7 @@ READS = [
     ("alice", "person", 200),
     ("reggie", "person", 200),
     ("charlie", "person", 404),
+    ("rita", "person", 404),  # a regulator sees the people of their own jurisdiction only
     ("charlie", "people", 200),
 ]
 
