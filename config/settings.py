@@ -151,6 +151,9 @@ IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)
 # Retention for archival objects with no longer horizon of their own.
 ARCHIVE_DEFAULT_RETENTION_YEARS = env_int("ARCHIVE_DEFAULT_RETENTION_YEARS", 50)
 
+# TrueType CJK font embedded in every generated PDF (see storage/fonts.py).
+CJK_FONT_PATH = env_str("CJK_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
 # --- Keys ---
 # Personal data (ID numbers, phones) is encrypted with Fernet; several comma-separated
 # keys allow rotation (the first encrypts, all decrypt).

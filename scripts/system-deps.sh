@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Machine packages the project needs, installed with apt when missing (as root).
-#   run:  gettext (compiled translations)
-#   test: gettext, PostgreSQL server binaries (unless DATABASE_URL is given)
+#   run:  gettext (compiled translations), fonts-wqy-microhei (CJK font embedded in PDFs)
+#   test: the same, PostgreSQL server binaries (unless DATABASE_URL is given)
 set -euo pipefail
 mode=${1:-run}
 missing=()
 command -v msgfmt >/dev/null || missing+=(gettext)
+[ -n "${CJK_FONT_PATH:-}" ] || [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] \
+  || missing+=(fonts-wqy-microhei)
 if [ "$mode" = test ] && [ -z "${DATABASE_URL:-}" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
     || missing+=(postgresql)
