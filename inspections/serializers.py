@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
+from projects.models import Location, UnitWork
+
+
+class SignOffOutputSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = SignOff
+        fields = [
+            "id",
+            "round",
+            "capacity",
+            "person",
+            "person_name",
+            "username",
+            "signed_at",
+            "ip_address",
+            "user_agent",
+            "content_sha256",
+        ]
+
+
+class AcceptanceRoundOutputSerializer(serializers.ModelSerializer):
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
+
+    class Meta:
+        model = AcceptanceRound
+        fields = [
+            "number",
+            "content_sha256",
+            "submitted_by",
+            "submitted_at",
+            "outcome",
+            "reasons",
+            "decided_at",
+        ]
+
+
+class AcceptanceRecordOutputSerializer(serializers.ModelSerializer):
+    locations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    concealed_works = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    sign_offs = SignOffOutputSerializer(many=True, read_only=True)
+    rounds = AcceptanceRoundOutputSerializer(many=True, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = AcceptanceRecord
+        fields = [
+            "id",
+            "project",
+            "unit_work",
+            "level",
+            "division_kind",
+            "parent",
+            "title",
+            "date",
+            "result",
+            "remarks",
+            "locations",
+            "concealed_works",
+            "state",
+            "round",
+            "rounds",
+            "sign_offs",
+            "created_by",
+            "created_at",
+            "accepted_at",
+        ]
+
+
+class AcceptanceRecordInputSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=AcceptanceRecord.Level.choices)
+    unit_work = serializers.PrimaryKeyRelatedField(
+        queryset=UnitWork.objects.all(), required=False, allow_null=True
+    )
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=AcceptanceRecord.objects.all(), required=False, allow_null=True
+    )
+    division_kind = serializers.ChoiceField(
+        choices=AcceptanceRecord.DivisionKind.choices, required=False
+    )
+    title = serializers.CharField(max_length=300)
+    date = serializers.DateField()
+    result = serializers.CharField(required=False, allow_blank=True)
+    remarks = serializers.CharField(required=False, allow_blank=True)
+    locations = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(), many=True, required=False
+    )
+    concealed_works = serializers.PrimaryKeyRelatedField(
+        queryset=AcceptanceRecord.objects.all(), many=True, required=False
+    )
+
+
+class AcceptanceRecordUpdateSerializer(serializers.Serializer):
+    division_kind = serializers.ChoiceField(
+        choices=AcceptanceRecord.DivisionKind.choices, required=False
+    )
+    title = serializers.CharField(max_length=300, required=False)
+    date = serializers.DateField(required=False)
+    result = serializers.CharField(required=False, allow_blank=True)
+    remarks = serializers.CharField(required=False, allow_blank=True)
+    locations = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(), many=True, required=False
+    )
+    concealed_works = serializers.PrimaryKeyRelatedField(
+        queryset=AcceptanceRecord.objects.all(), many=True, required=False
+    )
+
+
+class ReturnInputSerializer(serializers.Serializer):
+    reasons = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class SignInputSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("your password, re-entered to sign"),
+    )
+    capacity = serializers.ChoiceField(choices=SignOff.Capacity.choices, required=False)
+
+
+class PhotoOutputSerializer(serializers.ModelSerializer):
+    sha256 = serializers.CharField(source="original.sha256", read_only=True)
+    size = serializers.IntegerField(source="original.size", read_only=True)
+    content_type = serializers.CharField(source="original.content_type", read_only=True)
+    original_name = serializers.CharField(source="original.original_name", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    subject_type = serializers.CharField(source="subject_type.model", read_only=True)
+
+    class Meta:
+        model = Photo
+        fields = [
+            "id",
+            "project",
+            "subject_type",
+            "subject_id",
+            "sha256",
+            "size",
+            "content_type",
+            "original_name",
+            "width",
+            "height",
+            "caption",
+            "location",
+            "uploaded_by",
+            "received_at",
+            "captured_at",
+            "captured_offset",
+            "latitude",
+            "longitude",
+            "gps_accuracy_m",
+            "camera_make",
+            "camera_model",
+            "distance_from_site_m",
+            "flags",
+        ]
+
+
+class PhotoUploadInputSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+    sha256 = serializers.ListField(
+        child=serializers.RegexField(
+            r"^[0-9a-fA-F]{64}$",
+            allow_blank=True,
+            error_messages={"invalid": _("A SHA-256 is 64 hexadecimal characters.")},
+        ),
+        required=False,
+        help_text=_("the SHA-256 of each file, in the same order, if the client computed it"),
+    )
+    caption = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(), required=False, allow_null=True
+    )

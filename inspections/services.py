@@ -1,0 +1,502 @@
+"""Writes to acceptance records and evidence photos. One write path for the API, admin,
+the demo and tests: keyword-only, one transaction, ``full_clean()`` before saving and a
+ledger entry for every row written."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inspections.models import AcceptanceRecord, AcceptanceRound, SignOff
+from ledger.canonical import canonical_json, sha256_hex
+from ledger.services import ledger_append
+from projects.models import LeadTenure, Location, Membership, Person, Project, Role, UnitWork
+from projects.services import project_stage_advance
+
+Level = AcceptanceRecord.Level
+State = AcceptanceRecord.State
+Capacity = SignOff.Capacity
+
+# Who signs each level (GB 50300 §6): lots and sub-items by the specialist supervising
+# engineer with the contractor's quality inspector; divisions by the chief supervising
+# engineer with the contractor's project manager; unit works and completion by all five leads.
+LOT_SIGNERS = (Capacity.SUPERVISING_ENGINEER, Capacity.QUALITY_INSPECTOR)
+DIVISION_SIGNERS = (Capacity.CHIEF_SUPERVISING_ENGINEER, Capacity.PROJECT_MANAGER)
+FOUNDATION_SIGNERS = (*DIVISION_SIGNERS, Capacity.SURVEY_LEAD, Capacity.DESIGN_LEAD)
+ALL_LEADS = (
+    Capacity.OWNER_LEAD,
+    Capacity.SURVEY_LEAD,
+    Capacity.DESIGN_LEAD,
+    Capacity.PROJECT_MANAGER,
+    Capacity.CHIEF_SUPERVISING_ENGINEER,
+)
+
+# The party whose lead in office signs in each lead capacity.
+LEAD_ROLES = {
+    Capacity.CHIEF_SUPERVISING_ENGINEER: Role.SUPERVISOR,
+    Capacity.PROJECT_MANAGER: Role.CONTRACTOR,
+    Capacity.SURVEY_LEAD: Role.SURVEY,
+    Capacity.DESIGN_LEAD: Role.DESIGN,
+    Capacity.OWNER_LEAD: Role.OWNER,
+}
+# The party whose site staff (site-supervisor memberships) sign in each staff capacity.
+STAFF_ROLES = {
+    Capacity.SUPERVISING_ENGINEER: Role.SUPERVISOR,
+    Capacity.QUALITY_INSPECTOR: Role.CONTRACTOR,
+}
+
+RECORD_FIELDS = ("title", "date", "result", "remarks", "division_kind")
+
+
+def required_capacities(record: AcceptanceRecord) -> tuple[str, ...]:
+    if record.level in (Level.INSPECTION_LOT, Level.SUB_ITEM, Level.CONCEALED):
+        return LOT_SIGNERS
+    if record.level in (Level.DIVISION, Level.SUB_DIVISION):
+        if record.division_kind in (
+            AcceptanceRecord.DivisionKind.FOUNDATION,
+            AcceptanceRecord.DivisionKind.MAIN_STRUCTURE,
+        ):
+            return FOUNDATION_SIGNERS
+        return DIVISION_SIGNERS
+    return ALL_LEADS
+
+
+def record_content_sha256(record: AcceptanceRecord) -> str:
+    """The SHA-256 of what a signer is shown: the record's content in this round."""
+    content = {
+        "id": record.pk,
+        "project": record.project_id,
+        "unit_work": record.unit_work_id,
+        "level": record.level,
+        "division_kind": record.division_kind,
+        "parent": record.parent_id,
+        "title": record.title,
+        "date": record.date,
+        "result": record.result,
+        "remarks": record.remarks,
+        "round": record.round,
+        "locations": sorted(record.locations.values_list("pk", flat=True)),
+        "concealed_works": sorted(record.concealed_works.values_list("pk", flat=True)),
+    }
+    return sha256_hex(canonical_json(content))
+
+
+def _save(instance, *, action: str, actor) -> None:
+    instance.full_clean()
+    instance.save()
+    ledger_append(record=instance, action=action, actor=actor)
+
+
+def _locked(record: AcceptanceRecord) -> AcceptanceRecord:
+    return AcceptanceRecord.objects.select_for_update().get(pk=record.pk)
+
+
+def _accepted_refusal() -> ValidationError:
+    return ValidationError(
+        _(
+            "This record has been accepted and can no longer be changed. Record a correction"
+            " as a new acceptance record instead."
+        ),
+        code="accepted",
+    )
+
+
+def _structure_check(record: AcceptanceRecord) -> None:
+    allowed_parents = AcceptanceRecord.PARENT_LEVELS[record.level]
+    if record.level == Level.COMPLETION:
+        if record.unit_work_id is not None or record.parent_id is not None:
+            raise ValidationError(
+                _("Completion acceptance covers the whole project, not one unit work.")
+            )
+        return
+    if record.unit_work_id is None:
+        raise ValidationError({"unit_work": _("Choose the unit work this record belongs to.")})
+    if record.unit_work.project_id != record.project_id:
+        raise ValidationError({"unit_work": _("The unit work belongs to another project.")})
+    if not allowed_parents:
+        if record.parent_id is not None:
+            raise ValidationError({"parent": _("A unit-work record has no parent record.")})
+        return
+    if record.parent is None:
+        raise ValidationError(
+            {
+                "parent": _("A %(level)s record belongs under a %(parents)s record.")
+                % {
+                    "level": record.get_level_display(),
+                    "parents": " / ".join(str(Level(level).label) for level in allowed_parents),
+                }
+            }
+        )
+    if record.parent.unit_work_id != record.unit_work_id:
+        raise ValidationError({"parent": _("The parent record belongs to another unit work.")})
+    if record.parent.level not in allowed_parents:
+        raise ValidationError(
+            {
+                "parent": _("A %(level)s record cannot be placed under a %(parent)s record.")
+                % {
+                    "level": record.get_level_display(),
+                    "parent": record.parent.get_level_display(),
+                }
+            }
+        )
+    if record.parent.is_accepted:
+        raise ValidationError(
+            {"parent": _("The parent record has already been accepted; nothing can be added.")}
+        )
+
+
+def _set_relations(
+    record: AcceptanceRecord,
+    *,
+    locations: Iterable[Location] | None,
+    concealed_works: Iterable[AcceptanceRecord] | None,
+) -> None:
+    if locations is not None:
+        locations = list(locations)
+        for location in locations:
+            if location.unit_work_id != record.unit_work_id:
+                raise ValidationError(
+                    {
+                        "locations": _("Location “%(name)s” is in another unit work.")
+                        % {"name": location.name}
+                    }
+                )
+        record.locations.set(locations)
+    if concealed_works is not None:
+        concealed_works = list(concealed_works)
+        for concealed in concealed_works:
+            if concealed.level != Level.CONCEALED or concealed.project_id != record.project_id:
+                raise ValidationError(
+                    {
+                        "concealed_works": _(
+                            "Only concealed-works records of this project can be covered."
+                        )
+                    }
+                )
+        record.concealed_works.set(concealed_works)
+
+
+@transaction.atomic
+def record_create(
+    *,
+    project: Project,
+    level: str,
+    title: str,
+    date: datetime.date,
+    actor: AbstractBaseUser | None,
+    unit_work: UnitWork | None = None,
+    parent: AcceptanceRecord | None = None,
+    division_kind: str = AcceptanceRecord.DivisionKind.OTHER,
+    result: str = "",
+    remarks: str = "",
+    locations: Iterable[Location] = (),
+    concealed_works: Iterable[AcceptanceRecord] = (),
+) -> AcceptanceRecord:
+    record = AcceptanceRecord(
+        project=project,
+        unit_work=unit_work,
+        level=level,
+        parent=parent,
+        division_kind=division_kind,
+        title=(title or "").strip(),
+        date=date,
+        result=result,
+        remarks=remarks,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record.full_clean()
+    _structure_check(record)
+    record.save()
+    _set_relations(record, locations=locations, concealed_works=concealed_works)
+    ledger_append(record=record, action="create", actor=actor)
+    return record
+
+
+@transaction.atomic
+def record_update(
+    *,
+    record: AcceptanceRecord,
+    actor: AbstractBaseUser | None,
+    locations: Iterable[Location] | None = None,
+    concealed_works: Iterable[AcceptanceRecord] | None = None,
+    **changes: Any,
+) -> AcceptanceRecord:
+    record = _locked(record)
+    if record.is_accepted:
+        raise _accepted_refusal()
+    if not record.is_editable:
+        raise ValidationError(
+            _(
+                "A submitted record cannot be changed while it is being signed. Ask for it to"
+                " be returned, then change it and submit it again."
+            ),
+            code="submitted",
+        )
+    unknown = set(changes) - set(RECORD_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    for field, value in changes.items():
+        setattr(record, field, value)
+    _set_relations(record, locations=locations, concealed_works=concealed_works)
+    _save(record, action="update", actor=actor)
+    return record
+
+
+def _concealed_check(record: AcceptanceRecord) -> None:
+    pending = [c for c in record.concealed_works.all() if not c.is_accepted]
+    if pending:
+        raise ValidationError(
+            _("The concealed works this work covers must be accepted first: %(records)s.")
+            % {"records": "; ".join(c.title for c in pending)},
+            code="concealed_pending",
+        )
+
+
+@transaction.atomic
+def record_submit(*, record: AcceptanceRecord, actor: AbstractBaseUser) -> AcceptanceRecord:
+    """The contractor's self-check is done: submit the record (again, after a return)."""
+    record = _locked(record)
+    if record.is_accepted:
+        raise _accepted_refusal()
+    if record.state == State.SUBMITTED:
+        raise ValidationError(_("This record has already been submitted."), code="submitted")
+    _concealed_check(record)
+    if record.state == State.RETURNED:
+        record.round += 1
+    record.state = State.SUBMITTED
+    _save(record, action="state", actor=actor)
+    _save(
+        AcceptanceRound(
+            record=record,
+            number=record.round,
+            content_sha256=record_content_sha256(record),
+            submitted_by=actor,
+            submitted_at=timezone.now(),
+        ),
+        action="create",
+        actor=actor,
+    )
+    return record
+
+
+def _current_round(record: AcceptanceRecord) -> AcceptanceRound:
+    return AcceptanceRound.objects.select_for_update().get(record=record, number=record.round)
+
+
+def _submitted_check(record: AcceptanceRecord) -> None:
+    if record.is_accepted:
+        raise _accepted_refusal()
+    if record.state != State.SUBMITTED:
+        raise ValidationError(
+            _("Only a submitted record can be signed, returned or accepted; submit it first."),
+            code="not_submitted",
+        )
+
+
+@transaction.atomic
+def record_return(
+    *, record: AcceptanceRecord, reasons: str, actor: AbstractBaseUser
+) -> AcceptanceRecord:
+    """Send a submitted record back with reasons; its round and sign-offs are kept."""
+    record = _locked(record)
+    _submitted_check(record)
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ValidationError(
+            {"reasons": _("Say why the record is returned, so it can be put right.")}
+        )
+    acceptance_round = _current_round(record)
+    acceptance_round.outcome = AcceptanceRound.Outcome.RETURNED
+    acceptance_round.reasons = reasons
+    acceptance_round.decided_by = actor
+    acceptance_round.decided_at = timezone.now()
+    _save(acceptance_round, action="state", actor=actor)
+    record.state = State.RETURNED
+    _save(record, action="state", actor=actor)
+    return record
+
+
+def signer_person(record: AcceptanceRecord, capacity: str, user) -> Person | None:
+    """The person ``user`` signs as in ``capacity`` on ``record``, or None if they may not.
+
+    Leads sign while in office on the record's date; staff through their site-supervisor
+    membership for that party on the project.
+    """
+    if capacity in LEAD_ROLES:
+        tenure = (
+            LeadTenure.objects.filter(
+                project_id=record.project_id,
+                role=LEAD_ROLES[capacity],
+                start_date__lte=record.date,
+                person__user=user,
+            )
+            .exclude(end_date__lt=record.date)
+            .select_related("person")
+            .first()
+        )
+        return tenure.person if tenure else None
+    person = Person.objects.filter(user=user).first()
+    if person is None:
+        return None
+    is_staff_there = Membership.objects.filter(
+        user=user,
+        project_id=record.project_id,
+        role=Membership.Role.SITE_SUPERVISOR,
+        organization__participations__project_id=record.project_id,
+        organization__participations__role=STAFF_ROLES[capacity],
+    ).exists()
+    return person if is_staff_there else None
+
+
+@transaction.atomic
+def record_sign(
+    *,
+    record: AcceptanceRecord,
+    user: AbstractBaseUser,
+    password: str,
+    capacity: str | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> SignOff:
+    """Sign the current round as a named person in office, after re-entering the password."""
+    if not password or not user.check_password(password):
+        raise ValidationError(
+            {"password": _("Re-enter your password to sign; the one given is not correct.")},
+            code="reauth",
+        )
+    record = _locked(record)
+    _submitted_check(record)
+    signed = set(
+        SignOff.objects.filter(record=record, round=record.round).values_list("capacity", flat=True)
+    )
+    open_capacities = [c for c in required_capacities(record) if c not in signed]
+    if capacity is not None:
+        if capacity not in required_capacities(record):
+            raise ValidationError(
+                {"capacity": _("This record does not need a sign-off in that capacity.")}
+            )
+        if capacity in signed:
+            raise ValidationError({"capacity": _("Someone has already signed in this capacity.")})
+        open_capacities = [capacity]
+    for candidate in open_capacities:
+        person = signer_person(record, candidate, user)
+        if person is not None:
+            break
+    else:
+        raise ValidationError(
+            _(
+                "You are not one of the people who must sign this record on %(date)s: it needs"
+                " %(capacities)s, each signed by the person in office then."
+            )
+            % {
+                "date": record.date.isoformat(),
+                "capacities": ", ".join(
+                    str(Capacity(c).label) for c in (open_capacities or required_capacities(record))
+                ),
+            },
+            code="wrong_signer",
+        )
+    sign_off = SignOff(
+        record=record,
+        round=record.round,
+        capacity=candidate,
+        person=person,
+        user=user,
+        signed_at=timezone.now(),
+        ip_address=ip_address or None,
+        user_agent=(user_agent or "")[:500],
+        content_sha256=record_content_sha256(record),
+    )
+    _save(sign_off, action="sign", actor=user)
+    return sign_off
+
+
+def missing_capacities(record: AcceptanceRecord) -> list[str]:
+    signed = set(
+        SignOff.objects.filter(record=record, round=record.round).values_list("capacity", flat=True)
+    )
+    return [c for c in required_capacities(record) if c not in signed]
+
+
+@transaction.atomic
+def record_accept(*, record: AcceptanceRecord, actor: AbstractBaseUser) -> AcceptanceRecord:
+    """Accept a fully signed record whose children and concealed works are accepted.
+
+    Accepting the completion acceptance moves the project to "completion accepted".
+    """
+    record = _locked(record)
+    _submitted_check(record)
+    missing = missing_capacities(record)
+    if missing:
+        raise ValidationError(
+            _("The record still needs the sign-off of: %(capacities)s.")
+            % {"capacities": ", ".join(str(Capacity(c).label) for c in missing)},
+            code="unsigned",
+        )
+    pending_children = record.children.exclude(state=State.ACCEPTED)
+    if pending_children.exists():
+        raise ValidationError(
+            _("Every record under this one must be accepted first; still open: %(records)s.")
+            % {"records": "; ".join(child.title for child in pending_children)},
+            code="children_pending",
+        )
+    _concealed_check(record)
+    if record.level == Level.COMPLETION:
+        _completion_check(record)
+    acceptance_round = _current_round(record)
+    acceptance_round.outcome = AcceptanceRound.Outcome.ACCEPTED
+    acceptance_round.decided_by = actor
+    acceptance_round.decided_at = timezone.now()
+    _save(acceptance_round, action="state", actor=actor)
+    record.state = State.ACCEPTED
+    record.accepted_at = timezone.now()
+    _save(record, action="state", actor=actor)
+    if record.level == Level.COMPLETION:
+        project_stage_advance(
+            project=record.project, to_stage=Project.Stage.COMPLETION_ACCEPTED, actor=actor
+        )
+    return record
+
+
+def _completion_check(record: AcceptanceRecord) -> None:
+    project = record.project
+    if project.stage != Project.Stage.UNDER_CONSTRUCTION:
+        raise ValidationError(
+            _(
+                "Completion acceptance is for a project under construction; this project is"
+                " %(stage)s."
+            )
+            % {"stage": project.get_stage_display()},
+            code="stage",
+        )
+    unit_works = UnitWork.objects.filter(project=project)
+    without = [
+        unit_work.name
+        for unit_work in unit_works
+        if not AcceptanceRecord.objects.filter(
+            unit_work=unit_work, level=Level.UNIT, state=State.ACCEPTED
+        ).exists()
+    ]
+    open_units = AcceptanceRecord.objects.filter(project=project, level=Level.UNIT).exclude(
+        state=State.ACCEPTED
+    )
+    if not unit_works.exists() or without or open_units.exists():
+        names = without + [r.title for r in open_units]
+        raise ValidationError(
+            _(
+                "Every unit work must have its unit-level acceptance accepted before"
+                " completion acceptance; still open: %(records)s."
+            )
+            % {"records": "; ".join(names) or _("no unit works")},
+            code="units_pending",
+        )
