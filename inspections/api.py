@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from inspections import selectors, services
@@ -11,6 +15,7 @@ from inspections import serializers as s
 from inspections.filters import AcceptanceRecordFilter
 from projects import access
 from projects.api import ApiView, list_schema
+from storage.selectors import object_download_url
 
 
 def _record(project, record_id):
@@ -116,3 +121,88 @@ class RecordAcceptApi(ApiView):
         record = _record(self.project(write=True), record_id)
         record = services.record_accept(record=record, actor=request.user)
         return Response(s.AcceptanceRecordOutputSerializer(_fresh(record)).data)
+
+
+# --- Photos ---
+
+
+def _api_errors(exc: ValidationError) -> list[str]:
+    return [str(message) for message in exc.messages]
+
+
+class RecordPhotoListApi(ApiView):
+    """A record's photos; POST uploads one or many (``files``), each with its own result."""
+
+    serializer_class = s.PhotoOutputSerializer
+    parser_classes = [MultiPartParser]
+
+    @list_schema(s.PhotoOutputSerializer, "acceptance_record_photo_list")
+    def get(self, request, project_id: int, record_id: int):
+        record = _record(self.project(), record_id)
+        return self.list_response(
+            selectors.record_photo_list(record=record), s.PhotoOutputSerializer
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": s.PhotoUploadInputSerializer},
+        responses={201: s.PhotoOutputSerializer(many=True)},
+    )
+    def post(self, request, project_id: int, record_id: int):
+        record = _record(self.project(write=True), record_id)
+        data = self.input(s.PhotoUploadInputSerializer)
+        hashes = data.get("sha256") or []
+        results = []
+        for position, upload in enumerate(data["files"]):
+            declared = hashes[position] if position < len(hashes) else ""
+            result = {"name": (upload.name or "")[-200:]}
+            try:
+                photo, created = services.photo_ingest(
+                    subject=record,
+                    fileobj=upload,
+                    actor=request.user,
+                    caption=data["caption"],
+                    location=data.get("location"),
+                    declared_sha256=declared.lower() or None,
+                )
+            except ValidationError as exc:
+                result.update(status="refused", errors=_api_errors(exc))
+            else:
+                result.update(
+                    status="accepted" if created else "duplicate",
+                    photo=s.PhotoOutputSerializer(photo).data,
+                )
+            results.append(result)
+        stored = any(result["status"] != "refused" for result in results)
+        body = {"results": results}
+        if not stored:
+            body["detail"] = _("No photo was stored; see each file's reason.")
+        return Response(
+            body, status=status.HTTP_201_CREATED if stored else status.HTTP_400_BAD_REQUEST
+        )
+
+
+class ProjectPhotoListApi(ApiView):
+    serializer_class = s.PhotoOutputSerializer
+
+    @list_schema(s.PhotoOutputSerializer, "project_photo_list")
+    def get(self, request, project_id: int):
+        return self.list_response(
+            selectors.photo_list(project=self.project()), s.PhotoOutputSerializer
+        )
+
+
+class PhotoFileApi(ApiView):
+    """A redirect to a short-lived presigned URL for the original, preview or thumbnail,
+    issued only after the access check."""
+
+    serializer_class = s.PhotoOutputSerializer
+
+    @extend_schema(responses={302: None})
+    def get(self, request, project_id: int, photo_id: int, variant: str):
+        photo = selectors.photo_list(project=self.project()).filter(pk=photo_id).first()
+        if photo is None or variant not in ("original", "preview", "thumbnail"):
+            raise access.not_found()
+        obj = getattr(photo, variant)
+        response = HttpResponseRedirect(object_download_url(obj=obj, expires_seconds=120))
+        response["Cache-Control"] = "no-store"
+        return response

@@ -5,20 +5,27 @@ ledger entry for every row written."""
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
-from inspections.models import AcceptanceRecord, AcceptanceRound, SignOff
+from inspections.exif import haversine_m, photo_metadata
+from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
 from ledger.canonical import canonical_json, sha256_hex
 from ledger.services import ledger_append
 from projects.models import LeadTenure, Location, Membership, Person, Project, Role, UnitWork
 from projects.services import project_stage_advance
+from storage.images import image_open
+from storage.services import object_store
 
 Level = AcceptanceRecord.Level
 State = AcceptanceRecord.State
@@ -500,3 +507,158 @@ def _completion_check(record: AcceptanceRecord) -> None:
             % {"records": "; ".join(names) or _("no unit works")},
             code="units_pending",
         )
+
+
+# --- Evidence photos ---
+
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif")
+
+
+def photo_subject_context(subject) -> tuple[Project, datetime.date | None]:
+    """The project a photo's subject belongs to and the date its photos should be near.
+
+    Acceptance records here; apps above this one (deliveries, plaques, defects) can own
+    photos too: any subject with a ``project`` and, optionally, a ``date``.
+    """
+    return subject.project, getattr(subject, "date", None)
+
+
+def photo_ingest(
+    *,
+    subject,
+    fileobj,
+    actor: AbstractBaseUser,
+    caption: str = "",
+    location: Location | None = None,
+    declared_sha256: str | None = None,
+) -> tuple[Photo, bool]:
+    """Store a photo's original untouched as evidence, make its preview and thumbnail, read
+    its EXIF and record it. Returns the photo and whether it is new (False: the same bytes
+    were already attached to this subject).
+
+    Not one transaction: the original and derived copies are put first (content-addressed,
+    so a retry is harmless), then the row. A refused file leaves nothing behind.
+    """
+    if isinstance(subject, AcceptanceRecord) and subject.is_accepted:
+        raise _accepted_refusal()
+    project, reference_date = photo_subject_context(subject)
+    if location is not None and not _location_in(location, subject):
+        raise ValidationError({"location": _("The location is in another project.")})
+    original = object_store(
+        fileobj=fileobj,
+        user=actor,
+        archival=True,
+        original_name=(getattr(fileobj, "name", "") or "")[-200:],
+        declared_sha256=declared_sha256,
+        allowed_types=PHOTO_TYPES,
+        max_bytes=settings.PHOTO_MAX_BYTES,
+    )
+    subject_type = ContentType.objects.get_for_model(subject)
+    existing = Photo.objects.filter(
+        subject_type=subject_type, subject_id=subject.pk, original=original
+    ).first()
+    if existing is not None:
+        return existing, False
+    with image_open(fileobj, content_type=original.content_type) as image:
+        metadata = photo_metadata(image, default_tz=timezone.get_default_timezone())
+        width, height = image.size
+        preview_bytes, thumbnail_bytes = derived_jpegs(image)
+    stem = original.sha256[:16]
+    preview = object_store(
+        fileobj=io.BytesIO(preview_bytes),
+        user=actor,
+        archival=False,
+        original_name=f"{stem}-preview.jpg",
+        content_type="image/jpeg",
+    )
+    thumbnail = object_store(
+        fileobj=io.BytesIO(thumbnail_bytes),
+        user=actor,
+        archival=False,
+        original_name=f"{stem}-thumbnail.jpg",
+        content_type="image/jpeg",
+    )
+    photo = Photo(
+        project=project,
+        subject_type=subject_type,
+        subject_id=subject.pk,
+        original=original,
+        preview=preview,
+        thumbnail=thumbnail,
+        width=width,
+        height=height,
+        caption=(caption or "").strip(),
+        location=location,
+        uploaded_by=actor,
+        received_at=timezone.now(),
+        captured_at=metadata.captured_at,
+        captured_offset=metadata.captured_offset,
+        latitude=metadata.latitude,
+        longitude=metadata.longitude,
+        gps_accuracy_m=metadata.gps_accuracy_m,
+        camera_make=metadata.camera_make,
+        camera_model=metadata.camera_model,
+    )
+    _photo_flags(photo, reference_date)
+    return _photo_record(photo=photo, actor=actor), True
+
+
+def _location_in(location: Location, subject) -> bool:
+    project, _date = photo_subject_context(subject)
+    return location.unit_work.project_id == project.pk
+
+
+def _photo_flags(photo: Photo, reference_date: datetime.date | None) -> None:
+    flags = []
+    if photo.captured_at is not None and reference_date is not None:
+        tz = photo.captured_at.tzinfo
+        days = abs((photo.captured_at.astimezone(tz).date() - reference_date).days)
+        if days > settings.PHOTO_CAPTURE_TOLERANCE_DAYS:
+            flags.append(Photo.Flag.CAPTURED_FAR_FROM_DATE.value)
+    project = photo.project
+    if (
+        photo.latitude is not None
+        and project.site_latitude is not None
+        and project.site_longitude is not None
+    ):
+        distance = haversine_m(
+            float(photo.latitude),
+            float(photo.longitude),
+            float(project.site_latitude),
+            float(project.site_longitude),
+        )
+        photo.distance_from_site_m = round(distance, 1)
+        if distance > settings.PHOTO_GPS_TOLERANCE_METERS:
+            flags.append(Photo.Flag.TAKEN_FAR_FROM_SITE.value)
+    photo.flags = flags
+
+
+@transaction.atomic
+def _photo_record(*, photo: Photo, actor: AbstractBaseUser) -> Photo:
+    _save(photo, action="create", actor=actor)
+    return photo
+
+
+def derived_jpegs(image: Image.Image) -> tuple[bytes, bytes]:
+    """An orientation-corrected preview and thumbnail, as JPEG without EXIF."""
+    preview_px = settings.PHOTO_PREVIEW_PIXELS
+    if image.format == "JPEG":
+        # Decode at the smallest scale that is still at least the preview's size.
+        image.draft("RGB", (preview_px, preview_px))
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001 - a hostile orientation tag leaves the photo as taken
+        upright = image.copy()
+    if upright.mode != "RGB":
+        upright = upright.convert("RGB")
+    upright.thumbnail((preview_px, preview_px))
+    preview = _jpeg(upright, quality=85)
+    thumbnail_px = settings.PHOTO_THUMBNAIL_PIXELS
+    upright.thumbnail((thumbnail_px, thumbnail_px))
+    return preview, _jpeg(upright, quality=80)
+
+
+def _jpeg(image: Image.Image, *, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality, optimize=False)
+    return buffer.getvalue()
