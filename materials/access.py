@@ -1,0 +1,86 @@
+"""Who may see and change materials records. Project-bound records follow the project's
+rules (``projects.access``); batches and notices are archive-wide and have their own."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from materials.models import Batch, DefectNotice, Delivery
+from projects.access import not_found, projects_visible_to, regulator_account_of
+from projects.models import Membership, Project
+
+
+def batches_visible_to(user) -> QuerySet[Batch]:
+    # A manufacturer's batch is product information, not a project's record.
+    if not user.is_authenticated:
+        return Batch.objects.none()
+    return Batch.objects.all()
+
+
+def batch_create_check(user) -> None:
+    if user.is_staff:
+        return
+    if Membership.objects.filter(user=user, role__in=Membership.WRITE_ROLES).exists():
+        return
+    raise PermissionDenied(
+        _("Batches are recorded by operators and by those who keep a project's records.")
+    )
+
+
+def batch_for_user(user, batch_id, *, write: bool = False) -> Batch:
+    batch = batches_visible_to(user).filter(pk=batch_id).first()
+    if batch is None:
+        raise not_found()
+    if write:
+        batch_create_check(user)
+    return batch
+
+
+def delivery_decide_check(user, project: Project) -> None:
+    """Accepting or rejecting a delivery is the supervisor side's act, nobody else's."""
+    is_site_supervisor = Membership.objects.filter(
+        user=user, project=project, role=Membership.Role.SITE_SUPERVISOR
+    ).exists()
+    if not is_site_supervisor:
+        raise PermissionDenied(
+            _("Only the project's site supervisors can accept or reject a delivery.")
+        )
+
+
+def deliveries_visible_to(user) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(project__in=projects_visible_to(user).values("pk"))
+
+
+def notice_issue_check(user) -> None:
+    if user.is_staff:
+        return
+    if regulator_account_of(user) is not None:
+        return
+    raise PermissionDenied(_("Defect notices are issued by regulators and archive operators."))
+
+
+def notices_visible_to(user) -> QuerySet[DefectNotice]:
+    """Staff and regulators see every notice (the bulletins are public); project members see
+    the notices that touch their projects. What a notice hits is filtered separately."""
+    if not user.is_authenticated:
+        return DefectNotice.objects.none()
+    if user.is_staff or regulator_account_of(user) is not None:
+        return DefectNotice.objects.all()
+    from materials.selectors import notices_touching
+
+    return notices_touching(projects=projects_visible_to(user))
+
+
+def notice_for_user(user, notice_id) -> DefectNotice:
+    notice = notices_visible_to(user).filter(pk=notice_id).first()
+    if notice is None:
+        raise not_found()
+    return notice
+
+
+def projects_visible_to_user(user) -> QuerySet[Project]:
+    """The projects whose hits ``user`` sees: staff all, regulators their jurisdiction,
+    members their projects (the same rule as everywhere)."""
+    return projects_visible_to(user)

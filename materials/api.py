@@ -1,0 +1,420 @@
+"""REST API views: check access, validate input, call a service or selector, serialize."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from materials import access, selectors, services
+from materials import serializers as s
+from materials.filters import DeliveryFilter
+from materials.models import MaterialCategory
+from materials.pdf import notice_report_pdf
+from projects.access import not_found, project_for_user
+from projects.api import ApiView, list_schema
+
+
+def _created(serializer_class, instance) -> Response:
+    return Response(serializer_class(instance).data, status=status.HTTP_201_CREATED)
+
+
+# --- Catalogue and batches ---
+
+
+class MaterialCategoryListApi(ApiView):
+    serializer_class = s.MaterialCategoryOutputSerializer
+
+    @list_schema(s.MaterialCategoryOutputSerializer, "material_category_list")
+    def get(self, request):
+        return self.list_response(
+            MaterialCategory.objects.order_by("code"), s.MaterialCategoryOutputSerializer
+        )
+
+
+class BatchListApi(ApiView):
+    serializer_class = s.BatchOutputSerializer
+
+    @list_schema(s.BatchOutputSerializer, "batch_list")
+    def get(self, request):
+        return self.list_response(
+            selectors.batch_list(user=request.user).order_by("-pk"), s.BatchOutputSerializer
+        )
+
+    @extend_schema(request=s.BatchInputSerializer, responses={201: s.BatchOutputSerializer})
+    def post(self, request):
+        access.batch_create_check(request.user)
+        batch = services.batch_create(actor=request.user, **self.input(s.BatchInputSerializer))
+        return _created(s.BatchOutputSerializer, batch)
+
+
+class BatchDetailApi(ApiView):
+    serializer_class = s.BatchOutputSerializer
+
+    def get(self, request, batch_id: int):
+        return Response(s.BatchOutputSerializer(access.batch_for_user(request.user, batch_id)).data)
+
+
+class BatchFileApi(ApiView):
+    serializer_class = s.BatchOutputSerializer
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.BatchFileInputSerializer},
+        responses=s.BatchOutputSerializer,
+    )
+    def post(self, request, batch_id: int):
+        batch = access.batch_for_user(request.user, batch_id, write=True)
+        data = self.input(s.BatchFileInputSerializer)
+        batch = services.batch_file_attach(
+            batch=batch, kind=data["kind"], fileobj=data["file"], actor=request.user
+        )
+        return Response(s.BatchOutputSerializer(batch).data)
+
+
+# --- Deliveries ---
+
+
+class ProjectApiView(ApiView):
+    def delivery(self, *, write: bool = False):
+        project = self.project(write=write)
+        delivery = (
+            selectors.delivery_list(project=project).filter(pk=self.kwargs["delivery_id"]).first()
+        )
+        if delivery is None:
+            raise not_found()
+        return delivery
+
+
+class DeliveryListApi(ProjectApiView):
+    serializer_class = s.DeliveryOutputSerializer
+    filterset_class = DeliveryFilter
+
+    @list_schema(s.DeliveryOutputSerializer, "delivery_list")
+    def get(self, request, project_id: int):
+        return self.list_response(
+            selectors.delivery_list(project=self.project()), s.DeliveryOutputSerializer
+        )
+
+    @extend_schema(request=s.DeliveryInputSerializer, responses={201: s.DeliveryOutputSerializer})
+    def post(self, request, project_id: int):
+        project = self.project(write=True)
+        delivery = services.delivery_create(
+            project=project, actor=request.user, **self.input(s.DeliveryInputSerializer)
+        )
+        delivery = selectors.delivery_list(project=project).get(pk=delivery.pk)
+        return _created(s.DeliveryOutputSerializer, delivery)
+
+
+class DeliveryDetailApi(ProjectApiView):
+    serializer_class = s.DeliveryOutputSerializer
+
+    def get(self, request, project_id: int, delivery_id: int):
+        return Response(s.DeliveryOutputSerializer(self.delivery()).data)
+
+
+class DeliveryAcceptApi(ProjectApiView):
+    serializer_class = s.DeliveryOutputSerializer
+
+    @extend_schema(request=None, responses=s.DeliveryOutputSerializer)
+    def post(self, request, project_id: int, delivery_id: int):
+        delivery = self.delivery(write=True)
+        access.delivery_decide_check(request.user, delivery.project)
+        services.delivery_accept(delivery=delivery, actor=request.user)
+        return Response(s.DeliveryOutputSerializer(self.delivery()).data)
+
+
+class DeliveryRejectApi(ProjectApiView):
+    serializer_class = s.DeliveryRejectInputSerializer
+
+    @extend_schema(request=s.DeliveryRejectInputSerializer, responses=s.DeliveryOutputSerializer)
+    def post(self, request, project_id: int, delivery_id: int):
+        delivery = self.delivery(write=True)
+        access.delivery_decide_check(request.user, delivery.project)
+        data = self.input(s.DeliveryRejectInputSerializer)
+        services.delivery_reject(delivery=delivery, actor=request.user, **data)
+        return Response(s.DeliveryOutputSerializer(self.delivery()).data)
+
+
+class DeliveryPhotoApi(ProjectApiView):
+    serializer_class = s.DeliveryPhotoOutputSerializer
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.DeliveryPhotoInputSerializer},
+        responses={201: s.DeliveryPhotoOutputSerializer},
+    )
+    def post(self, request, project_id: int, delivery_id: int):
+        delivery = self.delivery(write=True)
+        data = self.input(s.DeliveryPhotoInputSerializer)
+        photo = services.delivery_photo_add(
+            delivery=delivery, kind=data["kind"], fileobj=data["file"], actor=request.user
+        )
+        return _created(s.DeliveryPhotoOutputSerializer, photo)
+
+
+class SampleListApi(ProjectApiView):
+    serializer_class = s.SampleOutputSerializer
+
+    @list_schema(s.SampleOutputSerializer, "sample_list")
+    def get(self, request, project_id: int, delivery_id: int):
+        return self.list_response(
+            selectors.sample_list(delivery=self.delivery()), s.SampleOutputSerializer
+        )
+
+    @extend_schema(request=s.SampleInputSerializer, responses={201: s.SampleOutputSerializer})
+    def post(self, request, project_id: int, delivery_id: int):
+        delivery = self.delivery(write=True)
+        sample = services.sample_create(
+            delivery=delivery, actor=request.user, **self.input(s.SampleInputSerializer)
+        )
+        return _created(s.SampleOutputSerializer, sample)
+
+
+class SampleReportApi(ProjectApiView):
+    serializer_class = s.SampleOutputSerializer
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.TestReportInputSerializer},
+        responses={201: s.SampleOutputSerializer},
+    )
+    def post(self, request, project_id: int, delivery_id: int, sample_id: int):
+        delivery = self.delivery(write=True)
+        sample = selectors.sample_list(delivery=delivery).filter(pk=sample_id).first()
+        if sample is None:
+            raise not_found()
+        if hasattr(sample, "report"):
+            return Response(
+                {"detail": _("This sample already has a test report.")},
+                status=status.HTTP_409_CONFLICT,
+            )
+        data = self.input(s.TestReportInputSerializer)
+        services.sample_report_add(
+            sample=sample,
+            report_number=data["report_number"],
+            result=data["result"],
+            tested_on=data["tested_on"],
+            fileobj=data["file"],
+            actor=request.user,
+        )
+        sample = selectors.sample_list(delivery=delivery).get(pk=sample_id)
+        return _created(s.SampleOutputSerializer, sample)
+
+
+class DeliveryBlockedListApi(ApiView):
+    """Deliveries blocked by a failed test in every project the user may see."""
+
+    serializer_class = s.DeliveryOutputSerializer
+
+    @list_schema(s.DeliveryOutputSerializer, "delivery_blocked_list")
+    def get(self, request):
+        return self.list_response(
+            selectors.delivery_blocked_list(user=request.user), s.DeliveryOutputSerializer
+        )
+
+
+class WitnessShareApi(ProjectApiView):
+    serializer_class = s.WitnessShareOutputSerializer
+    pagination_class = None
+
+    def get(self, request, project_id: int):
+        rows = selectors.witness_share_list(project=self.project())
+        return Response(s.WitnessShareOutputSerializer(rows, many=True).data)
+
+
+# --- Usages ---
+
+
+class UsageListApi(ProjectApiView):
+    serializer_class = s.UsageOutputSerializer
+
+    @list_schema(s.UsageOutputSerializer, "usage_list")
+    def get(self, request, project_id: int):
+        return self.list_response(
+            selectors.usage_list(project=self.project()), s.UsageOutputSerializer
+        )
+
+    @extend_schema(request=s.UsageInputSerializer, responses={201: s.UsageOutputSerializer})
+    def post(self, request, project_id: int):
+        project = self.project(write=True)
+        data = self.input(s.UsageInputSerializer)
+        if data["delivery"].project_id != project.pk:
+            raise not_found()
+        usage = services.usage_create(actor=request.user, **data)
+        return _created(s.UsageOutputSerializer, usage)
+
+
+# --- Recall ---
+
+
+class DefectNoticeListApi(ApiView):
+    serializer_class = s.DefectNoticeOutputSerializer
+
+    @list_schema(s.DefectNoticeOutputSerializer, "defect_notice_list")
+    def get(self, request):
+        return self.list_response(
+            selectors.notice_list(user=request.user), s.DefectNoticeOutputSerializer
+        )
+
+    @extend_schema(
+        request=s.DefectNoticeInputSerializer, responses={201: s.DefectNoticeOutputSerializer}
+    )
+    def post(self, request):
+        access.notice_issue_check(request.user)
+        notice = services.defect_notice_issue(
+            actor=request.user, **self.input(s.DefectNoticeInputSerializer)
+        )
+        notice = selectors.notice_list(user=request.user).get(pk=notice.pk)
+        return _created(s.DefectNoticeOutputSerializer, notice)
+
+
+class NoticeApiView(ApiView):
+    def notice(self):
+        access.notice_for_user(self.request.user, self.kwargs["notice_id"])
+        return selectors.notice_list(user=self.request.user).get(pk=self.kwargs["notice_id"])
+
+
+class DefectNoticeDetailApi(NoticeApiView):
+    serializer_class = s.DefectNoticeOutputSerializer
+
+    def get(self, request, notice_id: int):
+        return Response(s.DefectNoticeOutputSerializer(self.notice()).data)
+
+
+class NoticeHitListApi(NoticeApiView):
+    """Every affected delivery and usage the user may see, paginated."""
+
+    serializer_class = s.NoticeHitSerializer
+
+    @list_schema(s.NoticeHitSerializer, "defect_notice_hit_list")
+    def get(self, request, notice_id: int):
+        rows = selectors.notice_hits(notice=self.notice(), user=request.user)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.NoticeHitSerializer(page, many=True).data)
+
+
+CSV_COLUMNS = [
+    "project_id",
+    "project",
+    "jurisdiction_code",
+    "delivery_id",
+    "batch_number",
+    "delivery_state",
+    "delivered_quantity",
+    "unit",
+    "delivered_on",
+    "accepted_by",
+    "inspected_by",
+    "usage_id",
+    "location",
+    "used_quantity",
+    "used_on",
+    "installer",
+    "leads",
+]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_lines(rows):
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # so spreadsheet programs read the Chinese as UTF-8
+    yield writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        leads = "; ".join(f"{lead['role']}: {lead['name']}" for lead in row["leads"])
+        values = {**row, "leads": leads}
+        yield writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+
+
+class NoticeHitCsvApi(NoticeApiView):
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request, notice_id: int):
+        rows = selectors.notice_hits(notice=self.notice(), user=request.user)
+        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="recall-{notice_id}.csv"'
+        return response
+
+
+class NoticeReportPdfApi(NoticeApiView):
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def get(self, request, notice_id: int):
+        notice = self.notice()
+        rows = selectors.notice_hits(notice=notice, user=request.user)
+        response = HttpResponse(notice_report_pdf(notice=notice, rows=rows), "application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="recall-{notice_id}.pdf"'
+        return response
+
+
+class RecallActionListApi(NoticeApiView):
+    serializer_class = s.RecallActionOutputSerializer
+
+    @list_schema(s.RecallActionOutputSerializer, "recall_action_list")
+    def get(self, request, notice_id: int):
+        return self.list_response(
+            selectors.recall_action_list(notice=self.notice(), user=request.user),
+            s.RecallActionOutputSerializer,
+        )
+
+    @extend_schema(
+        request=s.RecallActionInputSerializer, responses={201: s.RecallActionOutputSerializer}
+    )
+    def post(self, request, notice_id: int):
+        notice = self.notice()
+        data = self.input(s.RecallActionInputSerializer)
+        project = project_for_user(request.user, data.pop("project").pk, write=True)
+        action = services.recall_action_open(
+            notice=notice, project=project, actor=request.user, **data
+        )
+        return _created(s.RecallActionOutputSerializer, action)
+
+
+class RecallActionApiView(NoticeApiView):
+    def action(self, *, write: bool = False):
+        notice = self.notice()
+        action = (
+            selectors.recall_action_list(notice=notice, user=self.request.user)
+            .filter(pk=self.kwargs["action_id"])
+            .first()
+        )
+        if action is None:
+            raise not_found()
+        if write:
+            project_for_user(self.request.user, action.project_id, write=True)
+        return action
+
+
+class RecallEvidenceApi(RecallActionApiView):
+    serializer_class = s.RecallActionOutputSerializer
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.FileInputSerializer},
+        responses={201: s.RecallActionOutputSerializer},
+    )
+    def post(self, request, notice_id: int, action_id: int):
+        action = self.action(write=True)
+        data = self.input(s.FileInputSerializer)
+        services.recall_evidence_add(action=action, fileobj=data["file"], actor=request.user)
+        return _created(s.RecallActionOutputSerializer, self.action())
+
+
+class RecallActionCloseApi(RecallActionApiView):
+    serializer_class = s.RecallActionCloseInputSerializer
+
+    @extend_schema(
+        request=s.RecallActionCloseInputSerializer, responses=s.RecallActionOutputSerializer
+    )
+    def post(self, request, notice_id: int, action_id: int):
+        action = self.action(write=True)
+        data = self.input(s.RecallActionCloseInputSerializer)
+        services.recall_action_close(action=action, note=data["note"], actor=request.user)
+        return Response(s.RecallActionOutputSerializer(self.action()).data)

@@ -1,0 +1,260 @@
+"""Reads that span relations, with their joins built in (list endpoints pin query counts)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from materials import access
+from materials.models import (
+    WITNESS_SHARE_REQUIRED,
+    Batch,
+    DefectNotice,
+    Delivery,
+    RecallAction,
+    Sample,
+    TestReport,
+    Usage,
+)
+from projects.models import LeadTenure, Project
+
+_ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=3))
+
+
+def batch_list(*, user) -> QuerySet[Batch]:
+    return access.batches_visible_to(user).select_related("category", "manufacturer")
+
+
+def _used_quantity():
+    used = (
+        Usage.objects.filter(delivery=OuterRef("pk"))
+        .values("delivery")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(used), _ZERO)
+
+
+def _has_failed_test():
+    return Exists(
+        TestReport.objects.filter(sample__delivery=OuterRef("pk"), result=TestReport.Result.FAIL)
+    )
+
+
+def _with_details(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
+    return deliveries.select_related(
+        "project",
+        "batch__category",
+        "batch__manufacturer",
+        "supplier",
+        "inspected_by",
+        "decided_by",
+    ).annotate(used_quantity=_used_quantity(), has_failed_test=_has_failed_test())
+
+
+def delivery_list(*, project: Project) -> QuerySet[Delivery]:
+    return _with_details(project.deliveries.order_by("-delivered_on", "-pk"))
+
+
+def delivery_blocked_list(*, user) -> QuerySet[Delivery]:
+    """Deliveries with a failed test, across every project ``user`` may see: the list a
+    supervisor and a regulator work from."""
+    return _with_details(
+        access.deliveries_visible_to(user)
+        .filter(_has_failed_test())
+        .order_by("-delivered_on", "-pk")
+    )
+
+
+def delivery_used_quantity(*, delivery: Delivery) -> Decimal:
+    total = delivery.usages.aggregate(total=Sum("quantity"))["total"]
+    return total or Decimal("0")
+
+
+def sample_list(*, delivery: Delivery) -> QuerySet[Sample]:
+    return delivery.samples.select_related("sampler", "witness", "testing_lab", "report").order_by(
+        "pk"
+    )
+
+
+def usage_list(*, project: Project) -> QuerySet[Usage]:
+    return (
+        Usage.objects.filter(delivery__project=project)
+        .select_related("delivery__batch", "location", "installer")
+        .order_by("-used_on", "-pk")
+    )
+
+
+def witness_share_list(*, project: Project) -> list[dict]:
+    """Per structural category on the project: samples taken, witnessed, and whether the
+    witnessed share is below the required 30 %."""
+    rows = (
+        Sample.objects.filter(delivery__project=project, delivery__batch__category__structural=True)
+        .values("delivery__batch__category__code", "delivery__batch__category__name")
+        .annotate(samples=Count("pk"), witnessed=Count("pk", filter=Q(witness__isnull=False)))
+        .order_by("delivery__batch__category__code")
+    )
+    result = []
+    for row in rows:
+        share = Decimal(row["witnessed"]) / Decimal(row["samples"])
+        result.append(
+            {
+                "category": row["delivery__batch__category__code"],
+                "category_name": row["delivery__batch__category__name"],
+                "samples": row["samples"],
+                "witnessed": row["witnessed"],
+                "witnessed_share": share.quantize(Decimal("0.001")),
+                "below_required_share": share < WITNESS_SHARE_REQUIRED,
+            }
+        )
+    return result
+
+
+# --- Recall ---
+
+
+def notice_batches(*, notice: DefectNotice) -> QuerySet[Batch]:
+    named = Q(pk__in=notice.batches.values("pk"))
+    if notice.has_range:
+        named |= Q(
+            manufacturer=notice.manufacturer_id,
+            product=notice.product,
+            batch_number__gte=notice.batch_number_from,
+            batch_number__lte=notice.batch_number_to,
+        )
+    return Batch.objects.filter(named)
+
+
+def notices_touching(*, projects: QuerySet[Project]) -> QuerySet[DefectNotice]:
+    """Notices with an affected delivery in one of ``projects``."""
+    ranged = Delivery.objects.filter(
+        project__in=projects.values("pk"),
+        batch__manufacturer=OuterRef("manufacturer"),
+        batch__product=OuterRef("product"),
+        batch__batch_number__gte=OuterRef("batch_number_from"),
+        batch__batch_number__lte=OuterRef("batch_number_to"),
+    )
+    single = Delivery.objects.filter(
+        project__in=projects.values("pk"), batch__defect_notices=OuterRef("pk")
+    )
+    return DefectNotice.objects.filter(Exists(ranged) | Exists(single))
+
+
+def notice_list(*, user) -> QuerySet[DefectNotice]:
+    open_actions = Count("actions", filter=Q(actions__closed_at__isnull=True), distinct=True)
+    return (
+        access.notices_visible_to(user)
+        .select_related("manufacturer", "issued_by")
+        .annotate(open_actions=open_actions, actions_total=Count("actions", distinct=True))
+        .order_by("-issued_on", "-pk")
+    )
+
+
+def notice_deliveries(*, notice: DefectNotice, user) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(
+        batch__in=notice_batches(notice=notice),
+        project__in=access.projects_visible_to_user(user),
+    )
+
+
+def notice_hits(*, notice: DefectNotice, user) -> list[dict]:
+    """Every affected delivery and usage in every project ``user`` may see: one row per
+    usage, and one per delivery nothing was used from yet. Each row carries the location,
+    quantity and date, the supervisor who accepted the delivery, the contractor who
+    installed it and the project's leads in office. Four queries whatever the size."""
+    deliveries = list(
+        notice_deliveries(notice=notice, user=user)
+        .select_related("project", "batch", "decided_by__person", "inspected_by")
+        .order_by("project_id", "delivered_on", "pk")
+    )
+    usages_by_delivery: dict[int, list[Usage]] = {}
+    for usage in (
+        Usage.objects.filter(delivery__in=[d.pk for d in deliveries])
+        .select_related("location", "installer")
+        .order_by("used_on", "pk")
+    ):
+        usages_by_delivery.setdefault(usage.delivery_id, []).append(usage)
+    project_ids = {d.project_id for d in deliveries}
+    leads: dict[int, list[dict]] = {}
+    for tenure in (
+        LeadTenure.objects.filter(project__in=project_ids, end_date__isnull=True)
+        .select_related("person", "participation__organization")
+        .order_by("project_id", "role")
+    ):
+        leads.setdefault(tenure.project_id, []).append(
+            {
+                "role": tenure.role,
+                "name": tenure.person.name,
+                "organization": tenure.participation.organization.name,
+            }
+        )
+    rows = []
+    for delivery in deliveries:
+        accepted_by = ""
+        if delivery.state == Delivery.State.ACCEPTED and delivery.decided_by is not None:
+            person = getattr(delivery.decided_by, "person", None)
+            accepted_by = person.name if person else delivery.decided_by.get_username()
+        base = {
+            "project_id": delivery.project_id,
+            "project": delivery.project.name,
+            "jurisdiction_code": delivery.project.jurisdiction_code,
+            "delivery_id": delivery.pk,
+            "batch_number": delivery.batch.batch_number,
+            "delivery_state": delivery.state,
+            "delivered_quantity": delivery.quantity,
+            "unit": delivery.unit,
+            "delivered_on": delivery.delivered_on,
+            "accepted_by": accepted_by,
+            "inspected_by": delivery.inspected_by.name,
+            "leads": leads.get(delivery.project_id, []),
+        }
+        empty = {
+            "usage_id": None,
+            "location": "",
+            "used_quantity": None,
+            "used_on": None,
+            "installer": "",
+        }
+        usages = usages_by_delivery.get(delivery.pk, [])
+        if not usages:
+            rows.append({**base, **empty})
+        for usage in usages:
+            rows.append(
+                {
+                    **base,
+                    "usage_id": usage.pk,
+                    "location": usage.location.name,
+                    "used_quantity": usage.quantity,
+                    "used_on": usage.used_on,
+                    "installer": usage.installer.name,
+                }
+            )
+    return rows
+
+
+def notice_affected_projects(*, notice: DefectNotice, user) -> QuerySet[Project]:
+    return access.projects_visible_to_user(user).filter(
+        pk__in=notice_deliveries(notice=notice, user=user).values("project_id")
+    )
+
+
+def recall_action_list(*, notice: DefectNotice, user) -> QuerySet[RecallAction]:
+    return (
+        notice.actions.filter(project__in=access.projects_visible_to_user(user))
+        .select_related("project", "opened_by", "closed_by")
+        .prefetch_related(Prefetch("evidence"))
+        .order_by("project_id", "pk")
+    )

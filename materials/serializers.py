@@ -1,0 +1,333 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from materials.models import (
+    Batch,
+    DefectNotice,
+    Delivery,
+    DeliveryPhoto,
+    MaterialCategory,
+    RecallAction,
+    Sample,
+    Unit,
+)
+from projects.models import Location, Organization, Person, Project
+
+# --- Output ---
+
+
+class MaterialCategoryOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MaterialCategory
+        fields = [
+            "id",
+            "code",
+            "name",
+            "unit",
+            "witness_sampling_required",
+            "structural",
+            "ccc_required",
+            "retest_items",
+        ]
+
+
+class BatchOutputSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.code")
+    manufacturer_name = serializers.CharField(source="manufacturer.name")
+    certificate_of_conformity_sha256 = serializers.CharField(
+        source="certificate_of_conformity.sha256", default=None
+    )
+    type_test_report_sha256 = serializers.CharField(source="type_test_report.sha256", default=None)
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "category",
+            "manufacturer",
+            "manufacturer_name",
+            "product",
+            "model_spec",
+            "batch_number",
+            "production_date",
+            "ccc_certificate_number",
+            "certificate_of_conformity_sha256",
+            "type_test_report_sha256",
+        ]
+
+
+class DeliveryOutputSerializer(serializers.ModelSerializer):
+    batch_number = serializers.CharField(source="batch.batch_number")
+    product = serializers.CharField(source="batch.product")
+    category = serializers.CharField(source="batch.category.code")
+    manufacturer_name = serializers.CharField(source="batch.manufacturer.name")
+    inspected_by_name = serializers.CharField(source="inspected_by.name")
+    decided_by = serializers.CharField(source="decided_by.username", default=None)
+    used_quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    has_failed_test = serializers.BooleanField()
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "project",
+            "batch",
+            "batch_number",
+            "product",
+            "category",
+            "manufacturer_name",
+            "supplier",
+            "quantity",
+            "unit",
+            "used_quantity",
+            "delivered_on",
+            "inspected_by",
+            "inspected_by_name",
+            "state",
+            "has_failed_test",
+            "decided_by",
+            "decided_at",
+            "rejection_reason",
+            "removed_on",
+        ]
+
+
+class DeliveryPhotoOutputSerializer(serializers.ModelSerializer):
+    sha256 = serializers.CharField(source="stored_object.sha256")
+    content_type = serializers.CharField(source="stored_object.content_type")
+
+    class Meta:
+        model = DeliveryPhoto
+        fields = ["id", "delivery", "kind", "sha256", "content_type", "uploaded_at"]
+
+
+class TestReportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    report_number = serializers.CharField()
+    result = serializers.CharField()
+    tested_on = serializers.DateField()
+    sha256 = serializers.CharField(source="stored_object.sha256")
+
+
+class SampleOutputSerializer(serializers.ModelSerializer):
+    sampler_name = serializers.CharField(source="sampler.name")
+    witness_name = serializers.CharField(source="witness.name", default=None)
+    testing_lab_name = serializers.CharField(source="testing_lab.name")
+    report = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sample
+        fields = [
+            "id",
+            "delivery",
+            "seal_number",
+            "sampling_location",
+            "sampled_on",
+            "sampler",
+            "sampler_name",
+            "witness",
+            "witness_name",
+            "is_witnessed",
+            "testing_lab",
+            "testing_lab_name",
+            "report",
+        ]
+
+    def get_report(self, sample) -> dict | None:
+        report = getattr(sample, "report", None)
+        return TestReportOutputSerializer(report).data if report else None
+
+
+class UsageOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    delivery = serializers.IntegerField(source="delivery_id")
+    batch_number = serializers.CharField(source="delivery.batch.batch_number")
+    location = serializers.IntegerField(source="location_id")
+    location_name = serializers.CharField(source="location.name")
+    installer = serializers.IntegerField(source="installer_id")
+    installer_name = serializers.CharField(source="installer.name")
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    unit = serializers.CharField(source="delivery.unit")
+    used_on = serializers.DateField()
+
+
+class WitnessShareOutputSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    category_name = serializers.CharField()
+    samples = serializers.IntegerField()
+    witnessed = serializers.IntegerField()
+    witnessed_share = serializers.DecimalField(max_digits=4, decimal_places=3)
+    below_required_share = serializers.BooleanField()
+
+
+class DefectNoticeOutputSerializer(serializers.ModelSerializer):
+    manufacturer_name = serializers.CharField(source="manufacturer.name")
+    issued_by = serializers.CharField(source="issued_by.username")
+    open_actions = serializers.IntegerField(default=None)
+    actions_total = serializers.IntegerField(default=None)
+
+    class Meta:
+        model = DefectNotice
+        fields = [
+            "id",
+            "manufacturer",
+            "manufacturer_name",
+            "product",
+            "batch_number_from",
+            "batch_number_to",
+            "source",
+            "issued_on",
+            "description",
+            "issued_by",
+            "open_actions",
+            "actions_total",
+        ]
+
+
+class LeadSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    name = serializers.CharField()
+    organization = serializers.CharField()
+
+
+class NoticeHitSerializer(serializers.Serializer):
+    project_id = serializers.IntegerField()
+    project = serializers.CharField()
+    jurisdiction_code = serializers.CharField()
+    delivery_id = serializers.IntegerField()
+    batch_number = serializers.CharField()
+    delivery_state = serializers.CharField()
+    delivered_quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    unit = serializers.CharField()
+    delivered_on = serializers.DateField()
+    accepted_by = serializers.CharField()
+    inspected_by = serializers.CharField()
+    usage_id = serializers.IntegerField(allow_null=True)
+    location = serializers.CharField()
+    used_quantity = serializers.DecimalField(max_digits=14, decimal_places=3, allow_null=True)
+    used_on = serializers.DateField(allow_null=True)
+    installer = serializers.CharField()
+    leads = LeadSerializer(many=True)
+
+
+class RecallActionOutputSerializer(serializers.ModelSerializer):
+    project_name = serializers.CharField(source="project.name")
+    opened_by = serializers.CharField(source="opened_by.username")
+    closed_by = serializers.CharField(source="closed_by.username", default=None)
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecallAction
+        fields = [
+            "id",
+            "notice",
+            "project",
+            "project_name",
+            "kind",
+            "description",
+            "is_open",
+            "opened_by",
+            "opened_at",
+            "closed_by",
+            "closed_at",
+            "closing_note",
+            "evidence",
+        ]
+
+    def get_evidence(self, action) -> list[str]:
+        return [e.stored_object_id for e in action.evidence.all()]
+
+
+# --- Input ---
+
+
+class BatchInputSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=MaterialCategory.objects.all()
+    )
+    manufacturer = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    product = serializers.CharField(max_length=200)
+    model_spec = serializers.CharField(max_length=200)
+    batch_number = serializers.CharField(max_length=100)
+    production_date = serializers.DateField()
+    ccc_certificate_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class FileInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class BatchFileInputSerializer(FileInputSerializer):
+    kind = serializers.ChoiceField(choices=["certificate_of_conformity", "type_test_report"])
+
+
+class DeliveryInputSerializer(serializers.Serializer):
+    batch = serializers.PrimaryKeyRelatedField(queryset=Batch.objects.all())
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    unit = serializers.ChoiceField(choices=Unit.choices)
+    delivered_on = serializers.DateField()
+    inspected_by = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    supplier = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+
+
+class DeliveryRejectInputSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    removed_on = serializers.DateField()
+
+
+class DeliveryPhotoInputSerializer(FileInputSerializer):
+    kind = serializers.ChoiceField(choices=DeliveryPhoto.Kind.choices)
+
+
+class SampleInputSerializer(serializers.Serializer):
+    seal_number = serializers.CharField(max_length=100)
+    sampling_location = serializers.CharField(max_length=200)
+    sampled_on = serializers.DateField()
+    sampler = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    witness = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), required=False, allow_null=True
+    )
+    testing_lab = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+
+
+class TestReportInputSerializer(FileInputSerializer):
+    report_number = serializers.CharField(max_length=100)
+    result = serializers.ChoiceField(choices=[("pass", _("pass")), ("fail", _("fail"))])
+    tested_on = serializers.DateField()
+
+
+class UsageInputSerializer(serializers.Serializer):
+    delivery = serializers.PrimaryKeyRelatedField(queryset=Delivery.objects.all())
+    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    used_on = serializers.DateField()
+    installer = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+
+
+class DefectNoticeInputSerializer(serializers.Serializer):
+    manufacturer = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    product = serializers.CharField(max_length=200)
+    batch_number_from = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    batch_number_to = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    batches = serializers.PrimaryKeyRelatedField(
+        queryset=Batch.objects.all(), many=True, required=False
+    )
+    source = serializers.CharField(max_length=300)
+    issued_on = serializers.DateField()
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class RecallActionInputSerializer(serializers.Serializer):
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
+    kind = serializers.ChoiceField(choices=RecallAction.Kind.choices)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class RecallActionCloseInputSerializer(serializers.Serializer):
+    note = serializers.CharField()

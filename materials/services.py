@@ -1,0 +1,520 @@
+"""Writes to materials records: keyword-only, validated, one transaction, one ledger entry
+per written row. Files are put in the object store first (content-addressed, so a retry is
+harmless), after the record's own fields have been checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ledger.services import ledger_append
+from materials import catalogue
+from materials.models import (
+    Batch,
+    DefectNotice,
+    Delivery,
+    DeliveryPhoto,
+    MaterialCategory,
+    RecallAction,
+    RecallEvidence,
+    Sample,
+    TestReport,
+    Usage,
+)
+from materials.selectors import delivery_used_quantity, notice_affected_projects
+from projects.models import Location, Membership, Organization, Person, Project, Role
+from storage.services import object_store
+
+# Certificates, reports and evidence: PDFs and images. Photos: images.
+DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/heic", "image/heif")
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif")
+CONTRACTOR_ROLES = (Role.CONTRACTOR, Role.GENERAL_CONTRACTOR)
+
+
+def _plain(number: Decimal) -> str:
+    """1000.000 → "1000", 2.500 → "2.5" (``normalize`` alone would say 1E+3)."""
+    return f"{number.normalize():f}"
+
+
+def _save(instance, *, action: str, actor) -> None:
+    instance.full_clean()
+    instance.save()
+    ledger_append(record=instance, action=action, actor=actor)
+
+
+def _store(*, fileobj, actor, allowed_types) -> object:
+    return object_store(
+        fileobj=fileobj,
+        user=actor,
+        archival=True,
+        original_name=getattr(fileobj, "name", "") or "",
+        allowed_types=allowed_types,
+    )
+
+
+def _organizations_in_roles(project: Project, roles: Iterable[str]):
+    return Organization.objects.filter(
+        participations__project=project, participations__role__in=list(roles)
+    )
+
+
+# --- Catalogue ---
+
+
+@transaction.atomic
+def material_catalogue_install(*, actor=None) -> list[MaterialCategory]:
+    """Add the shipped categories that are missing; never overwrite an operator's edits."""
+    created = []
+    existing = set(MaterialCategory.objects.values_list("code", flat=True))
+    for code, name, unit, witness, structural, ccc, retest in catalogue.CATALOGUE:
+        if code in existing:
+            continue
+        category = MaterialCategory(
+            code=code,
+            name=name,
+            unit=unit,
+            witness_sampling_required=witness,
+            structural=structural,
+            ccc_required=ccc,
+            retest_items=retest,
+        )
+        _save(category, action="create", actor=actor)
+        created.append(category)
+    return created
+
+
+@transaction.atomic
+def material_category_create(*, category: MaterialCategory, actor) -> MaterialCategory:
+    _save(category, action="create", actor=actor)
+    return category
+
+
+@transaction.atomic
+def material_category_update(*, category: MaterialCategory, actor, **changes) -> MaterialCategory:
+    for field, value in changes.items():
+        setattr(category, field, value)
+    _save(category, action="update", actor=actor)
+    return category
+
+
+# --- Batches ---
+
+
+@transaction.atomic
+def batch_create(
+    *,
+    category: MaterialCategory,
+    manufacturer: Organization,
+    product: str,
+    model_spec: str,
+    batch_number: str,
+    production_date: date,
+    actor: AbstractBaseUser,
+    ccc_certificate_number: str = "",
+) -> Batch:
+    batch = Batch(
+        category=category,
+        manufacturer=manufacturer,
+        product=(product or "").strip(),
+        model_spec=(model_spec or "").strip(),
+        batch_number=(batch_number or "").strip(),
+        production_date=production_date,
+        ccc_certificate_number=(ccc_certificate_number or "").strip(),
+        created_by=actor,
+    )
+    _save(batch, action="create", actor=actor)
+    return batch
+
+
+BATCH_FILE_FIELDS = ("certificate_of_conformity", "type_test_report")
+
+
+def batch_file_attach(*, batch: Batch, kind: str, fileobj, actor: AbstractBaseUser) -> Batch:
+    if kind not in BATCH_FILE_FIELDS:
+        raise ValidationError(
+            {"kind": _("Attach a certificate_of_conformity or a type_test_report.")}
+        )
+    stored = _store(fileobj=fileobj, actor=actor, allowed_types=DOCUMENT_TYPES)
+    return _batch_file_record(batch=batch, kind=kind, stored=stored, actor=actor)
+
+
+@transaction.atomic
+def _batch_file_record(*, batch: Batch, kind: str, stored, actor) -> Batch:
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    setattr(batch, kind, stored)
+    _save(batch, action="update", actor=actor)
+    return batch
+
+
+# --- Deliveries ---
+
+
+@transaction.atomic
+def delivery_create(
+    *,
+    project: Project,
+    batch: Batch,
+    quantity: Decimal,
+    unit: str,
+    delivered_on: date,
+    inspected_by: Person,
+    actor: AbstractBaseUser,
+    supplier: Organization | None = None,
+) -> Delivery:
+    delivery = Delivery(
+        project=project,
+        batch=batch,
+        quantity=quantity,
+        unit=unit,
+        delivered_on=delivered_on,
+        inspected_by=inspected_by,
+        supplier=supplier,
+        created_by=actor,
+    )
+    contractors = _organizations_in_roles(project, CONTRACTOR_ROLES)
+    if not contractors.filter(pk=inspected_by.organization_id).exists():
+        raise ValidationError(
+            {
+                "inspected_by": _(
+                    "The delivery is inspected by the contractor: %(name)s does not work for"
+                    " this project's contractor."
+                )
+                % {"name": inspected_by.name}
+            }
+        )
+    _save(delivery, action="create", actor=actor)
+    return delivery
+
+
+def delivery_photo_add(
+    *, delivery: Delivery, kind: str, fileobj, actor: AbstractBaseUser
+) -> DeliveryPhoto:
+    photo = DeliveryPhoto(delivery=delivery, kind=kind)
+    photo.full_clean(exclude=["stored_object", "uploaded_by"])
+    stored = _store(fileobj=fileobj, actor=actor, allowed_types=PHOTO_TYPES)
+    return _photo_record(photo=photo, stored=stored, actor=actor)
+
+
+@transaction.atomic
+def _photo_record(*, photo: DeliveryPhoto, stored, actor) -> DeliveryPhoto:
+    photo.stored_object = stored
+    photo.uploaded_by = actor
+    _save(photo, action="create", actor=actor)
+    return photo
+
+
+def _locked(delivery: Delivery) -> Delivery:
+    return (
+        Delivery.objects.select_for_update().select_related("batch__category").get(pk=delivery.pk)
+    )
+
+
+def _undecided_check(delivery: Delivery) -> None:
+    if delivery.state in (Delivery.State.ACCEPTED, Delivery.State.REJECTED):
+        raise ValidationError(
+            _("This delivery was already %(state)s; its decision cannot change.")
+            % {"state": delivery.get_state_display()}
+        )
+
+
+@transaction.atomic
+def delivery_accept(*, delivery: Delivery, actor: AbstractBaseUser) -> Delivery:
+    """The supervisor accepts the delivery: refused while a sample failed, and while a
+    category that needs witness sampling has no sample or an untested one."""
+    delivery = _locked(delivery)
+    _undecided_check(delivery)
+    samples = list(delivery.samples.select_related("report"))
+    reports = [getattr(sample, "report", None) for sample in samples]
+    if any(r is not None and r.result == TestReport.Result.FAIL for r in reports):
+        raise ValidationError(
+            _(
+                "A sample of this delivery failed its test: it cannot be accepted. Reject it"
+                " and have it removed from site."
+            )
+        )
+    if delivery.batch.category.witness_sampling_required:
+        if not samples:
+            raise ValidationError(
+                _("%(category)s needs a witness sample before the delivery can be accepted.")
+                % {"category": delivery.batch.category.name}
+            )
+        if any(r is None for r in reports):
+            raise ValidationError(
+                _("A sample of this delivery has no test report yet: accept it once tested.")
+            )
+    delivery.state = Delivery.State.ACCEPTED
+    delivery.decided_by = actor
+    delivery.decided_at = timezone.now()
+    _save(delivery, action="state", actor=actor)
+    return delivery
+
+
+@transaction.atomic
+def delivery_reject(
+    *, delivery: Delivery, reason: str, removed_on: date, actor: AbstractBaseUser
+) -> Delivery:
+    delivery = _locked(delivery)
+    _undecided_check(delivery)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the delivery is rejected.")})
+    if removed_on < delivery.delivered_on:
+        raise ValidationError(
+            {"removed_on": _("The material cannot be removed before it was delivered.")}
+        )
+    delivery.state = Delivery.State.REJECTED
+    delivery.rejection_reason = reason.strip()
+    delivery.removed_on = removed_on
+    delivery.decided_by = actor
+    delivery.decided_at = timezone.now()
+    _save(delivery, action="state", actor=actor)
+    return delivery
+
+
+# --- Samples and test reports ---
+
+
+def witness_is_authorized(*, person: Person, project: Project) -> bool:
+    """A witness is a site supervisor of the project, or a member of its owner or supervision
+    unit, with an account on THIS project."""
+    if person.user_id is None:
+        return False
+    memberships = Membership.objects.filter(user=person.user_id, project=project)
+    if memberships.filter(role=Membership.Role.SITE_SUPERVISOR).exists():
+        return True
+    witnessing = _organizations_in_roles(project, (Role.OWNER, Role.SUPERVISOR))
+    return memberships.filter(organization__in=witnessing).exists()
+
+
+@transaction.atomic
+def sample_create(
+    *,
+    delivery: Delivery,
+    seal_number: str,
+    sampling_location: str,
+    sampled_on: date,
+    sampler: Person,
+    testing_lab: Organization,
+    actor: AbstractBaseUser,
+    witness: Person | None = None,
+) -> Sample:
+    delivery = _locked(delivery)
+    _undecided_check(delivery)
+    sample = Sample(
+        delivery=delivery,
+        seal_number=(seal_number or "").strip(),
+        sampling_location=(sampling_location or "").strip(),
+        sampled_on=sampled_on,
+        sampler=sampler,
+        witness=witness,
+        testing_lab=testing_lab,
+        created_by=actor,
+    )
+    errors = {}
+    if sampled_on and sampled_on < delivery.delivered_on:
+        errors["sampled_on"] = _("A sample cannot be taken before the delivery arrived.")
+    contractors = _organizations_in_roles(delivery.project, CONTRACTOR_ROLES)
+    if not contractors.filter(pk=sampler.organization_id).exists():
+        errors["sampler"] = _(
+            "Samples are taken by the contractor: %(name)s does not work for this project's"
+            " contractor."
+        ) % {"name": sampler.name}
+    if witness is not None and not witness_is_authorized(person=witness, project=delivery.project):
+        errors["witness"] = _(
+            "%(name)s is not authorized as a witness on this project: a witness is a site"
+            " supervisor or a member of the owner or supervision unit on the project."
+        ) % {"name": witness.name}
+    if errors:
+        raise ValidationError(errors)
+    _save(sample, action="create", actor=actor)
+    if delivery.state == Delivery.State.PENDING:
+        delivery.state = Delivery.State.SAMPLED
+        _save(delivery, action="state", actor=actor)
+    return sample
+
+
+def sample_report_add(
+    *,
+    sample: Sample,
+    report_number: str,
+    result: str,
+    tested_on: date,
+    fileobj,
+    actor: AbstractBaseUser,
+) -> TestReport:
+    report = TestReport(
+        sample=sample,
+        report_number=(report_number or "").strip(),
+        result=result,
+        tested_on=tested_on,
+        created_by=actor,
+    )
+    report.full_clean(exclude=["stored_object"])
+    if tested_on < sample.sampled_on:
+        raise ValidationError({"tested_on": _("A sample cannot be tested before it was taken.")})
+    stored = _store(fileobj=fileobj, actor=actor, allowed_types=DOCUMENT_TYPES)
+    return _report_record(report=report, stored=stored, actor=actor)
+
+
+@transaction.atomic
+def _report_record(*, report: TestReport, stored, actor) -> TestReport:
+    _locked(report.sample.delivery)  # one report at a time per delivery
+    report.stored_object = stored
+    _save(report, action="create", actor=actor)
+    return report
+
+
+# --- Usages ---
+
+
+@transaction.atomic
+def usage_create(
+    *,
+    delivery: Delivery,
+    location: Location,
+    quantity: Decimal,
+    used_on: date,
+    actor: AbstractBaseUser,
+    installer: Organization | None = None,
+) -> Usage:
+    """Record material used from an accepted delivery. The delivery row is locked, so two
+    concurrent usages cannot together take more than was delivered."""
+    delivery = _locked(delivery)
+    if delivery.state != Delivery.State.ACCEPTED:
+        raise ValidationError(
+            _("Only accepted deliveries can be used; this one is %(state)s.")
+            % {"state": delivery.get_state_display()}
+        )
+    contractors = _organizations_in_roles(delivery.project, CONTRACTOR_ROLES)
+    if installer is None:
+        installer = contractors.order_by("participations__role").first()
+    usage = Usage(
+        delivery=delivery,
+        location=location,
+        installer=installer,
+        quantity=quantity,
+        used_on=used_on,
+        created_by=actor,
+    )
+    errors = {}
+    if location.unit_work.project_id != delivery.project_id:
+        errors["location"] = _("The location belongs to another project.")
+    if installer is None or not contractors.filter(pk=installer.pk).exists():
+        errors["installer"] = _("The installer must be this project's contractor.")
+    if quantity is not None and quantity <= 0:
+        errors["quantity"] = _("The quantity must be greater than zero.")
+    elif quantity is not None:
+        remaining = delivery.quantity - delivery_used_quantity(delivery=delivery)
+        if quantity > remaining:
+            errors["quantity"] = _(
+                "Only %(remaining)s %(unit)s of this delivery are left to use."
+            ) % {"remaining": _plain(remaining), "unit": delivery.get_unit_display()}
+    if used_on and used_on < delivery.delivered_on:
+        errors["used_on"] = _("Material cannot be used before it was delivered.")
+    if errors:
+        raise ValidationError(errors)
+    _save(usage, action="create", actor=actor)
+    return usage
+
+
+# --- Recall ---
+
+
+@transaction.atomic
+def defect_notice_issue(
+    *,
+    manufacturer: Organization,
+    product: str,
+    source: str,
+    issued_on: date,
+    actor: AbstractBaseUser,
+    batch_number_from: str = "",
+    batch_number_to: str = "",
+    batches: Iterable[Batch] = (),
+    description: str = "",
+) -> DefectNotice:
+    batches = list(batches)
+    notice = DefectNotice(
+        manufacturer=manufacturer,
+        product=(product or "").strip(),
+        batch_number_from=(batch_number_from or "").strip(),
+        batch_number_to=(batch_number_to or "").strip(),
+        source=(source or "").strip(),
+        issued_on=issued_on,
+        description=description or "",
+        issued_by=actor,
+    )
+    if not notice.has_range and not batches:
+        raise ValidationError(_("Name a range of batch numbers or at least one batch."))
+    foreign = [
+        b for b in batches if b.manufacturer_id != manufacturer.pk or b.product != notice.product
+    ]
+    if foreign:
+        raise ValidationError(
+            {
+                "batches": _("Batch %(number)s is not this manufacturer's %(product)s.")
+                % {"number": foreign[0].batch_number, "product": notice.product}
+            }
+        )
+    _save(notice, action="create", actor=actor)
+    if batches:
+        notice.batches.set(batches)
+        # The hash covers the row's columns; the named batches are recorded as an event.
+        ledger_append(record=notice, action="event", actor=actor)
+    return notice
+
+
+@transaction.atomic
+def recall_action_open(
+    *,
+    notice: DefectNotice,
+    project: Project,
+    kind: str,
+    actor: AbstractBaseUser,
+    description: str = "",
+) -> RecallAction:
+    if not notice_affected_projects(notice=notice, user=actor).filter(pk=project.pk).exists():
+        raise ValidationError({"project": _("This notice does not affect the project.")})
+    action = RecallAction(
+        notice=notice, project=project, kind=kind, description=description, opened_by=actor
+    )
+    _save(action, action="create", actor=actor)
+    return action
+
+
+def recall_evidence_add(
+    *, action: RecallAction, fileobj, actor: AbstractBaseUser
+) -> RecallEvidence:
+    stored = _store(fileobj=fileobj, actor=actor, allowed_types=DOCUMENT_TYPES)
+    return _evidence_record(action=action, stored=stored, actor=actor)
+
+
+@transaction.atomic
+def _evidence_record(*, action: RecallAction, stored, actor) -> RecallEvidence:
+    evidence = RecallEvidence(action=action, stored_object=stored, uploaded_by=actor)
+    _save(evidence, action="create", actor=actor)
+    return evidence
+
+
+@transaction.atomic
+def recall_action_close(
+    *, action: RecallAction, note: str, actor: AbstractBaseUser
+) -> RecallAction:
+    action = RecallAction.objects.select_for_update().get(pk=action.pk)
+    if not action.is_open:
+        raise ValidationError(_("This action is already closed."))
+    if not action.evidence.exists():
+        raise ValidationError(_("Attach evidence of what was done before closing the action."))
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say how the action was completed.")})
+    action.closed_at = timezone.now()
+    action.closed_by = actor
+    action.closing_note = note.strip()
+    _save(action, action="state", actor=actor)
+    return action
