@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from pathlib import Path
 
@@ -179,6 +180,18 @@ PHOTO_CAPTURE_TOLERANCE_DAYS = env_int("PHOTO_CAPTURE_TOLERANCE_DAYS", 7)
 PHOTO_GPS_TOLERANCE_METERS = env_int("PHOTO_GPS_TOLERANCE_METERS", 1000)
 PHOTO_PREVIEW_PIXELS = env_int("PHOTO_PREVIEW_PIXELS", 1600)
 PHOTO_THUMBNAIL_PIXELS = env_int("PHOTO_THUMBNAIL_PIXELS", 320)
+
+# --- Responsibility (letters, pledges, lead changes, plaques) ---
+# PEM certificate and private key with which the archive signs letters and pledges (PAdES).
+# Empty: a self-signed pair is generated on first use into VAR_DIR/keys (local use only).
+ARCHIVE_SIGNING_CERT = env_str("ARCHIVE_SIGNING_CERT", "")
+ARCHIVE_SIGNING_KEY = env_str("ARCHIVE_SIGNING_KEY", "")
+# How recently a signer must have re-entered their password.
+SIGNING_REAUTH_SECONDS = env_int("SIGNING_REAUTH_SECONDS", 300)
+SIGNATURE_IMAGE_MAX_BYTES = env_int("SIGNATURE_IMAGE_MAX_BYTES", 512 * 1024)
+# Working days for a new lead's letter and pledge; JSON {"330100": 3, ...} overrides by region.
+LEAD_CHANGE_DEADLINE_WORKING_DAYS = env_int("LEAD_CHANGE_DEADLINE_WORKING_DAYS", 5)
+LEAD_CHANGE_DEADLINE_OVERRIDES = json.loads(env_str("LEAD_CHANGE_DEADLINE_OVERRIDES", "{}"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("projects.urls")),
     path("", include("storage.urls")),
     path("ledger/", include("ledger.urls")),
+    path("", include("responsibility.urls")),
     path("", include("materials.urls")),
     path("", include("inspections.urls")),
 ]

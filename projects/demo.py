@@ -258,6 +258,10 @@ def demo_load() -> Project | None:
     )
 
     _build_unit_work(project, admin)
+    # Signed letters and pledges (responsibility/, a higher layer) open the supervision gate.
+    from responsibility.demo import demo_sign_all
+
+    demo_sign_all(project=project, admin=admin, password=DEMO_PASSWORD)
     services.project_stage_advance(
         project=project, to_stage=Project.Stage.UNDER_SUPERVISION, actor=admin
     )

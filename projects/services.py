@@ -220,6 +220,11 @@ def project_create(
 
 @transaction.atomic
 def project_update(*, project: Project, actor: AbstractBaseUser | None, **changes: Any) -> Project:
+    new_permit = (changes.get("permit_number") or "").strip()
+    if new_permit and new_permit != project.permit_number:
+        gaps = project_stage_gaps(project, PERMIT_GATE)
+        if gaps:
+            raise ValidationError({"permit_number": [_gate_messages(PERMIT_GATE), *gaps]})
     _apply_changes(project, changes, PROJECT_FIELDS)
     _save(project, action="update", actor=actor)
     return project
@@ -239,20 +244,56 @@ def _missing_mandatory_parties(project: Project) -> list[str]:
     return gaps
 
 
-# Checks that must all pass before a project enters quality supervision. Apps above this
-# layer (responsibility/: signed letters and pledges) add theirs with register_supervision_gate.
-SUPERVISION_GATES: list[Callable[[Project], list[str]]] = [_missing_mandatory_parties]
+# Checks that must pass before a project enters a stage, or (PERMIT_GATE) before a permit
+# number is recorded. Apps above this layer (responsibility/: signed letters and pledges) add
+# theirs with register_stage_gate; each check returns the list of what is still missing.
+PERMIT_GATE = "permit_number"
+STAGE_GATES: dict[str, list[Callable[[Project], list[str]]]] = {
+    Project.Stage.UNDER_SUPERVISION: [_missing_mandatory_parties],
+}
+# The supervision gate's own list, for callers that predate STAGE_GATES.
+SUPERVISION_GATES = STAGE_GATES[Project.Stage.UNDER_SUPERVISION]
+# Called inside project_stage_advance's transaction once the project is in the stage
+# (responsibility/ freezes the plaques on completion acceptance). An explicit registry
+# rather than signals: the stage change and its consequences commit or fail together.
+STAGE_ENTERED: dict[str, list[Callable[..., None]]] = {}
+
+
+def register_stage_gate(stage: str, check: Callable[[Project], list[str]]) -> None:
+    """Add ``check(project) -> list of problems`` to the gate into ``stage`` (or PERMIT_GATE)."""
+    checks = STAGE_GATES.setdefault(stage, [])
+    if check not in checks:
+        checks.append(check)
 
 
 def register_supervision_gate(check: Callable[[Project], list[str]]) -> None:
     """Add ``check(project) -> list of problems`` to the gate into quality supervision."""
-    if check not in SUPERVISION_GATES:
-        SUPERVISION_GATES.append(check)
+    register_stage_gate(Project.Stage.UNDER_SUPERVISION, check)
+
+
+def register_stage_entered(stage: str, callback: Callable[..., None]) -> None:
+    """Call ``callback(project=..., actor=...)`` whenever a project enters ``stage``."""
+    callbacks = STAGE_ENTERED.setdefault(stage, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
+def project_stage_gaps(project: Project, stage: str) -> list[str]:
+    """Everything still missing before ``project`` may enter ``stage`` (or get a permit)."""
+    return [gap for check in STAGE_GATES.get(stage, []) for gap in check(project)]
 
 
 def project_supervision_gaps(project: Project) -> list[str]:
     """Everything still missing before ``project`` may enter quality supervision."""
-    return [gap for check in SUPERVISION_GATES for gap in check(project)]
+    return project_stage_gaps(project, Project.Stage.UNDER_SUPERVISION)
+
+
+def _gate_messages(stage: str) -> str:
+    if stage == PERMIT_GATE:
+        return _("The construction permit number cannot be recorded yet.")
+    if stage == Project.Stage.UNDER_SUPERVISION:
+        return _("The project cannot enter quality supervision yet.")
+    return _("The project cannot move to %(stage)s yet.") % {"stage": Project.Stage(stage).label}
 
 
 @transaction.atomic
@@ -273,19 +314,13 @@ def project_stage_advance(
                 "next": Project.Stage(project.next_stage).label,
             }
         raise ValidationError({"to_stage": message})
-    if to_stage == Project.Stage.UNDER_SUPERVISION:
-        gaps = project_supervision_gaps(project)
-        if gaps:
-            raise ValidationError(
-                {
-                    "to_stage": [
-                        _("The project cannot enter quality supervision yet."),
-                        *gaps,
-                    ]
-                }
-            )
+    gaps = project_stage_gaps(project, to_stage)
+    if gaps:
+        raise ValidationError({"to_stage": [_gate_messages(to_stage), *gaps]})
     project.stage = to_stage
     _save(project, action="state", actor=actor)
+    for callback in STAGE_ENTERED.get(to_stage, []):
+        callback(project=project, actor=actor)
     return project
 
 

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ResponsibilityConfig(AppConfig):
     name = "responsibility"
     verbose_name = _("Responsibility")
+
+    def ready(self) -> None:
+        from projects.models import Project
+        from projects.services import register_stage_gate
+        from responsibility.services import responsibility_gaps
+
+        # 建质〔2014〕124号: no supervision, permit or filing without the signed documents.
+        for stage in (Project.Stage.UNDER_SUPERVISION, "permit_number", Project.Stage.FILED):
+            register_stage_gate(stage, responsibility_gaps)

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import Ledgered
+
+
+class DocumentKind(models.TextChoices):
+    LETTER = "letter", _("authorization letter")
+    PLEDGE = "pledge", _("lifetime responsibility pledge")
+
+
+class DocumentTemplate(models.Model):
+    """The wording of a letter or pledge. Versions are never edited: a new wording is a new
+    version, so the text of every signed document can be traced to the template it used."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document template")
+        verbose_name_plural = _("document templates")
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "version"], name="document_template_unique_kind_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+
+class ResponsibilityDocument(Ledgered):
+    """An authorization letter (signed by the legal representative) or a pledge (signed by
+    the lead) for one lead tenure. Immutable once signed; a correction supersedes it."""
+
+    Kind = DocumentKind
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("awaiting signature")
+        SIGNED = "signed", _("signed")
+        SUPERSEDED = "superseded", _("superseded")
+
+    number = models.CharField(_("document number"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="responsibility_documents",
+    )
+    participation = models.ForeignKey(
+        "projects.Participation",
+        verbose_name=_("participation"),
+        on_delete=models.PROTECT,
+        related_name="responsibility_documents",
+    )
+    lead_tenure = models.ForeignKey(
+        "projects.LeadTenure",
+        verbose_name=_("lead tenure"),
+        on_delete=models.PROTECT,
+        related_name="responsibility_documents",
+    )
+    signer = models.ForeignKey(
+        "projects.Person",
+        verbose_name=_("signer"),
+        on_delete=models.PROTECT,
+        related_name="responsibility_documents",
+    )
+    template = models.ForeignKey(
+        DocumentTemplate, verbose_name=_("template"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("text"))
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("supersedes"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    pdf = models.ForeignKey(
+        "storage.StoredObject",
+        verbose_name=_("signed PDF"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("letter or pledge")
+        verbose_name_plural = _("letters and pledges")
+        ordering = ["project", "participation__role", "kind", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead_tenure", "kind"],
+                condition=Q(status="signed"),
+                name="responsibility_document_one_signed_per_tenure_kind",
+                violation_error_message=_(
+                    "This lead already has a signed document of this kind; correct it instead."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.get_kind_display()}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+
+class SigningEvidence(Ledgered):
+    """What shows that the named person, and nobody else, signed the document."""
+
+    document = models.OneToOneField(
+        ResponsibilityDocument,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "projects.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("signed at (UTC)"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    auth_method = models.CharField(_("authentication"), max_length=200)
+    reauthenticated_at = models.DateTimeField(_("password re-entered at"))
+    consent = models.BooleanField(_("consent given"))
+    document_sha256 = models.CharField(_("SHA-256 of the text shown"), max_length=64)
+    signature_image = models.ForeignKey(
+        "storage.StoredObject",
+        verbose_name=_("drawn signature"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("signing evidence")
+        verbose_name_plural = _("signing evidence")
+        ordering = ["-signed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} {self.signed_at:%Y-%m-%d %H:%M:%S}Z"

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from projects.models import Role
+from responsibility.models import DocumentKind, ResponsibilityDocument, SigningEvidence
+
+
+class DocumentPrepareInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    organization = serializers.IntegerField(required=False)
+
+
+class ReauthenticateInputSerializer(serializers.Serializer):
+    password = serializers.CharField(trim_whitespace=False)
+
+
+class DocumentSignInputSerializer(serializers.Serializer):
+    consent = serializers.BooleanField(default=False)
+    signature_image = serializers.FileField(required=False, allow_empty_file=True)
+
+
+class EvidenceOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SigningEvidence
+        fields = [
+            "signed_at",
+            "ip_address",
+            "user_agent",
+            "auth_method",
+            "reauthenticated_at",
+            "document_sha256",
+        ]
+
+
+class DocumentOutputSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(source="participation.role")
+    organization = serializers.CharField(source="participation.organization.name")
+    lead = serializers.CharField(source="lead_tenure.person.name")
+    signer_name = serializers.CharField(source="signer.name")
+    template_version = serializers.IntegerField(source="template.version")
+    pdf_sha256 = serializers.CharField(source="pdf.sha256", default=None)
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ResponsibilityDocument
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "status",
+            "role",
+            "organization",
+            "lead",
+            "lead_tenure",
+            "signer",
+            "signer_name",
+            "template_version",
+            "text",
+            "text_sha256",
+            "supersedes",
+            "signed_at",
+            "pdf_sha256",
+            "evidence",
+            "created_at",
+        ]
+
+    def get_evidence(self, document) -> dict | None:
+        evidence = getattr(document, "evidence", None) if document.is_signed else None
+        return EvidenceOutputSerializer(evidence).data if evidence else None
+
+
+class VerifyInputSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
