@@ -11,6 +11,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         project = demo_load()
+        if project is not None:
+            # Acceptance records and photos (inspections/, a higher layer) for the demo.
+            from inspections.demo import demo_inspections_load
+
+            demo_inspections_load(project=project)
         if project is None:
             self.stdout.write(f"The demo project {DEMO_PROJECT_NAME} already exists.")
         else:
