@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -88,7 +87,3 @@ def document_pdf(
     story.append(table)
     doc.build(story)
     return out.getvalue()
-
-
-def now_utc_text() -> str:
-    return timezone.now().strftime("%Y-%m-%d %H:%M:%S UTC")
