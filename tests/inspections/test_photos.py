@@ -229,3 +229,40 @@ def test_object_store_down_during_upload_is_a_503_and_nothing_is_written(
     finally:
         s3_server.start()
         gateway.reset()
+
+
+def test_path_like_and_very_long_file_names_are_kept_only_as_a_plain_name(api_as, project, tree):
+    response = upload(
+        api_as("alice"),
+        project,
+        tree["lot"],
+        photos.named(photos.jpeg(), "../../../etc/passwd.jpg"),
+        photos.named(photos.jpeg(), "现场照片" + "p" * 400 + ".jpg"),
+    )
+    assert response.status_code == 201, response.content
+    names = [r["photo"]["original_name"] for r in response.json()["results"]]
+    assert names[0] == "passwd.jpg"
+    assert "/" not in names[1]
+    assert len(names[1]) <= 255
+
+
+def test_a_photo_above_the_byte_limit_is_refused(api_as, project, tree, settings):
+    settings.PHOTO_MAX_BYTES = 10_000
+    response = upload(api_as("alice"), project, tree["lot"], photos.named(photos.jpeg(), "big.jpg"))
+    assert response.status_code == 400
+    assert response.json()["results"][0]["status"] == "refused"
+    assert not StoredObject.objects.exists()
+
+
+def test_photos_cannot_be_added_to_an_accepted_record(api_as, project, tree, alice, quinn):
+    from inspections import services
+
+    lot = tree["lot"]
+    services.record_submit(record=lot, actor=alice)
+    services.record_sign(record=lot, user=alice, password="correct-horse-2026")
+    services.record_sign(record=lot, user=quinn, password="correct-horse-2026")
+    services.record_accept(record=lot, actor=alice)
+    response = upload(api_as("alice"), project, lot, photos.named(photos.jpeg(), "late.jpg"))
+    assert response.status_code == 400
+    assert "has been accepted and can no longer be changed" in str(response.json())
+    assert not StoredObject.objects.exists()
