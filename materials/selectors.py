@@ -174,72 +174,96 @@ def notice_hits(*, notice: DefectNotice, user) -> list[dict]:
     """Every affected delivery and usage in every project ``user`` may see: one row per
     usage, and one per delivery nothing was used from yet. Each row carries the location,
     quantity and date, the supervisor who accepted the delivery, the contractor who
-    installed it and the project's leads in office. Four queries whatever the size."""
+    installed it and the project's leads in office. Three queries whatever the size, read
+    as plain values (no model instances: a recall touches thousands of rows)."""
     deliveries = list(
         notice_deliveries(notice=notice, user=user)
-        .select_related("project", "batch", "decided_by__person", "inspected_by")
         .order_by("project_id", "delivered_on", "pk")
+        .values_list(
+            "pk",
+            "project_id",
+            "project__name",
+            "project__jurisdiction_code",
+            "batch__batch_number",
+            "state",
+            "quantity",
+            "unit",
+            "delivered_on",
+            "decided_by__person__name",
+            "decided_by__username",
+            "inspected_by__name",
+        )
     )
-    usages_by_delivery: dict[int, list[Usage]] = {}
+    usages_by_delivery: dict[int, list[tuple]] = {}
     for usage in (
-        Usage.objects.filter(delivery__in=[d.pk for d in deliveries])
-        .select_related("location", "installer")
+        Usage.objects.filter(delivery__in=[d[0] for d in deliveries])
         .order_by("used_on", "pk")
+        .values_list(
+            "delivery_id", "pk", "location__name", "quantity", "used_on", "installer__name"
+        )
     ):
-        usages_by_delivery.setdefault(usage.delivery_id, []).append(usage)
-    project_ids = {d.project_id for d in deliveries}
+        usages_by_delivery.setdefault(usage[0], []).append(usage)
     leads: dict[int, list[dict]] = {}
-    for tenure in (
-        LeadTenure.objects.filter(project__in=project_ids, end_date__isnull=True)
-        .select_related("person", "participation__organization")
+    for project_id, role, name, organization in (
+        LeadTenure.objects.filter(project__in={d[1] for d in deliveries}, end_date__isnull=True)
         .order_by("project_id", "role")
+        .values_list("project_id", "role", "person__name", "participation__organization__name")
     ):
-        leads.setdefault(tenure.project_id, []).append(
-            {
-                "role": tenure.role,
-                "name": tenure.person.name,
-                "organization": tenure.participation.organization.name,
-            }
+        leads.setdefault(project_id, []).append(
+            {"role": role, "name": name, "organization": organization}
         )
     rows = []
-    for delivery in deliveries:
-        accepted_by = ""
-        if delivery.state == Delivery.State.ACCEPTED and delivery.decided_by is not None:
-            person = getattr(delivery.decided_by, "person", None)
-            accepted_by = person.name if person else delivery.decided_by.get_username()
+    accepted = Delivery.State.ACCEPTED
+    for (
+        delivery_id,
+        project_id,
+        project_name,
+        jurisdiction,
+        batch_number,
+        state,
+        quantity,
+        unit,
+        delivered_on,
+        decider_name,
+        decider_username,
+        inspector,
+    ) in deliveries:
         base = {
-            "project_id": delivery.project_id,
-            "project": delivery.project.name,
-            "jurisdiction_code": delivery.project.jurisdiction_code,
-            "delivery_id": delivery.pk,
-            "batch_number": delivery.batch.batch_number,
-            "delivery_state": delivery.state,
-            "delivered_quantity": delivery.quantity,
-            "unit": delivery.unit,
-            "delivered_on": delivery.delivered_on,
-            "accepted_by": accepted_by,
-            "inspected_by": delivery.inspected_by.name,
-            "leads": leads.get(delivery.project_id, []),
+            "project_id": project_id,
+            "project": project_name,
+            "jurisdiction_code": jurisdiction,
+            "delivery_id": delivery_id,
+            "batch_number": batch_number,
+            "delivery_state": state,
+            "delivered_quantity": quantity,
+            "unit": unit,
+            "delivered_on": delivered_on,
+            "accepted_by": (decider_name or decider_username or "") if state == accepted else "",
+            "inspected_by": inspector,
+            "leads": leads.get(project_id, []),
         }
-        empty = {
-            "usage_id": None,
-            "location": "",
-            "used_quantity": None,
-            "used_on": None,
-            "installer": "",
-        }
-        usages = usages_by_delivery.get(delivery.pk, [])
+        usages = usages_by_delivery.get(delivery_id)
         if not usages:
-            rows.append({**base, **empty})
-        for usage in usages:
             rows.append(
                 {
                     **base,
-                    "usage_id": usage.pk,
-                    "location": usage.location.name,
-                    "used_quantity": usage.quantity,
-                    "used_on": usage.used_on,
-                    "installer": usage.installer.name,
+                    "usage_id": None,
+                    "location": "",
+                    "used_quantity": None,
+                    "used_on": None,
+                    "installer": "",
+                }
+            )
+            continue
+        for _, usage_id, location, used_quantity, used_on, installer in usages:
+            rows.append(
+                {
+                    **base,
+                    "usage_id": usage_id,
+                    "location": location,
+                    "used_quantity": used_quantity,
+                    "used_on": used_on,
+                    "installer": installer,
                 }
             )
     return rows
