@@ -14,10 +14,12 @@ from rest_framework import status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from projects.access import projects_visible_to
 from projects.api import ApiView, list_schema
 from projects.models import Person
 from responsibility import access, selectors, services
 from responsibility import serializers as s
+from responsibility.deadlines import lead_changes
 from responsibility.models import ResponsibilityDocument
 from responsibility.verify import signed_pdf_verify
 from storage.selectors import object_download_url
@@ -213,3 +215,32 @@ class SignedPdfVerifyApi(ApiView):
         except (PermissionDenied, Http404):
             return False
         return True
+
+
+class LeadChangeListApi(ApiView):
+    """A project's lead changes with the deadline for the new lead's letter and pledge."""
+
+    serializer_class = s.LeadChangeOutputSerializer
+
+    @extend_schema(
+        operation_id="lead_change_list", responses=s.LeadChangeOutputSerializer(many=True)
+    )
+    def get(self, request, project_id):
+        project = self.project()
+        changes = lead_changes(projects_visible_to(request.user).filter(pk=project.pk))
+        return Response(s.LeadChangeOutputSerializer(changes, many=True).data)
+
+
+class OverdueLeadChangeListApi(ApiView):
+    """Overdue lead changes across the projects the user can see: a regulator's whole
+    jurisdiction, an owner's projects."""
+
+    serializer_class = s.LeadChangeOutputSerializer
+
+    @extend_schema(
+        operation_id="lead_change_overdue_list",
+        responses=s.LeadChangeOutputSerializer(many=True),
+    )
+    def get(self, request):
+        changes = [c for c in lead_changes(projects_visible_to(request.user)) if c.overdue]
+        return Response(s.LeadChangeOutputSerializer(changes, many=True).data)

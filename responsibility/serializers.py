@@ -73,3 +73,18 @@ class DocumentOutputSerializer(serializers.ModelSerializer):
 
 class VerifyInputSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
+
+
+class LeadChangeOutputSerializer(serializers.Serializer):
+    project = serializers.IntegerField(source="tenure.project_id")
+    project_name = serializers.CharField(source="tenure.project.name")
+    role = serializers.CharField(source="tenure.role")
+    organization = serializers.CharField(source="tenure.participation.organization.name")
+    previous_lead = serializers.CharField(source="tenure.predecessor.person.name")
+    new_lead = serializers.CharField(source="tenure.person.name")
+    effective_date = serializers.DateField(source="tenure.start_date")
+    reason = serializers.CharField(source="tenure.predecessor.end_reason")
+    due = serializers.DateField()
+    letter_signed = serializers.BooleanField()
+    pledge_signed = serializers.BooleanField()
+    overdue = serializers.BooleanField()

@@ -18,6 +18,14 @@ urlpatterns = [
     ),
     path(document + "pdf/", api.DocumentPdfApi.as_view(), name="responsibility-document-pdf"),
     path(
+        "lead-changes/overdue/", api.OverdueLeadChangeListApi.as_view(), name="lead-change-overdue"
+    ),
+    path(
+        "projects/<int:project_id>/lead-changes/",
+        api.LeadChangeListApi.as_view(),
+        name="lead-change-list",
+    ),
+    path(
         "projects/<int:project_id>/responsibility-gaps/",
         api.ResponsibilityGapsApi.as_view(),
         name="responsibility-gaps",
