@@ -51,6 +51,7 @@ def main() -> int:
         manage("migrate", "--no-input", "-v", "0")
         manage("storage_init")
         manage("load_demo")
+        manage("load_demo_materials")
         manage("ledger_checkpoint")
         print(
             f"\nThe archive is running at http://127.0.0.1:{PORT}/"
