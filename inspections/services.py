@@ -4,6 +4,7 @@ ledger entry for every row written."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 from collections.abc import Iterable
@@ -643,14 +644,14 @@ def derived_jpegs(image: Image.Image) -> tuple[bytes, bytes]:
     """An orientation-corrected preview and thumbnail, as JPEG without EXIF."""
     preview_px = settings.PHOTO_PREVIEW_PIXELS
     if image.format == "JPEG":
-        # Decode at the smallest scale that is still at least the preview's size.
+        # Decode at the smallest scale that is still at least the preview's size: a 12 MP
+        # JPEG decodes at 1/4 scale for a 1024 px preview, several times faster.
         image.draft("RGB", (preview_px, preview_px))
-    try:
-        upright = ImageOps.exif_transpose(image)
-    except Exception:  # noqa: BLE001 - a hostile orientation tag leaves the photo as taken
-        upright = image.copy()
-    if upright.mode != "RGB":
-        upright = upright.convert("RGB")
+    upright = image if image.mode == "RGB" else image.convert("RGB")
+    # In place: no copy of the pixels when the photo is already upright. A hostile
+    # orientation tag leaves the photo as it was taken.
+    with contextlib.suppress(Exception):
+        upright = ImageOps.exif_transpose(upright, in_place=True) or upright
     upright.thumbnail((preview_px, preview_px))
     preview = _jpeg(upright, quality=85)
     thumbnail_px = settings.PHOTO_THUMBNAIL_PIXELS

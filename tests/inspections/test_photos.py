@@ -59,14 +59,15 @@ def test_a_site_supervisor_uploads_several_photos_and_exif_is_kept_beside_them(
     ).exists()
 
 
-def test_previews_and_thumbnails_are_upright_and_carry_no_exif(api_as, project, tree):
+def test_previews_and_thumbnails_are_upright_and_carry_no_exif(api_as, project, tree, settings):
     # Orientation 6: the camera was turned; the pixels are landscape, the scene portrait.
-    content = photos.jpeg(size=(2000, 1000), orientation=6)
+    content = photos.jpeg(size=(4000, 2000), orientation=6)
     response = upload(api_as("alice"), project, tree["lot"], photos.named(content, "turned.jpg"))
     assert response.status_code == 201, response.content
     photo = Photo.objects.get()
-    assert (photo.width, photo.height) == (2000, 1000)
-    for derived, longest in ((photo.preview, 1600), (photo.thumbnail, 320)):
+    assert (photo.width, photo.height) == (4000, 2000)
+    sizes = (settings.PHOTO_PREVIEW_PIXELS, settings.PHOTO_THUMBNAIL_PIXELS)
+    for derived, longest in zip((photo.preview, photo.thumbnail), sizes, strict=True):
         assert not derived.is_archival
         image = Image.open(io.BytesIO(object_read_bytes(obj=derived)))
         assert image.format == "JPEG"
