@@ -178,7 +178,7 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024)
 # Photos taken this many days from the record's date, or this far from the site, are flagged.
 PHOTO_CAPTURE_TOLERANCE_DAYS = env_int("PHOTO_CAPTURE_TOLERANCE_DAYS", 7)
 PHOTO_GPS_TOLERANCE_METERS = env_int("PHOTO_GPS_TOLERANCE_METERS", 1000)
-PHOTO_PREVIEW_PIXELS = env_int("PHOTO_PREVIEW_PIXELS", 1024)
+PHOTO_PREVIEW_PIXELS = env_int("PHOTO_PREVIEW_PIXELS", 1000)
 PHOTO_THUMBNAIL_PIXELS = env_int("PHOTO_THUMBNAIL_PIXELS", 320)
 
 # --- Responsibility (letters, pledges, lead changes, plaques) ---

@@ -644,9 +644,10 @@ def derived_jpegs(image: Image.Image) -> tuple[bytes, bytes]:
     """An orientation-corrected preview and thumbnail, as JPEG without EXIF."""
     preview_px = settings.PHOTO_PREVIEW_PIXELS
     if image.format == "JPEG":
-        # Decode at the smallest scale that is still at least the preview's size: a 12 MP
-        # JPEG decodes at 1/4 scale for a 1024 px preview, several times faster.
-        image.draft("RGB", (preview_px, preview_px))
+        # Decode at the smallest scale that still covers the preview: a 4000 × 3000 JPEG
+        # decodes at 1/4 scale for a 1000 px preview, far faster than in full.
+        ratio = preview_px / max(image.size)
+        image.draft("RGB", (round(image.width * ratio), round(image.height * ratio)))
     upright = image if image.mode == "RGB" else image.convert("RGB")
     # In place: no copy of the pixels when the photo is already upright. A hostile
     # orientation tag leaves the photo as it was taken.
