@@ -192,6 +192,14 @@ SIGNATURE_IMAGE_MAX_BYTES = env_int("SIGNATURE_IMAGE_MAX_BYTES", 512 * 1024)
 # Working days for a new lead's letter and pledge; JSON {"330100": 3, ...} overrides by region.
 LEAD_CHANGE_DEADLINE_WORKING_DAYS = env_int("LEAD_CHANGE_DEADLINE_WORKING_DAYS", 5)
 LEAD_CHANGE_DEADLINE_OVERRIDES = json.loads(env_str("LEAD_CHANGE_DEADLINE_OVERRIDES", "{}"))
+# Permanent plaques: print size, and when they must be installed. PLAQUE_INSTALL_RULES maps a
+# region code to "before" (installed by completion acceptance) or N days after it.
+PLAQUE_WIDTH_MM = env_int("PLAQUE_WIDTH_MM", 750)
+PLAQUE_HEIGHT_MM = env_int("PLAQUE_HEIGHT_MM", 500)
+PLAQUE_INSTALL_DAYS_AFTER_ACCEPTANCE = env_int("PLAQUE_INSTALL_DAYS_AFTER_ACCEPTANCE", 30)
+PLAQUE_INSTALL_RULES = json.loads(env_str("PLAQUE_INSTALL_RULES", "{}"))
+# Where the public reaches the archive: the plaque's QR code points here.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -165,3 +165,87 @@ class SigningEvidence(Ledgered):
 
     def __str__(self) -> str:
         return f"{self.person.name} {self.signed_at:%Y-%m-%d %H:%M:%S}Z"
+
+
+class Plaque(Ledgered):
+    """The permanent plaque (永久性标牌) of one unit work. Its content is frozen when the
+    project's completion is accepted; later changes elsewhere never alter it."""
+
+    unit_work = models.OneToOneField(
+        "projects.UnitWork",
+        verbose_name=_("unit work"),
+        on_delete=models.PROTECT,
+        related_name="plaque",
+    )
+    token = models.CharField(_("public token"), max_length=32, unique=True)
+    content = models.JSONField(_("frozen content"))
+    frozen_at = models.DateTimeField(_("frozen at"))
+    width_mm = models.PositiveIntegerField(_("width (mm)"))
+    height_mm = models.PositiveIntegerField(_("height (mm)"))
+    pdf = models.ForeignKey(
+        "storage.StoredObject",
+        verbose_name=_("print file"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("permanent plaque")
+        verbose_name_plural = _("permanent plaques")
+        ordering = ["-frozen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.content.get('project')} {self.content.get('unit_work')}"
+
+
+class PlaqueInstallation(Ledgered):
+    plaque = models.ForeignKey(
+        Plaque,
+        verbose_name=_("plaque"),
+        on_delete=models.PROTECT,
+        related_name="installations",
+    )
+    installed_on = models.DateField(_("installation date"))
+    position = models.CharField(_("position"), max_length=200)
+    material = models.CharField(_("material"), max_length=100)
+    installed_by = models.CharField(_("installed by"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plaque installation")
+        verbose_name_plural = _("plaque installations")
+        ordering = ["installed_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.plaque} {self.installed_on}"
+
+
+class PlaqueInstallationPhoto(Ledgered):
+    installation = models.ForeignKey(
+        PlaqueInstallation,
+        verbose_name=_("installation"),
+        on_delete=models.PROTECT,
+        related_name="photos",
+    )
+    stored_object = models.ForeignKey(
+        "storage.StoredObject",
+        verbose_name=_("photo"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("plaque installation photo")
+        verbose_name_plural = _("plaque installation photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.stored_object.original_name

@@ -88,3 +88,34 @@ class LeadChangeOutputSerializer(serializers.Serializer):
     letter_signed = serializers.BooleanField()
     pledge_signed = serializers.BooleanField()
     overdue = serializers.BooleanField()
+
+
+class PlaqueInstallationOutputSerializer(serializers.Serializer):
+    installed_on = serializers.DateField()
+    position = serializers.CharField()
+    material = serializers.CharField()
+    installed_by = serializers.CharField()
+    photos = serializers.SerializerMethodField()
+
+    def get_photos(self, installation) -> list[str]:
+        return [photo.stored_object.sha256 for photo in installation.photos.all()]
+
+
+class PlaqueInstallationInputSerializer(serializers.Serializer):
+    installed_on = serializers.DateField()
+    position = serializers.CharField(max_length=200)
+    material = serializers.CharField(max_length=100)
+    installed_by = serializers.CharField(max_length=200)
+    photos = serializers.ListField(child=serializers.FileField(), allow_empty=True, required=False)
+
+
+class PlaqueOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    content = serializers.JSONField()
+    frozen_at = serializers.DateTimeField()
+    width_mm = serializers.IntegerField()
+    height_mm = serializers.IntegerField()
+    public_url = serializers.CharField()
+    install_due = serializers.DateField()
+    late = serializers.BooleanField()
+    installations = PlaqueInstallationOutputSerializer(many=True)

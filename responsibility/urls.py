@@ -5,7 +5,13 @@ from responsibility import api
 documents = "projects/<int:project_id>/responsibility-documents/"
 document = documents + "<int:document_id>/"
 
+plaque = "projects/<int:project_id>/unit-works/<int:unit_work_id>/plaque/"
+
 urlpatterns = [
+    path(plaque, api.PlaqueApi.as_view(), name="plaque-detail"),
+    path(plaque + "freeze/", api.PlaqueFreezeApi.as_view(), name="plaque-freeze"),
+    path(plaque + "pdf/", api.PlaquePdfApi.as_view(), name="plaque-pdf"),
+    path(plaque + "installations/", api.PlaqueInstallationApi.as_view(), name="plaque-install"),
     path("signing/reauthenticate/", api.ReauthenticateApi.as_view(), name="signing-reauth"),
     path("signed-pdfs/verify/", api.SignedPdfVerifyApi.as_view(), name="signed-pdf-verify"),
     path(documents, api.DocumentListApi.as_view(), name="responsibility-document-list"),

@@ -1,0 +1,273 @@
+"""Permanent plaques: frozen at completion acceptance, printed with a QR code to the public
+page, installed and photographed. Services and the reads they need."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+
+from ledger.canonical import record_hash, record_type
+from ledger.models import LedgerEntry
+from ledger.services import ledger_append
+from projects.models import MANDATORY_ROLES, Project, UnitWork
+from responsibility.models import (
+    Plaque,
+    PlaqueInstallation,
+    PlaqueInstallationPhoto,
+    ResponsibilityDocument,
+)
+from responsibility.text import ROLE_NAMES
+from storage.fonts import cjk_font
+from storage.services import object_store
+
+ACCEPTED_STAGES = (
+    Project.Stage.COMPLETION_ACCEPTED,
+    Project.Stage.FILED,
+    Project.Stage.ARCHIVED,
+    Project.Stage.IN_SERVICE,
+)
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif")
+
+
+def _save(instance, *, action: str, actor) -> None:
+    instance.full_clean()
+    instance.save()
+    ledger_append(record=instance, action=action, actor=actor)
+
+
+def plaque_content(unit_work: UnitWork) -> dict:
+    project = unit_work.project
+    leads = {
+        t.role: t
+        for t in project.lead_tenures.filter(end_date__isnull=True).select_related(
+            "person", "participation__organization"
+        )
+    }
+    units = []
+    for role in MANDATORY_ROLES:
+        tenure = leads.get(role)
+        units.append(
+            {
+                "role": role.value,
+                "role_name": ROLE_NAMES[role],
+                "organization": tenure.participation.organization.name if tenure else "",
+                "lead": tenure.person.name if tenure else "",
+            }
+        )
+    ends = unit_work.responsibility_ends
+    return {
+        "project": project.name,
+        "unit_work": unit_work.name,
+        "address": project.address,
+        "design_service_life_years": unit_work.design_service_life_years,
+        "start_date": unit_work.start_date.isoformat() if unit_work.start_date else None,
+        "completion_date": (
+            unit_work.completion_date.isoformat() if unit_work.completion_date else None
+        ),
+        "responsibility_ends": ends.isoformat() if ends else None,
+        "units": units,
+    }
+
+
+@transaction.atomic
+def plaque_freeze(*, unit_work: UnitWork, actor: AbstractBaseUser | None) -> Plaque:
+    """Freeze the plaque's content; only once the project's completion is accepted."""
+    project = Project.objects.get(pk=unit_work.project_id)
+    if project.stage not in ACCEPTED_STAGES:
+        raise ValidationError(
+            _(
+                "The plaque is frozen at completion acceptance, and this project is %(stage)s."
+                " It is frozen automatically when completion is accepted."
+            )
+            % {"stage": project.get_stage_display()}
+        )
+    existing = Plaque.objects.filter(unit_work=unit_work).first()
+    if existing is not None:
+        raise ValidationError(
+            _("The plaque of %(unit)s was frozen on %(date)s; its content does not change.")
+            % {"unit": unit_work.name, "date": f"{existing.frozen_at:%Y-%m-%d}"}
+        )
+    plaque = Plaque(
+        unit_work=unit_work,
+        token=secrets.token_urlsafe(16),
+        content=plaque_content(unit_work),
+        frozen_at=timezone.now(),
+        width_mm=settings.PLAQUE_WIDTH_MM,
+        height_mm=settings.PLAQUE_HEIGHT_MM,
+    )
+    _save(plaque, action=LedgerEntry.Action.CREATE, actor=actor)
+    return plaque
+
+
+def plaques_freeze_on_acceptance(*, project: Project, actor) -> None:
+    """Stage-entered hook for completion acceptance: every unit work's plaque."""
+    for unit_work in project.unit_works.filter(plaque__isnull=True):
+        plaque_freeze(unit_work=unit_work, actor=actor)
+
+
+def plaque_public_url(plaque: Plaque) -> str:
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/p/{plaque.token}/"
+
+
+def plaque_pdf_draw(plaque: Plaque) -> bytes:
+    font = cjk_font()
+    width, height = plaque.width_mm * mm, plaque.height_mm * mm
+    scale = min(width / (750 * mm), height / (500 * mm))
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=(width, height), invariant=True)
+    page.setTitle(f"{plaque.content['project']} {plaque.content['unit_work']}")
+    margin = 40 * mm * scale
+    page.setLineWidth(4 * scale)
+    page.rect(margin / 2, margin / 2, width - margin, height - margin)
+    content = plaque.content
+    y = height - margin - 40 * mm * scale
+    page.setFont(font, 34 * mm * scale)
+    page.drawCentredString(width / 2, y, f"{content['project']} {content['unit_work']}")
+    y -= 30 * mm * scale
+    page.setFont(font, 16 * mm * scale)
+    dates = [
+        f"设计使用年限：{content['design_service_life_years']}年",
+        f"开工日期：{content['start_date'] or '—'}",
+        f"竣工日期：{content['completion_date'] or '—'}",
+    ]
+    page.drawCentredString(width / 2, y, "    ".join(dates))
+    y -= 12 * mm * scale
+    for unit in content["units"]:
+        y -= 26 * mm * scale
+        page.drawString(margin + 20 * mm * scale, y, f"{unit['role_name']}：{unit['organization']}")
+        page.drawString(width * 0.62, y, f"项目负责人：{unit['lead']}")
+    qr_size = 110 * mm * scale
+    widget = QrCodeWidget(plaque_public_url(plaque))
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(
+        qr_size, qr_size, transform=[qr_size / (x1 - x0), 0, 0, qr_size / (y1 - y0), 0, 0]
+    )
+    drawing.add(widget)
+    renderPDF.draw(drawing, page, width - margin - qr_size - 10 * mm * scale, margin + 10 * mm)
+    page.setFont(font, 10 * mm * scale)
+    page.drawString(
+        margin + 20 * mm * scale, margin + 20 * mm * scale, "扫码核验工程质量终身责任信息"
+    )
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def plaque_pdf(*, plaque: Plaque, actor: AbstractBaseUser | None) -> Plaque:
+    """The print file, drawn and stored on first request (a derived copy of frozen content)."""
+    if plaque.pdf_id is not None:
+        return plaque
+    stored = object_store(
+        fileobj=io.BytesIO(plaque_pdf_draw(plaque)),
+        user=actor,
+        archival=False,
+        original_name=f"plaque-{plaque.pk}.pdf",
+        allowed_types=("application/pdf",),
+    )
+    return _plaque_pdf_record(plaque=plaque, stored=stored, actor=actor)
+
+
+@transaction.atomic
+def _plaque_pdf_record(*, plaque, stored, actor) -> Plaque:
+    locked = Plaque.objects.select_for_update().get(pk=plaque.pk)
+    if locked.pdf_id is None:
+        locked.pdf = stored
+        _save(locked, action=LedgerEntry.Action.UPDATE, actor=actor)
+    return locked
+
+
+def plaque_install_record(
+    *,
+    plaque: Plaque,
+    installed_on: datetime.date,
+    position: str,
+    material: str,
+    installed_by: str,
+    photos: list,
+    actor: AbstractBaseUser,
+) -> PlaqueInstallation:
+    """Record the installation with one or more photos (stored first, then the rows)."""
+    if not photos:
+        raise ValidationError({"photos": _("Add at least one photo of the installed plaque.")})
+    if installed_on > timezone.localdate():
+        raise ValidationError({"installed_on": _("The installation date cannot be in the future.")})
+    installation = PlaqueInstallation(
+        plaque=plaque,
+        installed_on=installed_on,
+        position=(position or "").strip(),
+        material=(material or "").strip(),
+        installed_by=(installed_by or "").strip(),
+        recorded_by=actor,
+    )
+    installation.full_clean(exclude=["plaque"])
+    stored = [
+        object_store(fileobj=photo, user=actor, archival=True, allowed_types=PHOTO_TYPES)
+        for photo in photos
+    ]
+    return _installation_record(installation=installation, stored=stored, actor=actor)
+
+
+@transaction.atomic
+def _installation_record(*, installation, stored, actor) -> PlaqueInstallation:
+    _save(installation, action=LedgerEntry.Action.CREATE, actor=actor)
+    for obj in stored:
+        photo = PlaqueInstallationPhoto(installation=installation, stored_object=obj)
+        _save(photo, action=LedgerEntry.Action.CREATE, actor=actor)
+    return installation
+
+
+# --- Reads ---
+
+
+def install_due(plaque: Plaque, jurisdiction_code: str) -> datetime.date:
+    """By when the plaque must be installed under the jurisdiction's rule."""
+    rules = settings.PLAQUE_INSTALL_RULES
+    rule = settings.PLAQUE_INSTALL_DAYS_AFTER_ACCEPTANCE
+    for code in (jurisdiction_code, jurisdiction_code[:4] + "00", jurisdiction_code[:2] + "0000"):
+        if code in rules:
+            rule = rules[code]
+            break
+    accepted = timezone.localdate(plaque.frozen_at)
+    if rule == "before":
+        return accepted
+    return accepted + datetime.timedelta(days=int(rule))
+
+
+def plaque_is_late(plaque: Plaque, jurisdiction_code: str) -> bool:
+    due = install_due(plaque, jurisdiction_code)
+    first = plaque.installations.order_by("installed_on").first()
+    if first is None:
+        return timezone.localdate() > due
+    return first.installed_on > due
+
+
+def project_records_verify(project: Project) -> bool:
+    """Whether the project's responsibility records still hash as the ledger last saw them."""
+    records = [
+        project,
+        *project.unit_works.all(),
+        *project.participations.all(),
+        *project.lead_tenures.all(),
+        *ResponsibilityDocument.objects.filter(project=project),
+        *Plaque.objects.filter(unit_work__project=project),
+    ]
+    latest = {}
+    for entry in LedgerEntry.objects.filter(
+        record_type__in={record_type(r) for r in records},
+        record_id__in=[str(r.pk) for r in records],
+    ).order_by("index"):
+        latest[(entry.record_type, entry.record_id)] = entry.content_hash
+    return all(latest.get((record_type(r), str(r.pk))) == record_hash(r) for r in records)

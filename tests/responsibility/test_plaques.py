@@ -1,0 +1,168 @@
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+
+from projects import services
+from projects.models import Project, Role, UnitWork
+from responsibility.models import Plaque
+from storage.selectors import object_read_bytes
+from tests.conftest import lead_of
+from tests.responsibility.conftest import sign_all
+
+
+@pytest.fixture
+def unit_work(project, admin):
+    return services.unit_work_create(
+        project=project,
+        name="3号楼",
+        structure_type=UnitWork.StructureType.SHEAR_WALL,
+        floors_above=18,
+        gross_area=Decimal("12036.50"),
+        design_service_life_years=50,
+        start_date=datetime.date(2025, 4, 18),
+        completion_date=datetime.date(2026, 10, 30),
+        actor=admin,
+    )
+
+
+@pytest.fixture
+def accepted(project, signers, unit_work, admin):
+    sign_all(project, signers)
+    for stage in ("under_supervision", "under_construction", "completion_accepted"):
+        services.project_stage_advance(project=project, to_stage=stage, actor=admin)
+    return Plaque.objects.get(unit_work=unit_work)
+
+
+def plaque_url(project, unit_work):
+    return f"/api/v1/projects/{project.pk}/unit-works/{unit_work.pk}/plaque/"
+
+
+def test_freezing_a_plaque_before_completion_acceptance_is_refused(project, unit_work, api_as):
+    response = api_as("alice").post(plaque_url(project, unit_work) + "freeze/")
+
+    assert response.status_code == 400
+    assert "frozen at completion acceptance" in str(response.json())
+    assert not Plaque.objects.exists()
+
+
+def test_completion_acceptance_freezes_the_plaque(accepted, project, unit_work, admin, api_as):
+    lead_of(project, Role.CONTRACTOR)
+    services.unit_work_update(unit_work=unit_work, name="改名后的3号楼", actor=admin)
+
+    body = api_as("reggie").get(plaque_url(project, unit_work)).json()
+
+    assert body["content"]["unit_work"] == "3号楼"
+    assert body["content"]["responsibility_ends"] == "2076-10-30"
+    assert {
+        "role": "contractor",
+        "role_name": "施工单位",
+        "organization": "浙江宏业建设集团有限公司",
+        "lead": "李国强",
+    } in body["content"]["units"]
+    assert body["width_mm"] == 750
+    again = api_as("alice").post(plaque_url(project, unit_work) + "freeze/")
+    assert again.status_code == 400
+    assert "does not change" in str(again.json())
+
+
+def test_the_plaque_pdf_is_750_by_500_mm(accepted, project, unit_work, api_as):
+    response = api_as("alice").get(plaque_url(project, unit_work) + "pdf/")
+
+    assert response.status_code == 302
+    accepted.refresh_from_db()
+    data = object_read_bytes(obj=accepted.pdf)
+    assert data.startswith(b"%PDF")
+    assert b"/MediaBox [ 0 0 2125.984 1417.323 ]" in data
+
+
+def test_the_public_page_shows_names_and_verification_without_login(accepted, project):
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/p/{accepted.token}/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "李国强" in page
+    assert "浙江宏业建设集团有限公司" in page
+    assert "2076-10-30" in page
+    assert "verify against the ledger" in page
+    assert "NOT" not in page
+    assert "138" not in page  # no phone numbers
+    assert "****" not in page  # no (even masked) ID numbers
+
+
+def test_the_public_page_says_when_the_records_do_not_verify(accepted, project):
+    Project.objects.filter(pk=project.pk).update(name="篡改后的名称")
+
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/p/{accepted.token}/").content.decode()
+
+    assert "do NOT verify" in page
+
+
+def test_an_unknown_token_is_not_found(db):
+    assert Client().get("/p/nope/").status_code == 404
+
+
+def photo():
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 120, 120)).save(buffer, format="JPEG")
+    buffer.seek(0)
+    buffer.name = "plaque.jpg"
+    return buffer
+
+
+def test_installation_is_recorded_with_photos_and_lateness(
+    accepted, project, unit_work, api_as, settings
+):
+    settings.PLAQUE_INSTALL_RULES = {"330100": "before"}
+    today = timezone.localdate().isoformat()
+
+    response = api_as("alice").post(
+        plaque_url(project, unit_work) + "installations/",
+        {
+            "installed_on": today,
+            "position": "3号楼主入口东侧外墙，距地1.5米",
+            "material": "304不锈钢",
+            "installed_by": "浙江宏业建设集团有限公司 王师傅",
+            "photos": [photo()],
+        },
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["installations"][0]["material"] == "304不锈钢"
+    assert len(body["installations"][0]["photos"]) == 1
+    assert body["install_due"] == timezone.localdate(accepted.frozen_at).isoformat()
+    settings.PLAQUE_INSTALL_RULES = {}
+    assert api_as("alice").get(plaque_url(project, unit_work)).json()["late"] is False
+
+
+def test_a_plaque_not_installed_in_time_is_late(accepted, project, unit_work, api_as, settings):
+    settings.PLAQUE_INSTALL_RULES = {"330000": 0}
+    Plaque.objects.filter(pk=accepted.pk).update(
+        frozen_at=accepted.frozen_at - datetime.timedelta(days=3)
+    )
+
+    body = api_as("olga").get(plaque_url(project, unit_work)).json()
+
+    assert body["late"] is True
+    assert body["installations"] == []
+
+
+def test_an_installation_without_photos_is_refused(accepted, project, unit_work, api_as):
+    response = api_as("alice").post(
+        plaque_url(project, unit_work) + "installations/",
+        {"installed_on": "2026-11-01", "position": "入口", "material": "铜", "installed_by": "某"},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "photo" in str(response.json())
+
+
+def test_outsiders_and_regulators_cannot_freeze_or_install(accepted, project, unit_work, api_as):
+    assert api_as("charlie").get(plaque_url(project, unit_work)).status_code == 404
+    assert api_as("reggie").post(plaque_url(project, unit_work) + "freeze/").status_code == 403
