@@ -1,0 +1,208 @@
+"""Photo ingest against a raw put of the same bytes, on the same server, in the same run.
+
+Run: ``cd /work/main && .venv/bin/python bench/inspections_photo_bench.py [photos]``
+
+Generates phone-like 12-megapixel JPEGs (4000 × 3000, EXIF time and GPS; 50 by default)
+in a child process, starts its own embedded SeaweedFS and throwaway PostgreSQL, migrates,
+then for each photo, alternating which goes first:
+
+- ingest: ``inspections.services.photo_ingest``, the service the upload API view calls:
+  hashing while streaming, real decoding, EXIF, the archival original, an upright preview
+  and a thumbnail in the derived bucket, the rows and ledger entries;
+- raw: one ``storage.gateway.put`` of the same bytes.
+
+Prints MB/s of both and their ratio (goal ≥ 0.6), the time of the preview and thumbnail
+alone (goal ≤ 100 ms), and the process's peak RSS (goal < 300 MB).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import resource
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+MiB = 1024 * 1024
+
+
+def configure(tmp: Path, database_url: str, endpoint: str, access_key: str, secret_key: str):
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["LQA_VAR_DIR"] = str(tmp / "var")
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["S3_ENDPOINT"] = endpoint
+    os.environ["S3_ACCESS_KEY"] = access_key
+    os.environ["S3_SECRET_KEY"] = secret_key
+    os.environ["S3_SECURE"] = "0"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def phone_jpeg(seed: int) -> bytes:
+    """A 12 MP JPEG with a phone's texture (gradients and sensor noise) and EXIF time/GPS."""
+    from PIL import Image, ImageChops, TiffImagePlugin
+
+    size = (4000, 3000)
+    noise = Image.effect_noise(size, 40 + seed % 7)
+    red = ImageChops.add(Image.linear_gradient("L").resize(size), noise, scale=1.6)
+    green = ImageChops.add(Image.radial_gradient("L").resize(size), noise, scale=1.8)
+    blue = noise.rotate(180)
+    image = Image.merge("RGB", (red, green, blue))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "HUAWEI", "Mate 60 Pro"
+    exif.get_ifd(0x8769)[0x9003] = f"2025:06:10 09:{seed % 60:02d}:00"
+    exif.get_ifd(0x8769)[0x9011] = "+08:00"
+    gps = exif.get_ifd(0x8825)
+    r = TiffImagePlugin.IFDRational
+    gps[1], gps[2] = "N", (r(30, 1), r(11, 1), r(186643, 10000))
+    gps[3], gps[4] = "E", (r(120, 1), r(12, 1), r(51770, 10000))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90, exif=exif)
+    return out.getvalue()
+
+
+def generate(directory: Path, count: int) -> None:
+    """Run in a child process, so generating does not count in the ingest's peak memory."""
+    for i in range(count):
+        (directory / f"IMG_{i:04d}.jpg").write_bytes(phone_jpeg(i))
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(photo_dir: Path) -> int:
+    import datetime
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from inspections import services
+    from projects import services as project_services
+    from storage import gateway
+    from storage.images import image_open
+
+    gateway.buckets_ensure()
+    user = get_user_model().objects.create_user(username="bench", password="x")
+    project = project_services.project_create(
+        name="基准测试项目", jurisdiction_code="330108", actor=user
+    )
+    unit_work = project_services.unit_work_create(
+        project=project,
+        name="1号楼",
+        structure_type="frame",
+        floors_above=6,
+        gross_area="5000",
+        design_service_life_years=50,
+        actor=user,
+    )
+    record = services.record_create(
+        project=project,
+        unit_work=unit_work,
+        level="unit",
+        title="1号楼单位工程",
+        date=datetime.date(2025, 6, 10),
+        actor=user,
+    )
+    rss_before = peak_rss_mb()
+
+    ingest_seconds, raw_seconds, derive_seconds, sizes = [], [], [], []
+    for i, path in enumerate(sorted(photo_dir.iterdir())):
+        data = path.read_bytes()
+        sizes.append(len(data) / MiB)
+
+        def ingest(data=data, i=i):
+            upload = io.BytesIO(data)
+            upload.name = f"IMG_{i:04d}.jpg"
+            services.photo_ingest(subject=record, fileobj=upload, actor=user)
+
+        def raw(data=data, i=i):
+            gateway.put(
+                settings.S3_DERIVED_BUCKET,
+                f"bench/raw/{i}",
+                data=io.BytesIO(data),
+                length=len(data),
+                content_type="image/jpeg",
+            )
+
+        order = [("ingest", ingest), ("raw", raw)]
+        if i % 2:
+            order.reverse()
+        for name, action in order:
+            started = time.perf_counter()
+            action()
+            elapsed = time.perf_counter() - started
+            (ingest_seconds if name == "ingest" else raw_seconds).append(elapsed)
+        with image_open(io.BytesIO(data), content_type="image/jpeg") as image:
+            started = time.perf_counter()
+            services.derived_jpegs(image)
+            derive_seconds.append(time.perf_counter() - started)
+
+    count = len(sizes)
+    total_mb = sum(sizes)
+    ingest_rate = total_mb / sum(ingest_seconds)
+    raw_rate = total_mb / sum(raw_seconds)
+    ratio = ingest_rate / raw_rate
+    derive_ms = statistics.median(derive_seconds) * 1000
+    peak = peak_rss_mb()
+    print()
+    print(f"Photo ingest vs raw put — {count} photos of {min(sizes):.1f}–{max(sizes):.1f} MB,")
+    print(f"SeaweedFS (embedded, loopback) + PostgreSQL (throwaway), {os.cpu_count()} CPU cores")
+    print("-" * 72)
+    print(f"ingest (original + preview + thumbnail + EXIF + rows) {ingest_rate:8.1f} MB/s")
+    print(f"raw gateway put of the same bytes                    {raw_rate:8.1f} MB/s")
+    print(f"ratio ingest / raw                                   {ratio:8.2f}   (goal >= 0.6)")
+    print(f"median preview + thumbnail of one 12 MP JPEG         {derive_ms:8.0f} ms")
+    print(f"peak RSS of this process                             {peak:8.0f} MB (goal < 300)")
+    print(f"  (of which Django, PostgreSQL and S3 clients before ingesting: {rss_before:.0f} MB)")
+    print("-" * 72)
+    ok = ratio >= 0.6 and peak < 300
+    print("RESULT:", "all goals met" if ok else "GOAL MISSED")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["--generate"]:
+        generate(Path(sys.argv[2]), int(sys.argv[3]))
+        return 0
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    from storage.embedded import EmbeddedS3
+    from tests.servers import ThrowawayPostgres
+
+    tmp = Path(tempfile.mkdtemp(prefix="lqa-photo-bench-"))
+    server = EmbeddedS3(
+        data_dir=tmp / "s3", access_key="bench", secret_key=secrets.token_urlsafe(24)
+    )
+    postgres = ThrowawayPostgres()
+    photo_dir = tmp / "photos"
+    photo_dir.mkdir()
+    print(f"generating {count} phone-like 12 MP JPEGs in a child process …", flush=True)
+    subprocess.run(  # noqa: S603 - this script, with our own arguments
+        [sys.executable, __file__, "--generate", str(photo_dir), str(count)], check=True
+    )
+    server.start()
+    try:
+        database_url = postgres.start()
+        configure(tmp, database_url, server.endpoint, server.access_key, server.secret_key)
+        return run(photo_dir)
+    finally:
+        postgres.stop()
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
