@@ -43,6 +43,17 @@ def _plain(number: Decimal) -> str:
     return f"{number.normalize():f}"
 
 
+def _quantity(value) -> Decimal | None:
+    """Quantities as the column stores them (3 places), so the ledger hashes what is read
+    back later: 120 and 120.000 hash differently."""
+    if value is None:
+        return None
+    try:
+        return Decimal(value).quantize(Decimal("0.001"))
+    except ArithmeticError:
+        return Decimal(value)
+
+
 def _save(instance, *, action: str, actor) -> None:
     instance.full_clean()
     instance.save()
@@ -171,7 +182,7 @@ def delivery_create(
     delivery = Delivery(
         project=project,
         batch=batch,
-        quantity=quantity,
+        quantity=_quantity(quantity),
         unit=unit,
         delivered_on=delivered_on,
         inspected_by=inspected_by,
@@ -398,7 +409,7 @@ def usage_create(
         delivery=delivery,
         location=location,
         installer=installer,
-        quantity=quantity,
+        quantity=_quantity(quantity),
         used_on=used_on,
         created_by=actor,
     )
@@ -407,6 +418,7 @@ def usage_create(
         errors["location"] = _("The location belongs to another project.")
     if installer is None or not contractors.filter(pk=installer.pk).exists():
         errors["installer"] = _("The installer must be this project's contractor.")
+    quantity = usage.quantity
     if quantity is not None and quantity <= 0:
         errors["quantity"] = _("The quantity must be greater than zero.")
     elif quantity is not None:

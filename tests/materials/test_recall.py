@@ -162,3 +162,18 @@ def test_an_action_for_an_unaffected_project_is_refused(
     )
     assert response.status_code == 400
     assert "does not affect" in response.json()["project"][0]
+
+
+def test_every_materials_write_is_in_the_ledger_and_the_archive_verifies(
+    api_as, project, notice, alice
+):
+    from ledger.services import checkpoint_create
+    from ledger.verify import verify_archive
+
+    api_as("alice").post(
+        f"/api/v1/defect-notices/{notice['id']}/actions/",
+        {"project": project.pk, "kind": "retest"},
+        format="json",
+    )
+    checkpoint_create()
+    assert verify_archive() == []
