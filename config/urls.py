@@ -23,4 +23,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("projects.page_urls")),
     path("", include("responsibility.public_urls")),
+    path("", include("responsibility.page_urls")),
 ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Machine packages the project needs, installed with apt when missing (as root).
 #   run:  gettext (compiled translations), fonts-wqy-microhei (CJK font embedded in PDFs)
-#   test: the same, PostgreSQL server binaries (unless DATABASE_URL is given)
+#   test: the same, PostgreSQL server binaries (unless DATABASE_URL is given), and Debian's
+#         chromium for the Playwright browser tests (Playwright never downloads a browser)
 set -euo pipefail
 mode=${1:-run}
 missing=()
@@ -11,6 +12,9 @@ command -v msgfmt >/dev/null || missing+=(gettext)
 if [ "$mode" = test ] && [ -z "${DATABASE_URL:-}" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
     || missing+=(postgresql)
+fi
+if [ "$mode" = test ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

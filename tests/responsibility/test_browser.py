@@ -1,0 +1,86 @@
+"""A real browser (Debian's chromium, driven by Playwright) signs a pledge on a phone."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from projects.models import Role
+from responsibility.models import ResponsibilityDocument
+from tests.conftest import PASSWORD
+from tests.responsibility.conftest import client_for, prepare
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+# itself are synchronous and safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="make test installs chromium"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def browser():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_a_lead_signs_on_a_phone_sees_the_pdf_and_cannot_sign_twice(
+    live_server, browser, project, signers
+):
+    lead = signers[Role.CONTRACTOR]["lead"]
+    document = prepare(client_for(lead), project, "contractor", "pledge").json()
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_url = f"{live_server.url}/sign/{document['id']}/"
+
+    page.goto(sign_url)
+    page.fill("#id_username", lead.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(sign_url)
+    assert "李国强" in page.inner_text("#document-text")
+    stale = context.new_page()
+    stale.goto(sign_url)
+
+    page.fill("#password", PASSWORD)
+    page.check("#consent")
+    box = page.locator("#pad").bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 150, box["y"] + 90, steps=8)
+    page.mouse.move(box["x"] + 260, box["y"] + 30, steps=8)
+    page.mouse.up()
+    page.click("#sign")
+
+    page.wait_for_selector("#signed")
+    signed = ResponsibilityDocument.objects.get(pk=document["id"])
+    assert signed.status == "signed"
+    assert signed.evidence.signature_image is not None
+    assert "Chrome" in signed.evidence.user_agent
+    pdf = page.request.get(live_server.url + page.get_attribute("#pdf-link", "href"))
+    assert pdf.ok
+    assert pdf.body().startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+
+    # A second attempt, from a second tab that opened the form before the signature.
+    stale.fill("#password", PASSWORD)
+    stale.check("#consent")
+    stale.click("#sign")
+    assert "已签署" in stale.inner_text("#error")
+    assert ResponsibilityDocument.objects.filter(lead_tenure=signed.lead_tenure).count() == 1
+    assert ResponsibilityDocument.objects.get(pk=document["id"]).signed_at == signed.signed_at
+    context.close()
