@@ -9,6 +9,9 @@ then for each photo, alternating which goes first:
 - ingest: ``inspections.services.photo_ingest``, the service the upload API view calls:
   hashing while streaming, real decoding, EXIF, the archival original, an upright preview
   and a thumbnail in the derived bucket, the rows and ledger entries;
+- original only: ``storage.services.object_store`` of the same bytes (validated by decoding,
+  hashed while streaming, put, row and ledger entry), into the derived bucket so that it is
+  a real put and not the archive's de-duplication;
 - raw: one ``storage.gateway.put`` of the same bytes.
 
 Prints MB/s of both and their ratio (goal ≥ 0.6), the time of the preview and thumbnail
@@ -119,7 +122,10 @@ def run(photo_dir: Path) -> int:
     )
     rss_before = peak_rss_mb()
 
-    ingest_seconds, raw_seconds, derive_seconds, sizes = [], [], [], []
+    from storage.services import object_store
+
+    seconds = {"ingest": [], "original": [], "raw": []}
+    derive_seconds, sizes = [], []
     for i, path in enumerate(sorted(photo_dir.iterdir())):
         data = path.read_bytes()
         sizes.append(len(data) / MiB)
@@ -138,14 +144,17 @@ def run(photo_dir: Path) -> int:
                 content_type="image/jpeg",
             )
 
-        order = [("ingest", ingest), ("raw", raw)]
-        if i % 2:
-            order.reverse()
+        def original(data=data, i=i):
+            upload = io.BytesIO(data)
+            upload.name = f"IMG_{i:04d}.jpg"
+            object_store(fileobj=upload, user=user, archival=False)
+
+        order = [("ingest", ingest), ("original", original), ("raw", raw)]
+        order = order[i % 3 :] + order[: i % 3]
         for name, action in order:
             started = time.perf_counter()
             action()
-            elapsed = time.perf_counter() - started
-            (ingest_seconds if name == "ingest" else raw_seconds).append(elapsed)
+            seconds[name].append(time.perf_counter() - started)
         with image_open(io.BytesIO(data), content_type="image/jpeg") as image:
             started = time.perf_counter()
             services.derived_jpegs(image)
@@ -153,8 +162,9 @@ def run(photo_dir: Path) -> int:
 
     count = len(sizes)
     total_mb = sum(sizes)
-    ingest_rate = total_mb / sum(ingest_seconds)
-    raw_rate = total_mb / sum(raw_seconds)
+    ingest_rate = total_mb / sum(seconds["ingest"])
+    original_rate = total_mb / sum(seconds["original"])
+    raw_rate = total_mb / sum(seconds["raw"])
     ratio = ingest_rate / raw_rate
     derive_ms = statistics.median(derive_seconds) * 1000
     peak = peak_rss_mb()
@@ -163,8 +173,13 @@ def run(photo_dir: Path) -> int:
     print(f"SeaweedFS (embedded, loopback) + PostgreSQL (throwaway), {os.cpu_count()} CPU cores")
     print("-" * 72)
     print(f"ingest (original + preview + thumbnail + EXIF + rows) {ingest_rate:8.1f} MB/s")
+    print(f"original only (object_store: validate, hash, put)    {original_rate:8.1f} MB/s")
     print(f"raw gateway put of the same bytes                    {raw_rate:8.1f} MB/s")
     print(f"ratio ingest / raw                                   {ratio:8.2f}   (goal >= 0.6)")
+    print(
+        f"ratio original only / raw                            {original_rate / raw_rate:8.2f}"
+        "   (goal >= 0.9)"
+    )
     print(f"median preview + thumbnail of one 12 MP JPEG         {derive_ms:8.0f} ms")
     print(f"peak RSS of this process                             {peak:8.0f} MB (goal < 300)")
     print(f"  (of which Django, PostgreSQL and S3 clients before ingesting: {rss_before:.0f} MB)")
