@@ -170,3 +170,20 @@ def test_verify_signed_pdf_command(signed_pdf, tmp_path, capsys):
     bad.write_bytes(signed_pdf[:-200] + b"0" + signed_pdf[-199:])
     with pytest.raises(CommandError, match="NOT VALID"):
         call_command("verify_signed_pdf", str(bad))
+
+
+def test_the_document_list_costs_the_same_queries_however_many_documents(project, signers, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_as(signers[Role.OWNER]["rep"], project, "owner", "letter")
+    api = api_as("reggie")
+    with CaptureQueriesContext(connection) as one:
+        api.get(documents_url(project))
+    for role, users in signers.items():
+        sign_as(users["lead"], project, role, "pledge")
+    with CaptureQueriesContext(connection) as six:
+        response = api.get(documents_url(project))
+
+    assert response.json()["count"] == 6
+    assert len(six.captured_queries) == len(one.captured_queries)
