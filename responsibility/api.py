@@ -29,8 +29,10 @@ REAUTH_SESSION_KEY = "responsibility_reauthenticated_at"
 
 def signing_context(request) -> services.SigningContext:
     """Evidence about the request itself: address, browser, how the user authenticated."""
-    stamp = request.session.get(REAUTH_SESSION_KEY)
-    reauthenticated_at = datetime.datetime.fromisoformat(stamp) if stamp else None
+    user_id, _sep, stamp = (request.session.get(REAUTH_SESSION_KEY) or "").partition("|")
+    reauthenticated_at = None
+    if stamp and user_id == str(request.user.pk):  # never another user's password entry
+        reauthenticated_at = datetime.datetime.fromisoformat(stamp)
     authenticator = getattr(request, "successful_authenticator", None)
     how = type(authenticator).__name__ if authenticator else "session"
     return services.SigningContext(
@@ -47,7 +49,7 @@ def reauthenticate(request, password: str) -> None:
     if user is None or user.pk != request.user.pk:
         request.session.pop(REAUTH_SESSION_KEY, None)
         raise ValidationError({"password": _("That password is not correct.")})
-    request.session[REAUTH_SESSION_KEY] = timezone.now().isoformat()
+    request.session[REAUTH_SESSION_KEY] = f"{request.user.pk}|{timezone.now().isoformat()}"
 
 
 class ReauthenticateApi(ApiView):
