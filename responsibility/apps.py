@@ -9,6 +9,7 @@ class ResponsibilityConfig(AppConfig):
     def ready(self) -> None:
         from projects.models import Project
         from projects.services import register_stage_entered, register_stage_gate
+        from responsibility import checks  # noqa: F401 - registers the system checks
         from responsibility.deadlines import overdue_lead_change_gaps
         from responsibility.plaques import plaques_freeze_on_acceptance
         from responsibility.services import responsibility_gaps

@@ -83,7 +83,7 @@ def _local_pair() -> tuple[bytes, bytes]:
 
 @cache
 def _pair() -> tuple[bytes, bytes]:
-    if settings.ARCHIVE_SIGNING_CERT and settings.ARCHIVE_SIGNING_KEY:
+    if settings.ARCHIVE_SIGNING_CERT or settings.ARCHIVE_SIGNING_KEY:  # both: responsibility.E001
         return settings.ARCHIVE_SIGNING_CERT.encode(), settings.ARCHIVE_SIGNING_KEY.encode()
     return _local_pair()
 

@@ -170,3 +170,13 @@ def test_a_pledge_for_a_role_the_organization_does_not_hold_is_refused(project, 
     assert response.status_code == 400
     assert "does not take part in the project as supervision unit" in str(response.json())
     assert not ResponsibilityDocument.objects.exists()
+
+
+def test_refusals_are_in_chinese_for_a_chinese_reader(project, signers):
+    api = client_for(signers[Role.SUPERVISOR]["lead"])
+    api.credentials(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    draft = prepare(api, project, "contractor", "pledge").json()
+
+    response = sign(api, project, draft["id"])
+
+    assert "只有李国强本人可以签署此文书" in response.json()["detail"]
