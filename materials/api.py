@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from materials import access, selectors, services
 from materials import serializers as s
 from materials.filters import DeliveryFilter
-from materials.models import MaterialCategory
+from materials.models import Delivery, MaterialCategory, Usage
 from materials.pdf import notice_report_pdf
 from projects.access import not_found, project_for_user
 from projects.api import ApiView, list_schema
@@ -72,7 +72,7 @@ class BatchFileApi(ApiView):
         batch = access.batch_for_user(request.user, batch_id, write=True)
         data = self.input(s.BatchFileInputSerializer)
         batch = services.batch_file_attach(
-            batch=batch, kind=data["kind"], fileobj=data["file"], actor=request.user
+            batch=batch, kind=data["document"], fileobj=data["file"], actor=request.user
         )
         return Response(s.BatchOutputSerializer(batch).data)
 
@@ -153,7 +153,7 @@ class DeliveryPhotoApi(ProjectApiView):
         delivery = self.delivery(write=True)
         data = self.input(s.DeliveryPhotoInputSerializer)
         photo = services.delivery_photo_add(
-            delivery=delivery, kind=data["kind"], fileobj=data["file"], actor=request.user
+            delivery=delivery, kind=data["photo_of"], fileobj=data["file"], actor=request.user
         )
         return _created(s.DeliveryPhotoOutputSerializer, photo)
 
@@ -234,6 +234,9 @@ class WitnessShareApi(ProjectApiView):
 class UsageListApi(ProjectApiView):
     serializer_class = s.UsageOutputSerializer
 
+    def get_queryset(self):
+        return Usage.objects.none()
+
     @list_schema(s.UsageOutputSerializer, "usage_list")
     def get(self, request, project_id: int):
         return self.list_response(
@@ -291,6 +294,9 @@ class NoticeHitListApi(NoticeApiView):
     """Every affected delivery and usage the user may see, paginated."""
 
     serializer_class = s.NoticeHitSerializer
+
+    def get_queryset(self):
+        return Delivery.objects.none()
 
     @list_schema(s.NoticeHitSerializer, "defect_notice_hit_list")
     def get(self, request, notice_id: int):
@@ -371,6 +377,7 @@ class RecallActionListApi(NoticeApiView):
         notice = self.notice()
         data = self.input(s.RecallActionInputSerializer)
         project = project_for_user(request.user, data.pop("project").pk, write=True)
+        data["kind"] = data.pop("measure")
         action = services.recall_action_open(
             notice=notice, project=project, actor=request.user, **data
         )
@@ -378,7 +385,7 @@ class RecallActionListApi(NoticeApiView):
 
 
 class RecallActionApiView(NoticeApiView):
-    def action(self, *, write: bool = False):
+    def recall_action(self, *, write: bool = False):
         notice = self.notice()
         action = (
             selectors.recall_action_list(notice=notice, user=self.request.user)
@@ -401,10 +408,10 @@ class RecallEvidenceApi(RecallActionApiView):
         responses={201: s.RecallActionOutputSerializer},
     )
     def post(self, request, notice_id: int, action_id: int):
-        action = self.action(write=True)
+        action = self.recall_action(write=True)
         data = self.input(s.FileInputSerializer)
         services.recall_evidence_add(action=action, fileobj=data["file"], actor=request.user)
-        return _created(s.RecallActionOutputSerializer, self.action())
+        return _created(s.RecallActionOutputSerializer, self.recall_action())
 
 
 class RecallActionCloseApi(RecallActionApiView):
@@ -414,7 +421,7 @@ class RecallActionCloseApi(RecallActionApiView):
         request=s.RecallActionCloseInputSerializer, responses=s.RecallActionOutputSerializer
     )
     def post(self, request, notice_id: int, action_id: int):
-        action = self.action(write=True)
+        action = self.recall_action(write=True)
         data = self.input(s.RecallActionCloseInputSerializer)
         services.recall_action_close(action=action, note=data["note"], actor=request.user)
-        return Response(s.RecallActionOutputSerializer(self.action()).data)
+        return Response(s.RecallActionOutputSerializer(self.recall_action()).data)

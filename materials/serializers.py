@@ -95,12 +95,13 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):
 
 
 class DeliveryPhotoOutputSerializer(serializers.ModelSerializer):
+    photo_of = serializers.ChoiceField(source="kind", choices=DeliveryPhoto.Kind.choices)
     sha256 = serializers.CharField(source="stored_object.sha256")
     content_type = serializers.CharField(source="stored_object.content_type")
 
     class Meta:
         model = DeliveryPhoto
-        fields = ["id", "delivery", "kind", "sha256", "content_type", "uploaded_at"]
+        fields = ["id", "delivery", "photo_of", "sha256", "content_type", "uploaded_at"]
 
 
 class TestReportOutputSerializer(serializers.Serializer):
@@ -213,6 +214,7 @@ class NoticeHitSerializer(serializers.Serializer):
 
 
 class RecallActionOutputSerializer(serializers.ModelSerializer):
+    measure = serializers.ChoiceField(source="kind", choices=RecallAction.Kind.choices)
     project_name = serializers.CharField(source="project.name")
     opened_by = serializers.CharField(source="opened_by.username")
     closed_by = serializers.CharField(source="closed_by.username", default=None)
@@ -225,7 +227,7 @@ class RecallActionOutputSerializer(serializers.ModelSerializer):
             "notice",
             "project",
             "project_name",
-            "kind",
+            "measure",
             "description",
             "is_open",
             "opened_by",
@@ -260,7 +262,7 @@ class FileInputSerializer(serializers.Serializer):
 
 
 class BatchFileInputSerializer(FileInputSerializer):
-    kind = serializers.ChoiceField(choices=["certificate_of_conformity", "type_test_report"])
+    document = serializers.ChoiceField(choices=["certificate_of_conformity", "type_test_report"])
 
 
 class DeliveryInputSerializer(serializers.Serializer):
@@ -280,7 +282,7 @@ class DeliveryRejectInputSerializer(serializers.Serializer):
 
 
 class DeliveryPhotoInputSerializer(FileInputSerializer):
-    kind = serializers.ChoiceField(choices=DeliveryPhoto.Kind.choices)
+    photo_of = serializers.ChoiceField(choices=DeliveryPhoto.Kind.choices)
 
 
 class SampleInputSerializer(serializers.Serializer):
@@ -325,7 +327,7 @@ class DefectNoticeInputSerializer(serializers.Serializer):
 
 class RecallActionInputSerializer(serializers.Serializer):
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
-    kind = serializers.ChoiceField(choices=RecallAction.Kind.choices)
+    measure = serializers.ChoiceField(choices=RecallAction.Kind.choices)
     description = serializers.CharField(required=False, allow_blank=True)
 
 

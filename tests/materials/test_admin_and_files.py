@@ -51,7 +51,7 @@ def test_the_admin_lists_open(operator, accepted_cable, page):
 def test_a_certificate_of_conformity_is_attached_to_a_batch(api_as, cable_batch, leo):
     response = api_as("leo").post(
         f"/api/v1/batches/{cable_batch.pk}/files/",
-        {"kind": "certificate_of_conformity", "file": report_pdf()},
+        {"document": "certificate_of_conformity", "file": report_pdf()},
         format="multipart",
     )
     assert response.status_code == 200, response.content
@@ -61,13 +61,13 @@ def test_a_certificate_of_conformity_is_attached_to_a_batch(api_as, cable_batch,
 def test_a_type_test_report_must_really_be_a_pdf_or_an_image(api_as, cable_batch, leo):
     response = api_as("leo").post(
         f"/api/v1/batches/{cable_batch.pk}/files/",
-        {"kind": "type_test_report", "file": named(b"MZ\x90\x00not a report", "report.pdf")},
+        {"document": "type_test_report", "file": named(b"MZ\x90\x00not a report", "report.pdf")},
         format="multipart",
     )
     assert response.status_code == 400
     scan = api_as("leo").post(
         f"/api/v1/batches/{cable_batch.pk}/files/",
-        {"kind": "type_test_report", "file": named(jpeg(), "scan.jpg")},
+        {"document": "type_test_report", "file": named(jpeg(), "scan.jpg")},
         format="multipart",
     )
     assert scan.status_code == 200
@@ -77,7 +77,7 @@ def test_read_only_roles_cannot_attach_batch_files(api_as, cable_batch, olga, re
     for name in ("olga", "reggie"):
         response = api_as(name).post(
             f"/api/v1/batches/{cable_batch.pk}/files/",
-            {"kind": "type_test_report", "file": report_pdf()},
+            {"document": "type_test_report", "file": report_pdf()},
             format="multipart",
         )
         assert response.status_code == 403, name

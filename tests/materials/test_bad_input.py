@@ -191,7 +191,7 @@ def test_a_disguised_file_is_refused_and_nothing_is_stored(
     disguised.name = "label.jpg"
     response = api_as("leo").post(
         f"/api/v1/projects/{project.pk}/deliveries/{delivery.pk}/photos/",
-        {"kind": "label", "file": disguised},
+        {"photo_of": "label", "file": disguised},
         format="multipart",
     )
     assert response.status_code == 400

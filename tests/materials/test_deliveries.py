@@ -195,7 +195,7 @@ def test_label_photos_are_stored_with_the_delivery(
     delivery = deliver(project, cable_batch, contractor_person, leo)
     response = api_as("leo").post(
         f"{deliveries_url(project)}{delivery.pk}/photos/",
-        {"kind": "label", "file": label_photo()},
+        {"photo_of": "label", "file": label_photo()},
         format="multipart",
     )
     assert response.status_code == 201, response.content

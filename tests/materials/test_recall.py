@@ -123,7 +123,7 @@ def test_recall_actions_are_tracked_to_closure_with_evidence(api_as, project, no
     url = f"/api/v1/defect-notices/{notice['id']}/actions/"
     response = api_as("alice").post(
         url,
-        {"project": project.pk, "kind": "stop_use", "description": "停止使用并封存"},
+        {"project": project.pk, "measure": "stop_use", "description": "停止使用并封存"},
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -148,7 +148,9 @@ def test_recall_actions_are_tracked_to_closure_with_evidence(api_as, project, no
 def test_regulators_and_read_only_members_cannot_open_actions(api_as, project, notice, olga):
     url = f"/api/v1/defect-notices/{notice['id']}/actions/"
     for name in ("reggie", "olga"):
-        response = api_as(name).post(url, {"project": project.pk, "kind": "retest"}, format="json")
+        response = api_as(name).post(
+            url, {"project": project.pk, "measure": "retest"}, format="json"
+        )
         assert response.status_code == 403, name
 
 
@@ -157,7 +159,7 @@ def test_an_action_for_an_unaffected_project_is_refused(
 ):
     response = api_as("admin").post(
         f"/api/v1/defect-notices/{notice['id']}/actions/",
-        {"project": other_project.pk, "kind": "recall"},
+        {"project": other_project.pk, "measure": "recall"},
         format="json",
     )
     assert response.status_code == 400
@@ -172,7 +174,7 @@ def test_every_materials_write_is_in_the_ledger_and_the_archive_verifies(
 
     api_as("alice").post(
         f"/api/v1/defect-notices/{notice['id']}/actions/",
-        {"project": project.pk, "kind": "retest"},
+        {"project": project.pk, "measure": "retest"},
         format="json",
     )
     checkpoint_create()
