@@ -3,12 +3,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from projects.models import Role
-from responsibility.models import DocumentKind, ResponsibilityDocument, SigningEvidence
+from responsibility.models import ResponsibilityDocument, SigningEvidence
 
 
 class DocumentPrepareInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
-    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    # Plain text, not an enum: "kind" is taken in the schema by projects' document kinds.
+    kind = serializers.CharField(help_text="letter or pledge")
     organization = serializers.IntegerField(required=False)
 
 
@@ -35,6 +36,7 @@ class EvidenceOutputSerializer(serializers.ModelSerializer):
 
 
 class DocumentOutputSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="letter or pledge")
     role = serializers.CharField(source="participation.role")
     organization = serializers.CharField(source="participation.organization.name")
     lead = serializers.CharField(source="lead_tenure.person.name")
