@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ledger import merkle
 from ledger.models import Checkpoint, LedgerEntry
@@ -54,3 +54,20 @@ def inclusion_proof(index: int, tree_size: int) -> list[bytes]:
 
 def consistency_proof(first: int, second: int) -> list[bytes]:
     return [subtree_hash(a, b) for a, b in merkle.consistency_ranges(first, second)]
+
+
+def inclusion_proofs(indexes: Iterable[int], tree_size: int) -> dict[int, list[bytes]]:
+    """PATH(index, D[tree_size]) for each of ``indexes``, keyed by index."""
+    return {index: inclusion_proof(index, tree_size) for index in set(indexes)}
+
+
+def latest_entries(record_type: str, record_ids: Iterable[str]) -> dict[str, LedgerEntry]:
+    """The newest ledger entry of each record, keyed by record id."""
+    latest: dict[str, LedgerEntry] = {}
+    ids = [str(record_id) for record_id in record_ids]
+    for start in range(0, len(ids), CHUNK):
+        for entry in LedgerEntry.objects.filter(
+            record_type=record_type, record_id__in=ids[start : start + CHUNK]
+        ).order_by("record_id", "index"):
+            latest[entry.record_id] = entry
+    return latest
