@@ -11,7 +11,14 @@ class Ledgered(models.Model):
 
     Override ``ledger_content`` when a record's hash should cover something other than its
     own columns.
+
+    A column added to a model after its records were ledgered would change every old record's
+    hash. Name such columns (by attname) in ``ledger_added_fields``: while one is empty it is
+    left out of the content, so entries written before it existed still match, and once it is
+    set the hash covers it like any other column.
     """
+
+    ledger_added_fields: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -19,7 +26,11 @@ class Ledgered(models.Model):
     def ledger_content(self) -> dict:
         from ledger.canonical import record_content
 
-        return record_content(self)
+        content = record_content(self)
+        for name in self.ledger_added_fields:
+            if content.get(name) is None:
+                content.pop(name, None)
+        return content
 
 
 class LedgerHead(models.Model):

@@ -253,6 +253,22 @@ class UsageListApi(ProjectApiView):
         return _created(s.UsageOutputSerializer, usage)
 
 
+class UsageAcceptanceApi(ProjectApiView):
+    """Name the acceptance record of the work a usage went into."""
+
+    serializer_class = s.UsageOutputSerializer
+
+    @extend_schema(request=s.UsageAcceptanceInputSerializer, responses=s.UsageOutputSerializer)
+    def post(self, request, project_id: int, usage_id: int):
+        project = self.project(write=True)
+        usage = selectors.usage_list(project=project).filter(pk=usage_id).first()
+        if usage is None:
+            raise not_found()
+        data = self.input(s.UsageAcceptanceInputSerializer)
+        usage = services.usage_acceptance_link(usage=usage, actor=request.user, **data)
+        return Response(s.UsageOutputSerializer(usage).data)
+
+
 # --- Recall ---
 
 

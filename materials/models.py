@@ -336,8 +336,10 @@ class TestReport(Ledgered):
 
 
 class Usage(Ledgered):
-    """Which accepted delivery went where. The acceptance record (inspections/) is linked
-    once that app exists."""
+    """Which accepted delivery went where, and the acceptance record that covered that work."""
+
+    # Added after usages were first ledgered: see Ledgered.ledger_added_fields.
+    ledger_added_fields = ("acceptance_record_id",)
 
     delivery = models.ForeignKey(
         Delivery, verbose_name=_("delivery"), on_delete=models.PROTECT, related_name="usages"
@@ -353,6 +355,17 @@ class Usage(Ledgered):
         verbose_name=_("installing contractor"),
         on_delete=models.PROTECT,
         related_name="material_usages",
+    )
+    # A string reference within layer 2: materials never imports inspections' code, but the
+    # regulation wants each usage tied to the acceptance of the work it went into.
+    acceptance_record = models.ForeignKey(
+        "inspections.AcceptanceRecord",
+        verbose_name=_("acceptance record"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="material_usages",
+        help_text=_("the acceptance of the work this material went into"),
     )
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
     used_on = models.DateField(_("date used"), validators=[not_in_future])

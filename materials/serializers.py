@@ -12,6 +12,7 @@ from materials.models import (
     RecallAction,
     Sample,
     Unit,
+    Usage,
 )
 from projects.models import Location, Organization, Person, Project
 
@@ -152,6 +153,7 @@ class UsageOutputSerializer(serializers.Serializer):
     quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
     unit = serializers.CharField(source="delivery.unit")
     used_on = serializers.DateField()
+    acceptance_record = serializers.IntegerField(source="acceptance_record_id", allow_null=True)
 
 
 class WitnessShareOutputSerializer(serializers.Serializer):
@@ -302,6 +304,11 @@ class TestReportInputSerializer(FileInputSerializer):
     tested_on = serializers.DateField()
 
 
+# Reached through the usage's foreign key, not imported: inspections sits beside materials
+# in layer 2, and neither imports the other's code.
+_acceptance_records = Usage._meta.get_field("acceptance_record").related_model.objects.all()
+
+
 class UsageInputSerializer(serializers.Serializer):
     delivery = serializers.PrimaryKeyRelatedField(queryset=Delivery.objects.all())
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
@@ -310,6 +317,13 @@ class UsageInputSerializer(serializers.Serializer):
     installer = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(), required=False, allow_null=True
     )
+    acceptance_record = serializers.PrimaryKeyRelatedField(
+        queryset=_acceptance_records, required=False, allow_null=True
+    )
+
+
+class UsageAcceptanceInputSerializer(serializers.Serializer):
+    acceptance_record = serializers.PrimaryKeyRelatedField(queryset=_acceptance_records)
 
 
 class DefectNoticeInputSerializer(serializers.Serializer):

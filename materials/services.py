@@ -393,6 +393,7 @@ def usage_create(
     used_on: date,
     actor: AbstractBaseUser,
     installer: Organization | None = None,
+    acceptance_record=None,
 ) -> Usage:
     """Record material used from an accepted delivery. The delivery row is locked, so two
     concurrent usages cannot together take more than was delivered."""
@@ -411,9 +412,10 @@ def usage_create(
         installer=installer,
         quantity=_quantity(quantity),
         used_on=used_on,
+        acceptance_record=acceptance_record,
         created_by=actor,
     )
-    errors = {}
+    errors = _acceptance_link_errors(usage)
     if location.unit_work.project_id != delivery.project_id:
         errors["location"] = _("The location belongs to another project.")
     if installer is None or not contractors.filter(pk=installer.pk).exists():
@@ -432,6 +434,57 @@ def usage_create(
     if errors:
         raise ValidationError(errors)
     _save(usage, action="create", actor=actor)
+    return usage
+
+
+def _acceptance_link_errors(usage: Usage) -> dict:
+    """Why ``usage`` cannot name its acceptance record, if it cannot: the record must be of
+    the same project and unit work, for a piece of work, and not accepted before the material
+    was used."""
+    record = usage.acceptance_record
+    if record is None:
+        return {}
+    refusal = None
+    if record.project_id != usage.delivery.project_id:
+        refusal = _("The acceptance record belongs to another project.")
+    elif record.level == "completion":
+        refusal = _(
+            "Link material to the acceptance of the work it went into (an inspection lot,"
+            " sub-item, division or concealed works), not to the completion acceptance."
+        )
+    elif record.unit_work_id and record.unit_work_id != usage.location.unit_work_id:
+        refusal = _("The acceptance record covers another unit work than this location.")
+    elif record.accepted_at and usage.used_on and record.accepted_at.date() < usage.used_on:
+        refusal = _(
+            "That work was accepted on %(accepted)s, before this material was used on %(used)s."
+        ) % {"accepted": record.accepted_at.date().isoformat(), "used": usage.used_on.isoformat()}
+    return {"acceptance_record": refusal} if refusal else {}
+
+
+@transaction.atomic
+def usage_acceptance_link(*, usage: Usage, acceptance_record, actor: AbstractBaseUser) -> Usage:
+    """Name the acceptance record of the work a usage went into, when it was not named at
+    creation. A link, once made, is never changed: it is evidence."""
+    usage = (
+        Usage.objects.select_for_update().select_related("delivery", "location").get(pk=usage.pk)
+    )
+    if usage.acceptance_record_id == acceptance_record.pk:
+        return usage
+    if usage.acceptance_record_id is not None:
+        raise ValidationError(
+            {
+                "acceptance_record": _(
+                    "This usage is already linked to acceptance record %(record)s; a link is"
+                    " never changed."
+                )
+                % {"record": usage.acceptance_record_id}
+            }
+        )
+    usage.acceptance_record = acceptance_record
+    errors = _acceptance_link_errors(usage)
+    if errors:
+        raise ValidationError(errors)
+    _save(usage, action="update", actor=actor)
     return usage
 
 

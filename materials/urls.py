@@ -27,6 +27,11 @@ urlpatterns = [
         name="sample-report",
     ),
     path(project + "usages/", api.UsageListApi.as_view(), name="usage-list"),
+    path(
+        project + "usages/<int:usage_id>/acceptance-record/",
+        api.UsageAcceptanceApi.as_view(),
+        name="usage-acceptance-record",
+    ),
     path(project + "witness-share/", api.WitnessShareApi.as_view(), name="witness-share"),
     path("defect-notices/", api.DefectNoticeListApi.as_view(), name="defect-notice-list"),
     path(notice, api.DefectNoticeDetailApi.as_view(), name="defect-notice-detail"),
