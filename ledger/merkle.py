@@ -72,6 +72,14 @@ class TreeBuilder:
         return frontier_root(self.frontier)
 
 
+def perfect_root(hashes: Sequence[bytes]) -> bytes:
+    """The root over a power-of-two count of subtree hashes, all of one size."""
+    level = list(hashes)
+    while len(level) > 1:
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
+
+
 def root_from_leaves(leaf_hashes: Iterable[bytes]) -> bytes:
     """MTH over leaf hashes (already hashed with ``leaf_hash``), streaming."""
     tree = TreeBuilder()

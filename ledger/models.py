@@ -145,3 +145,26 @@ class Checkpoint(models.Model):
         key_hash = hashlib.sha256(self.origin.encode() + b"\n\x01" + public_key).digest()[:4]
         stamp = base64.b64encode(key_hash + bytes.fromhex(self.signature)).decode("ascii")
         return f"{self.body}\n\u2014 {self.origin} {stamp}\n"
+
+
+class LedgerNode(models.Model):
+    """A cached hash of a perfect, aligned subtree: leaves [index·2^level, (index+1)·2^level).
+
+    Derived from the leaves, never a source of truth: it only makes proofs cheap in a big
+    tree. A proof built from a wrong node fails against the signed checkpoint like any other
+    wrong proof, and ``verify_archive`` compares every node with the leaves.
+    """
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("ledger subtree hash")
+        verbose_name_plural = _("ledger subtree hashes")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="ledger_one_node_per_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"subtree {self.level}/{self.index}"
