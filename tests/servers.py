@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -144,10 +146,67 @@ class ThrowawayPostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# A killed test run (SIGKILL, a closed terminal, a CI timeout) never reaches
+# pytest_unconfigure, and the servers run in their own sessions, so they would live on. The
+# reaper is a small detached process that holds the read end of a pipe whose write end only
+# this test process has: when the test process dies, however it dies, the read returns, and
+# the reaper stops every process whose command line names one of the session's directories,
+# then removes them. After a clean end it finds nothing left to stop.
+_REAPER = """
+import os, shutil, signal, sys, time
+fd, dirs = int(sys.argv[1]), sys.argv[2:]
+while os.read(fd, 1024):
+    pass
+def ours():
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                line = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        if int(pid) != os.getpid() and any(d in line for d in dirs):
+            found.append(int(pid))
+    return found
+for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 2)):
+    for pid in ours():
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+    deadline = time.monotonic() + wait
+    while ours() and time.monotonic() < deadline:
+        time.sleep(0.2)
+for d in dirs:
+    shutil.rmtree(d, ignore_errors=True)
+"""
+
+
+def _start_reaper(*dirs: Path) -> None:
+    read_end, write_end = os.pipe()
+    subprocess.Popen(
+        [sys.executable, "-c", _REAPER, str(read_end), *map(str, dirs)],
+        pass_fds=(read_end,),
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(read_end)
+    _state["reaper_pipe"] = write_end  # closed by the kernel when this process ends
+
+
+def _terminated(signum, frame):
+    # SIGTERM and SIGHUP end the run like Ctrl+C does, so pytest_unconfigure stops the servers.
+    raise KeyboardInterrupt
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_load_initial_conftests(early_config, parser, args):
     if early_config.known_args_namespace.help or "--version" in args:
         return (yield)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _terminated)
     tmp = Path(tempfile.mkdtemp(prefix="lqa-test-"))
     _state["tmp"] = tmp
     os.environ["LQA_VAR_DIR"] = str(tmp / "var")
@@ -155,8 +214,11 @@ def pytest_load_initial_conftests(early_config, parser, args):
     os.environ.setdefault("DEBUG", "0")
     if not os.environ.get("DATABASE_URL"):
         postgres = ThrowawayPostgres()
+        _start_reaper(tmp, postgres.dir)
         os.environ["DATABASE_URL"] = postgres.start()
         _state["postgres"] = postgres
+    else:
+        _start_reaper(tmp)
     s3 = EmbeddedS3(data_dir=tmp / "s3", access_key="lqa-test", secret_key="lqa-test-secret")
     s3.start()
     _state["s3"] = s3
