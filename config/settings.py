@@ -201,7 +201,12 @@ PLAQUE_INSTALL_RULES = json.loads(env_str("PLAQUE_INSTALL_RULES", "{}"))
 # Where the public reaches the archive: the plaque's QR code points here.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
+# How many reverse proxies we run in front of the app: evidence records (signatures, reveals)
+# then take the client's address from X-Forwarded-For instead of the proxy's REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",

@@ -15,6 +15,7 @@ from inspections import serializers as s
 from inspections.filters import AcceptanceRecordFilter
 from projects import access
 from projects.api import ApiView, list_schema
+from projects.http import client_address
 from storage.selectors import object_download_url
 
 
@@ -107,7 +108,7 @@ class RecordSignApi(ApiView):
             user=request.user,
             password=data["password"],
             capacity=data.get("capacity"),
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_address(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         return Response(s.SignOffOutputSerializer(sign_off).data, status=status.HTTP_201_CREATED)

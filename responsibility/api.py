@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from projects.access import not_found, projects_visible_to
 from projects.api import ApiView, list_schema
+from projects.http import client_address
 from projects.models import LeadTenure, Person, UnitWork
 from responsibility import access, plaques, selectors, services
 from responsibility import serializers as s
@@ -36,7 +37,7 @@ def signing_context(request) -> services.SigningContext:
     authenticator = getattr(request, "successful_authenticator", None)
     how = type(authenticator).__name__ if authenticator else "session"
     return services.SigningContext(
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_address(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         auth_method=f"{how} + password re-entered",
         reauthenticated_at=reauthenticated_at,
