@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from django.db.models import Q
+
 from ledger import merkle
 from ledger.models import Checkpoint, LedgerEntry, LedgerNode
 
@@ -76,13 +78,41 @@ def _hash(start: int, end: int, have: dict[int, dict[int, bytes]]) -> bytes:
 
 def _fetch_leaves(indexes: set[int], have: dict[int, bytes]) -> None:
     wanted = sorted(indexes - have.keys())
-    for at in range(0, len(wanted), CHUNK * 4):
-        chunk = wanted[at : at + CHUNK * 4]
+    scattered: list[int] = []
+    stretches: list[tuple[int, int]] = []
+    # Whole blocks (filling the cache) are read as ranges, odd leaves (proofs) by index.
+    for start, end in _runs(wanted):
+        if end - start >= 256:
+            stretches.append((start, end))
+        else:
+            scattered.extend(range(start, end))
+    for at in range(0, len(stretches), 64):
+        where = Q()
+        for start, end in stretches[at : at + 64]:
+            where |= Q(index__gte=start, index__lt=end)
+        rows = LedgerEntry.objects.filter(where).values_list("index", "leaf_hash")
+        have.update((index, bytes.fromhex(leaf)) for index, leaf in rows)
+    for at in range(0, len(scattered), CHUNK * 4):
+        chunk = scattered[at : at + CHUNK * 4]
         rows = LedgerEntry.objects.filter(index__in=chunk).values_list("index", "leaf_hash")
         have.update((index, bytes.fromhex(leaf)) for index, leaf in rows)
     missing = [index for index in wanted if index not in have]
     if missing:
         raise LedgerDamaged(f"ledger entry #{missing[0]} is missing")
+
+
+def _runs(ordered: list[int]) -> Iterator[tuple[int, int]]:
+    """Consecutive stretches of sorted integers, as half-open ranges."""
+    start = previous = None
+    for value in ordered:
+        if start is None:
+            start = value
+        elif value != previous + 1:
+            yield start, previous + 1
+            start = value
+        previous = value
+    if start is not None:
+        yield start, previous + 1
 
 
 def _fetch_nodes(level: int, indexes: set[int], have: dict[int, bytes]) -> None:
