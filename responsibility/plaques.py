@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -19,9 +21,12 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from ledger.canonical import record_hash, record_type
-from ledger.models import LedgerEntry
-from ledger.services import ledger_append
+from ledger import merkle
+from ledger import selectors as ledger_selectors
+from ledger.canonical import canonical_json, record_hash, record_type
+from ledger.models import Checkpoint, LedgerEntry
+from ledger.selectors import checkpoint_latest
+from ledger.services import checkpoint_verify, ledger_append
 from projects.models import MANDATORY_ROLES, Project, UnitWork
 from responsibility.models import (
     Plaque,
@@ -254,8 +259,28 @@ def plaque_is_late(plaque: Plaque, jurisdiction_code: str) -> bool:
     return first.installed_on > due
 
 
-def project_records_verify(project: Project) -> bool:
-    """Whether the project's responsibility records still hash as the ledger last saw them."""
+@dataclass
+class PublicVerification:
+    """What the public page can say about a project's responsibility records."""
+
+    records: int  # how many records were checked
+    mismatched: int  # records that no longer hash as their latest ledger entry says
+    checkpoint: Checkpoint | None  # the signed checkpoint the proofs are against
+    proven: int  # records whose latest entry is proven included in that checkpoint
+    newer: int  # records changed after that checkpoint: nothing to prove against yet
+    plaque_entry: dict | None  # the plaque's own entry and proof, for anyone to re-check
+    forged_checkpoint: bool = False  # the latest checkpoint is not signed by the archive key
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatched == 0 and self.records > 0 and not self.forged_checkpoint
+
+
+def project_records_verify(project: Project) -> PublicVerification:
+    """Check the project's responsibility records against the ledger, the way an outside
+    verifier would: each record's hash against its latest entry, each entry's leaf hash
+    rebuilt from its columns, its inclusion proof against the latest signed checkpoint, and
+    that checkpoint's signature with the archive key. Any failure counts as a mismatch."""
     records = [
         project,
         *project.unit_works.all(),
@@ -264,10 +289,52 @@ def project_records_verify(project: Project) -> bool:
         *ResponsibilityDocument.objects.filter(project=project),
         *Plaque.objects.filter(unit_work__project=project),
     ]
-    latest = {}
+    latest: dict[tuple[str, str], LedgerEntry] = {}
     for entry in LedgerEntry.objects.filter(
         record_type__in={record_type(r) for r in records},
         record_id__in=[str(r.pk) for r in records],
     ).order_by("index"):
-        latest[(entry.record_type, entry.record_id)] = entry.content_hash
-    return all(latest.get((record_type(r), str(r.pk))) == record_hash(r) for r in records)
+        latest[(entry.record_type, entry.record_id)] = entry
+    checkpoint = checkpoint_latest()
+    forged = checkpoint is not None and not checkpoint_verify(checkpoint)
+    if forged:
+        checkpoint = None
+    size = checkpoint.tree_size if checkpoint else 0
+    proofs = ledger_selectors.inclusion_proofs(
+        (entry.index for entry in latest.values() if entry.index < size), size
+    )
+    root = bytes.fromhex(checkpoint.root_hash) if checkpoint else b""
+    mismatched = proven = newer = 0
+    plaque_entry = None
+    for record in records:
+        entry = latest.get((record_type(record), str(record.pk)))
+        leaf = merkle.leaf_hash(canonical_json(entry.leaf_data())) if entry else None
+        if (
+            entry is None
+            or entry.content_hash != record_hash(record)
+            or leaf.hex() != entry.leaf_hash
+        ):
+            mismatched += 1
+            continue
+        if entry.index >= size:
+            newer += 1
+            continue
+        if not merkle.verify_inclusion(leaf, entry.index, size, proofs[entry.index], root):
+            mismatched += 1
+            continue
+        proven += 1
+        if isinstance(record, Plaque) and record.token:
+            plaque_entry = {
+                "entry": json.loads(canonical_json(entry.leaf_data())),
+                "leaf_hash": entry.leaf_hash,
+                "proof": [node.hex() for node in proofs[entry.index]],
+            }
+    return PublicVerification(
+        records=len(records),
+        mismatched=mismatched,
+        checkpoint=checkpoint,
+        proven=proven,
+        newer=newer,
+        plaque_entry=plaque_entry,
+        forged_checkpoint=forged,
+    )

@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from ledger.canonical import canonical_json
 from projects.access import not_found
 from responsibility import access, plaques, services
 from responsibility.api import reauthenticate, signing_context
@@ -22,16 +25,50 @@ from storage.selectors import object_download_url
 def plaque_public(request, token: str):
     """What a passer-by sees after scanning the plaque: names, never ID or phone numbers."""
     plaque = get_object_or_404(Plaque.objects.select_related("unit_work__project"), token=token)
-    project = plaque.unit_work.project
+    verification = plaques.project_records_verify(plaque.unit_work.project)
     return render(
         request,
         "responsibility/plaque_public.html",
         {
             "plaque": plaque,
             "content": plaque.content,
-            "verified": plaques.project_records_verify(project),
+            "verified": verification.ok,
+            "verification": verification,
         },
     )
+
+
+def plaque_public_proof(request, token: str):
+    """The plaque's record, its ledger entry, the inclusion proof and the signed checkpoint:
+    everything an outside RFC 9162 verifier needs, without an account."""
+    plaque = get_object_or_404(Plaque.objects.select_related("unit_work__project"), token=token)
+    verification = plaques.project_records_verify(plaque.unit_work.project)
+    checkpoint = verification.checkpoint
+    proven = verification.plaque_entry or {}
+    body = {
+        # Round-tripped through the canonical JSON, so re-encoding it gives the hashed bytes.
+        "plaque": json.loads(canonical_json(plaque.ledger_content())),
+        "entry": proven.get("entry"),
+        "leaf_hash": proven.get("leaf_hash"),
+        "inclusion_proof": proven.get("proof"),
+        "checkpoint": checkpoint
+        and {
+            "note": checkpoint.note,
+            "tree_size": checkpoint.tree_size,
+            "root_hash": checkpoint.root_hash,
+            "public_key": checkpoint.public_key,
+            "key_id": checkpoint.key_id,
+        },
+        "how_to_verify": (
+            "content_hash = SHA-256 of the canonical JSON of 'plaque' (sorted keys, no spaces,"
+            " UTF-8) and must equal entry.hash; leaf_hash = SHA-256(0x00 || canonical JSON of"
+            " 'entry');"
+            " check the RFC 9162 inclusion proof of that leaf at entry.index against the"
+            " checkpoint's root; check the checkpoint note's Ed25519 signature with the"
+            " archive's public key, which you should get from the archive, not from here."
+        ),
+    }
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
 
 
 @login_required(login_url="rest_framework:login")

@@ -166,3 +166,71 @@ def test_an_installation_without_photos_is_refused(accepted, project, unit_work,
 def test_outsiders_and_regulators_cannot_freeze_or_install(accepted, project, unit_work, api_as):
     assert api_as("charlie").get(plaque_url(project, unit_work)).status_code == 404
     assert api_as("reggie").post(plaque_url(project, unit_work) + "freeze/").status_code == 403
+
+
+def test_the_public_page_proves_the_records_against_the_signed_checkpoint(accepted, project):
+    from ledger.services import checkpoint_create
+
+    checkpoint = checkpoint_create()
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/p/{accepted.token}/").content.decode()
+
+    assert f"checkpoint of {checkpoint.tree_size} entries" in page
+    assert "are proven, by Merkle inclusion proofs" in page
+    assert "changed after that checkpoint" not in page
+
+
+def test_anyone_can_check_the_plaques_proof_with_a_standard_verifier(accepted, project):
+    import base64
+    import hashlib
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from ledger import merkle, signing
+    from ledger.services import checkpoint_create
+
+    checkpoint_create()
+    body = Client().get(f"/p/{accepted.token}/proof.json").json()
+
+    def canonical(data):
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    assert hashlib.sha256(canonical(body["plaque"])).hexdigest() == body["entry"]["hash"]
+    leaf = hashlib.sha256(b"\x00" + canonical(body["entry"])).digest()
+    assert leaf.hex() == body["leaf_hash"]
+    note = body["checkpoint"]["note"]
+    size, root = int(note.split("\n")[1]), base64.b64decode(note.split("\n")[2])
+    proof = [bytes.fromhex(node) for node in body["inclusion_proof"]]
+    assert merkle.verify_inclusion(leaf, body["entry"]["index"], size, proof, root)
+    # The signature over the note body, checked with the archive key obtained from the archive.
+    body_text, _sep, signature_line = note.rpartition("\n\u2014 ")
+    stamp = base64.b64decode(signature_line.split(" ")[1])
+    Ed25519PublicKey.from_public_bytes(signing.public_key_bytes()).verify(
+        stamp[4:], body_text.encode()
+    )  # raises InvalidSignature if the note was not signed by the archive key
+
+
+def test_records_changed_after_the_checkpoint_are_said_to_await_the_next_one(
+    accepted, project, admin
+):
+    from ledger.services import checkpoint_create
+
+    checkpoint_create()
+    services.project_update(project=project, address="杭州市西湖区文三路 90 号", actor=admin)
+
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/p/{accepted.token}/").content.decode()
+
+    assert "verify against the ledger" in page
+    assert "1 record changed after that checkpoint" in page
+
+
+def test_a_checkpoint_not_signed_by_the_archive_key_fails_the_public_check(accepted, project):
+    from ledger.models import Checkpoint
+    from ledger.services import checkpoint_create
+
+    checkpoint = checkpoint_create()
+    Checkpoint.objects.filter(pk=checkpoint.pk).update(signature="00" * 64)
+
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/p/{accepted.token}/").content.decode()
+
+    assert "do NOT verify" in page
