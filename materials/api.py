@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from materials import access, selectors, services
 from materials import serializers as s
 from materials.filters import DeliveryFilter
-from materials.models import Delivery, MaterialCategory, Usage
+from materials.models import Delivery, DeliveryPhoto, MaterialCategory, Usage
 from materials.pdf import notice_report_pdf
 from projects.access import not_found, project_for_user
-from projects.api import ApiView, list_schema
+from projects.api import ApiView, download_redirect, list_schema
 
 
 def _created(serializer_class, instance) -> Response:
@@ -75,6 +75,19 @@ class BatchFileApi(ApiView):
             batch=batch, kind=data["document"], fileobj=data["file"], actor=request.user
         )
         return Response(s.BatchOutputSerializer(batch).data)
+
+
+class BatchFileDownloadApi(ApiView):
+    @extend_schema(responses={302: None})
+    def get(self, request, batch_id: int, document: str):
+        batch = access.batch_for_user(request.user, batch_id)
+        stored = getattr(batch, document) if document in BATCH_DOCUMENTS else None
+        if stored is None:
+            raise not_found()
+        return download_redirect(stored)
+
+
+BATCH_DOCUMENTS = ("certificate_of_conformity", "type_test_report")
 
 
 # --- Deliveries ---
@@ -145,6 +158,16 @@ class DeliveryPhotoApi(ProjectApiView):
     serializer_class = s.DeliveryPhotoOutputSerializer
     parser_classes = [MultiPartParser]
 
+    def get_queryset(self):
+        return DeliveryPhoto.objects.none()
+
+    @list_schema(s.DeliveryPhotoOutputSerializer, "delivery_photo_list")
+    def get(self, request, project_id: int, delivery_id: int):
+        return self.list_response(
+            selectors.delivery_photo_list(delivery=self.delivery()),
+            s.DeliveryPhotoOutputSerializer,
+        )
+
     @extend_schema(
         request={"multipart/form-data": s.DeliveryPhotoInputSerializer},
         responses={201: s.DeliveryPhotoOutputSerializer},
@@ -156,6 +179,15 @@ class DeliveryPhotoApi(ProjectApiView):
             delivery=delivery, kind=data["photo_of"], fileobj=data["file"], actor=request.user
         )
         return _created(s.DeliveryPhotoOutputSerializer, photo)
+
+
+class DeliveryPhotoDownloadApi(ProjectApiView):
+    @extend_schema(responses={302: None})
+    def get(self, request, project_id: int, delivery_id: int, photo_id: int):
+        photo = selectors.delivery_photo_list(delivery=self.delivery()).filter(pk=photo_id).first()
+        if photo is None:
+            raise not_found()
+        return download_redirect(photo.stored_object)
 
 
 class SampleListApi(ProjectApiView):
@@ -179,6 +211,15 @@ class SampleListApi(ProjectApiView):
 class SampleReportApi(ProjectApiView):
     serializer_class = s.SampleOutputSerializer
     parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={302: None})
+    def get(self, request, project_id: int, delivery_id: int, sample_id: int):
+        """The test report file: a redirect to a short-lived download URL."""
+        sample = selectors.sample_list(delivery=self.delivery()).filter(pk=sample_id).first()
+        report = getattr(sample, "report", None) if sample else None
+        if report is None:
+            raise not_found()
+        return download_redirect(report.stored_object, download_name=f"{report.report_number}.pdf")
 
     @extend_schema(
         request={"multipart/form-data": s.TestReportInputSerializer},
@@ -428,6 +469,15 @@ class RecallEvidenceApi(RecallActionApiView):
         data = self.input(s.FileInputSerializer)
         services.recall_evidence_add(action=action, fileobj=data["file"], actor=request.user)
         return _created(s.RecallActionOutputSerializer, self.recall_action())
+
+
+class RecallEvidenceDownloadApi(RecallActionApiView):
+    @extend_schema(responses={302: None})
+    def get(self, request, notice_id: int, action_id: int, evidence_id: int):
+        evidence = self.recall_action().evidence.filter(pk=evidence_id).first()
+        if evidence is None:
+            raise not_found()
+        return download_redirect(evidence.stored_object)
 
 
 class RecallActionCloseApi(RecallActionApiView):

@@ -24,7 +24,9 @@ from materials.models import (
     Batch,
     DefectNotice,
     Delivery,
+    DeliveryPhoto,
     RecallAction,
+    RecallEvidence,
     Sample,
     TestReport,
     Usage,
@@ -280,10 +282,16 @@ def notice_affected_projects(*, notice: DefectNotice, user) -> QuerySet[Project]
     )
 
 
+def delivery_photo_list(*, delivery: Delivery) -> QuerySet[DeliveryPhoto]:
+    return delivery.photos.select_related("stored_object", "delivery").order_by("uploaded_at", "pk")
+
+
 def recall_action_list(*, notice: DefectNotice, user) -> QuerySet[RecallAction]:
     return (
         notice.actions.filter(project__in=access.projects_visible_to_user(user))
         .select_related("project", "opened_by", "closed_by")
-        .prefetch_related(Prefetch("evidence"))
+        .prefetch_related(
+            Prefetch("evidence", RecallEvidence.objects.select_related("stored_object"))
+        )
         .order_by("project_id", "pk")
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -41,6 +42,14 @@ class BatchOutputSerializer(serializers.ModelSerializer):
         source="certificate_of_conformity.sha256", default=None
     )
     type_test_report_sha256 = serializers.CharField(source="type_test_report.sha256", default=None)
+    certificate_of_conformity_download = serializers.SerializerMethodField()
+    type_test_report_download = serializers.SerializerMethodField()
+
+    def get_certificate_of_conformity_download(self, batch) -> str | None:
+        return _batch_file_url(batch, "certificate_of_conformity")
+
+    def get_type_test_report_download(self, batch) -> str | None:
+        return _batch_file_url(batch, "type_test_report")
 
     class Meta:
         model = Batch
@@ -55,8 +64,16 @@ class BatchOutputSerializer(serializers.ModelSerializer):
             "production_date",
             "ccc_certificate_number",
             "certificate_of_conformity_sha256",
+            "certificate_of_conformity_download",
             "type_test_report_sha256",
+            "type_test_report_download",
         ]
+
+
+def _batch_file_url(batch: Batch, document: str) -> str | None:
+    if getattr(batch, f"{document}_id") is None:
+        return None
+    return reverse("batch-file-download", args=[batch.pk, document])
 
 
 class DeliveryOutputSerializer(serializers.ModelSerializer):
@@ -99,10 +116,17 @@ class DeliveryPhotoOutputSerializer(serializers.ModelSerializer):
     photo_of = serializers.ChoiceField(source="kind", choices=DeliveryPhoto.Kind.choices)
     sha256 = serializers.CharField(source="stored_object.sha256")
     content_type = serializers.CharField(source="stored_object.content_type")
+    download = serializers.SerializerMethodField()
 
     class Meta:
         model = DeliveryPhoto
-        fields = ["id", "delivery", "photo_of", "sha256", "content_type", "uploaded_at"]
+        fields = ["id", "delivery", "photo_of", "sha256", "content_type", "uploaded_at", "download"]
+
+    def get_download(self, photo) -> str:
+        return reverse(
+            "delivery-photo-download",
+            args=[photo.delivery.project_id, photo.delivery_id, photo.pk],
+        )
 
 
 class TestReportOutputSerializer(serializers.Serializer):
@@ -111,6 +135,14 @@ class TestReportOutputSerializer(serializers.Serializer):
     result = serializers.CharField()
     tested_on = serializers.DateField()
     sha256 = serializers.CharField(source="stored_object.sha256")
+    download = serializers.SerializerMethodField()
+
+    def get_download(self, report) -> str:
+        sample = report.sample
+        return reverse(
+            "sample-report",
+            args=[sample.delivery.project_id, sample.delivery_id, sample.pk],
+        )
 
 
 class SampleOutputSerializer(serializers.ModelSerializer):
@@ -240,8 +272,19 @@ class RecallActionOutputSerializer(serializers.ModelSerializer):
             "evidence",
         ]
 
-    def get_evidence(self, action) -> list[str]:
-        return [e.stored_object_id for e in action.evidence.all()]
+    def get_evidence(self, action) -> list[dict]:
+        return [
+            {
+                "id": evidence.pk,
+                "sha256": evidence.stored_object.sha256,
+                "name": evidence.stored_object.original_name,
+                "download": reverse(
+                    "recall-evidence-download",
+                    args=[action.notice_id, action.pk, evidence.pk],
+                ),
+            }
+            for evidence in action.evidence.all()
+        ]
 
 
 # --- Input ---

@@ -406,16 +406,21 @@ class ProjectDocumentDetailApi(ApiView):
         return Response(s.ProjectDocumentOutputSerializer(document).data)
 
 
+def download_redirect(obj, *, download_name: str | None = None) -> HttpResponseRedirect:
+    """A redirect to a short-lived presigned URL of ``obj``'s exact version. Call it only
+    after the access check: the URL itself carries the right to read."""
+    url = object_download_url(obj=obj, expires_seconds=120, download_name=download_name)
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 class ProjectDocumentDownloadApi(ApiView):
     """A redirect to a short-lived presigned URL, issued only after the access check."""
 
     @extend_schema(responses={302: None})
     def get(self, request, project_id: int, document_id: int):
-        document = _document(self.project(), document_id)
-        url = object_download_url(obj=document.stored_object, expires_seconds=120)
-        response = HttpResponseRedirect(url)
-        response["Cache-Control"] = "no-store"
-        return response
+        return download_redirect(_document(self.project(), document_id).stored_object)
 
 
 # --- Who am I ---

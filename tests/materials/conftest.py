@@ -160,3 +160,16 @@ def accepted_cable(project, cable_batch, contractor_person, lab, alice, leo):
     delivery = deliver(project, cable_batch, contractor_person, leo)
     sample(delivery, contractor_person, lab, leo, witness=alice.person)
     return services.delivery_accept(delivery=delivery, actor=alice)
+
+
+@pytest.fixture
+def used_cable(accepted_cable, floor, leo):
+    """The accepted cable, 120 m of it used on the 5th floor."""
+    services.usage_create(
+        delivery=accepted_cable,
+        location=floor,
+        quantity=Decimal("120"),
+        used_on=datetime.date(2025, 4, 10),
+        actor=leo,
+    )
+    return accepted_cable

@@ -1,26 +1,10 @@
 """A defect notice finds every affected delivery and usage, for those allowed to see them,
 as JSON, CSV and a Chinese PDF; actions per project are tracked to closure."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
 
-from materials import services
 from projects.models import Role
 from tests.materials.conftest import report_pdf
-
-
-@pytest.fixture
-def used_cable(accepted_cable, floor, leo):
-    services.usage_create(
-        delivery=accepted_cable,
-        location=floor,
-        quantity=Decimal("120"),
-        used_on=datetime.date(2025, 4, 10),
-        actor=leo,
-    )
-    return accepted_cable
 
 
 def issue(client, cable_maker, **extra):
