@@ -140,7 +140,6 @@ def demo_load() -> Project | None:
         name=DEMO_PROJECT_NAME,
         jurisdiction_code="330108",
         address="浙江省杭州市滨江区长河街道江汉路与长江路交叉口东南侧",
-        permit_number="330108202504180101",
         site_latitude=Decimal("30.188512"),
         site_longitude=Decimal("120.201436"),
         actor=admin,
@@ -262,6 +261,8 @@ def demo_load() -> Project | None:
     from responsibility.demo import demo_sign_all
 
     demo_sign_all(project=project, admin=admin, password=DEMO_PASSWORD)
+    # The construction permit comes once everything is signed (the permit gate).
+    services.project_update(project=project, permit_number="330108202504180101", actor=admin)
     services.project_stage_advance(
         project=project, to_stage=Project.Stage.UNDER_SUPERVISION, actor=admin
     )

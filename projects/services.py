@@ -209,12 +209,14 @@ def project_create(
         name=name.strip(),
         jurisdiction_code=(jurisdiction_code or "").strip(),
         address=address,
-        permit_number=permit_number,
         supervision_number=supervision_number,
         site_latitude=site_latitude,
         site_longitude=site_longitude,
     )
     _save(project, action="create", actor=actor)
+    if (permit_number or "").strip():
+        # Through the permit gate like any later update; a refusal rolls the creation back.
+        project_update(project=project, permit_number=permit_number, actor=actor)
     return project
 
 
@@ -250,6 +252,7 @@ def _missing_mandatory_parties(project: Project) -> list[str]:
 PERMIT_GATE = "permit_number"
 STAGE_GATES: dict[str, list[Callable[[Project], list[str]]]] = {
     Project.Stage.UNDER_SUPERVISION: [_missing_mandatory_parties],
+    PERMIT_GATE: [_missing_mandatory_parties],
 }
 # The supervision gate's own list, for callers that predate STAGE_GATES.
 SUPERVISION_GATES = STAGE_GATES[Project.Stage.UNDER_SUPERVISION]

@@ -84,12 +84,12 @@ def admin(db):
 
 @pytest.fixture
 def project(admin):
-    """A registered project with its five parties and a lead in office for each."""
+    """A registered project with its five parties and a lead in office for each; no permit
+    number yet (that waits for the signed letters and pledges)."""
     project = services.project_create(
         name="杭州市滨江区某住宅小区3号楼",
         jurisdiction_code="330108",
         address="浙江省杭州市滨江区长河街道江汉路以南",
-        permit_number="330108202503120101",
         site_latitude=Decimal("30.188512"),
         site_longitude=Decimal("120.201436"),
         actor=admin,

@@ -187,3 +187,23 @@ def test_the_document_list_costs_the_same_queries_however_many_documents(project
 
     assert response.json()["count"] == 6
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_a_new_project_cannot_carry_a_permit_number_past_the_gate(api_as, reggie, admin):
+    from projects.models import Project
+
+    before = Project.objects.count()
+    refused = api_as("admin").post(
+        "/api/v1/projects/",
+        {
+            "name": "带许可证号新建的项目",
+            "jurisdiction_code": "330108",
+            "permit_number": "330108202512019999",
+        },
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert (
+        "The construction permit number cannot be recorded yet." in refused.json()["permit_number"]
+    )
+    assert Project.objects.count() == before
