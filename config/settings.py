@@ -172,6 +172,10 @@ LEDGER_SIGNING_KEY, LEDGER_KEY_IS_LOCAL = env_secret(
     "LEDGER_SIGNING_KEY", VAR_DIR / "keys" / "ledger_ed25519.pem", _new_ed25519_pem
 )
 LEDGER_LOG_ID = env_str("LEDGER_LOG_ID", "lifetime-quality-archive")
+# Public keys (raw Ed25519, hex) of earlier signing keys, after a rotation: their checkpoints
+# stay trusted. ``HEX@2027-01-01T00:00:00Z`` also says when the key was retired; a checkpoint
+# it signed later is reported, as a leaked old key would sign.
+LEDGER_RETIRED_PUBLIC_KEYS = env_list("LEDGER_RETIRED_PUBLIC_KEYS", [])
 
 # --- Inspections (acceptance records and evidence photos) ---
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024)

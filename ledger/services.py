@@ -135,11 +135,18 @@ def checkpoint_create(*, actor=None) -> Checkpoint:
 
 
 def checkpoint_verify(checkpoint: Checkpoint, public_key: bytes | None = None) -> bool:
-    """Whether ``checkpoint`` carries a valid signature by ``public_key`` (default: ours)."""
-    trusted = signing.public_key_bytes() if public_key is None else public_key
+    """Whether ``checkpoint`` carries a valid signature by ``public_key``, or by default by a
+    key the archive trusts (the current one, or a retired one before it was retired)."""
+    if public_key is None:
+        trusted = signing.trusted_keys().get(checkpoint.public_key)
+        if trusted is None:
+            return False
+        if trusted.retired_at is not None and checkpoint.signed_at > trusted.retired_at:
+            return False
+        public_key = trusted.public_key
     try:
         signature = bytes.fromhex(checkpoint.signature)
         body = checkpoint.body.encode("utf-8")
     except ValueError:  # a hash or signature column that is no longer hex
         return False
-    return signing.signature_valid(trusted, signature, body)
+    return signing.signature_valid(public_key, signature, body)

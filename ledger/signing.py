@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -39,6 +41,34 @@ def public_key_bytes() -> bytes:
         .public_key()
         .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     )
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    public_key: bytes
+    retired_at: datetime.datetime | None  # None: the current key, or retired at no known time
+
+
+def trusted_keys() -> dict[str, TrustedKey]:
+    """The current key and every retired one in LEDGER_RETIRED_PUBLIC_KEYS, by hex."""
+    keys = {public_key_bytes().hex(): TrustedKey(public_key_bytes(), None)}
+    for item in settings.LEDGER_RETIRED_PUBLIC_KEYS:
+        hex_key, _sep, retired = item.partition("@")
+        try:
+            public_key = bytes.fromhex(hex_key)
+            Ed25519PublicKey.from_public_bytes(public_key)
+            retired_at = (
+                datetime.datetime.fromisoformat(retired.replace("Z", "+00:00")) if retired else None
+            )
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"LEDGER_RETIRED_PUBLIC_KEYS: {item!r} is not HEX or HEX@ISO-8601-time of a raw"
+                " Ed25519 public key."
+            ) from exc
+        if retired_at is not None and retired_at.tzinfo is None:
+            raise ImproperlyConfigured(f"LEDGER_RETIRED_PUBLIC_KEYS: {item!r} needs a time zone.")
+        keys.setdefault(public_key.hex(), TrustedKey(public_key, retired_at))
+    return keys
 
 
 def key_id(public_key: bytes) -> str:

@@ -299,9 +299,23 @@ class _Verification:
         return origins
 
     def check_checkpoint_signatures(self, checkpoints: list[Checkpoint]) -> None:
-        ours = signing.public_key_bytes().hex()
+        trusted = signing.trusted_keys()
         for checkpoint in checkpoints:
-            if checkpoint.public_key != ours:
+            key = trusted.get(checkpoint.public_key)
+            if key is not None and key.retired_at and checkpoint.signed_at > key.retired_at:
+                self.report(
+                    Kind.CHECKPOINT_FOREIGN_KEY,
+                    _(
+                        "%(checkpoint)s was signed by a retired key (key id %(key_id)s) after"
+                        " it was retired on %(retired)s: whoever still holds that key signed it."
+                    )
+                    % {
+                        "checkpoint": _checkpoint_name(checkpoint),
+                        "key_id": checkpoint.key_id[:16],
+                        "retired": _at(key.retired_at),
+                    },
+                )
+            elif key is None:
                 self.report(
                     Kind.CHECKPOINT_FOREIGN_KEY,
                     _(

@@ -74,3 +74,40 @@ def test_a_checkpoint_whose_root_is_no_longer_hex_does_not_verify(append_entries
     checkpoint = checkpoint_create()
     checkpoint.root_hash = "not a hash"
     assert not checkpoint_verify(checkpoint)
+
+
+def test_after_a_key_rotation_the_old_keys_checkpoints_stay_trusted(
+    append_entries, foreign_key_pem
+):
+    from ledger.verify import Kind, verify_archive
+
+    append_entries(2)
+    old = checkpoint_create()
+    old_public = signing.public_key_bytes().hex()
+    with override_settings(LEDGER_SIGNING_KEY=foreign_key_pem):  # the new key
+        append_entries(1)
+        checkpoint_create()
+        # Without saying the old key was ours, its checkpoints look foreign.
+        assert [f.kind for f in verify_archive()] == [Kind.CHECKPOINT_FOREIGN_KEY]
+        with override_settings(LEDGER_RETIRED_PUBLIC_KEYS=[old_public]):
+            assert checkpoint_verify(old)
+            assert verify_archive() == []
+        retired_before_it_signed = f"{old_public}@2000-01-01T00:00:00Z"
+        with override_settings(LEDGER_RETIRED_PUBLIC_KEYS=[retired_before_it_signed]):
+            assert not checkpoint_verify(old)
+            [finding] = verify_archive()
+            assert finding.kind == Kind.CHECKPOINT_FOREIGN_KEY
+            assert "after it was retired" in finding.message
+
+
+def test_a_malformed_retired_key_is_a_configuration_error(append_entries):
+    import pytest
+    from django.core.exceptions import ImproperlyConfigured
+
+    append_entries(1)
+    checkpoint = checkpoint_create()
+    with (
+        override_settings(LEDGER_RETIRED_PUBLIC_KEYS=["not-hex"]),
+        pytest.raises(ImproperlyConfigured, match="LEDGER_RETIRED_PUBLIC_KEYS"),
+    ):
+        checkpoint_verify(checkpoint)
