@@ -5,8 +5,13 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from projects.access import can_write_project, not_found, project_for_user
-from responsibility.models import ResponsibilityDocument
+from projects.access import (
+    can_write_project,
+    not_found,
+    project_for_user,
+    regulator_account_of,
+)
+from responsibility.models import DefectCase, ResponsibilityDocument
 
 
 def document_for_user(user, project_id, document_id) -> ResponsibilityDocument:
@@ -38,3 +43,56 @@ def document_change_check(user, project) -> None:
         raise PermissionDenied(
             _("Only site supervisors and project leads can change this project's records.")
         )
+
+
+# --- Defect cases ---
+
+
+def defect_case_for_user(user, project_id, case_id) -> DefectCase:
+    """A defect case of a project ``user`` can see: its parties, regulators whose
+    jurisdiction covers it, operators. Everyone else gets a 404."""
+    project = project_for_user(user, project_id)
+    case = (
+        DefectCase.objects.filter(project=project, pk=case_id)
+        .select_related("project", "unit_work", "location", "opened_by", "closed_by")
+        .first()
+    )
+    if case is None:
+        raise not_found()
+    return case
+
+
+def _regulator_covers(user, project) -> bool:
+    regulator = regulator_account_of(user)
+    return regulator is not None and regulator.covers(project.jurisdiction_code)
+
+
+def defect_case_open_check(user, project) -> None:
+    """Those who keep the project's records, its regulators and operators open cases."""
+    if user.is_staff:
+        return
+    if can_write_project(user, project):
+        return
+    if _regulator_covers(user, project):
+        return
+    raise PermissionDenied(
+        _(
+            "Only site supervisors, project leads, the project's regulators and operators"
+            " open defect cases."
+        )
+    )
+
+
+def defect_case_photo_check(user, case) -> None:
+    defect_case_open_check(user, case.project)
+
+
+def defect_case_close_check(user, project) -> None:
+    """A case is closed by the authority, not by the parties it may hold responsible."""
+    if user.is_staff:
+        return
+    if _regulator_covers(user, project):
+        return
+    raise PermissionDenied(
+        _("Only the project's regulators and archive operators close a defect case.")
+    )

@@ -249,3 +249,125 @@ class PlaqueInstallationPhoto(Ledgered):
 
     def __str__(self) -> str:
         return self.stored_object.original_name
+
+
+# --- Defect and accountability cases ---
+
+
+class DefectCase(Ledgered):
+    """A defect or accountability case at a location of a unit work, found on a date.
+
+    While it is open, every stored object in its trace evidence is on legal hold
+    (``DefectCaseHold``), so nothing it rests on can be deleted, even after retention ends.
+    """
+
+    class Category(models.TextChoices):
+        STRUCTURE = "structure", _("main structure")
+        FOUNDATION = "foundation", _("foundation")
+        WATERPROOFING = "waterproofing", _("waterproofing")
+        ELECTRICAL = "electrical", _("electrical")
+        INSULATION = "insulation", _("insulation and energy saving")
+        PLUMBING = "plumbing", _("water supply and drainage")
+        FIRE_PROTECTION = "fire_protection", _("fire protection")
+        DECORATION = "decoration", _("decoration and finishing")
+        OTHER = "other", _("other")
+
+    class Trigger(models.TextChoices):
+        QUALITY_ACCIDENT = "quality_accident", _("construction quality accident")
+        SERIOUS_PROBLEM = "serious_problem", _("serious quality problem")
+        UNUSABLE = "unusable", _("not usable within the design service life")
+        OTHER = "other", _("other")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    number = models.CharField(_("case number"), max_length=40, unique=True)
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="defect_cases",
+    )
+    unit_work = models.ForeignKey(
+        "projects.UnitWork",
+        verbose_name=_("unit work"),
+        on_delete=models.PROTECT,
+        related_name="defect_cases",
+    )
+    location = models.ForeignKey(
+        "projects.Location",
+        verbose_name=_("location"),
+        on_delete=models.PROTECT,
+        related_name="defect_cases",
+    )
+    discovered_on = models.DateField(_("discovered on"))
+    description = models.TextField(_("description"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.TextField(_("reason for closing"), blank=True)
+
+    class Meta:
+        verbose_name = _("defect case")
+        verbose_name_plural = _("defect cases")
+        ordering = ["-opened_at", "-pk"]
+        indexes = [models.Index(fields=["project", "-opened_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.get_category_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    @property
+    def date(self):
+        """The date photos of the case should be near (``inspections`` photo checks)."""
+        return self.discovered_on
+
+
+class DefectCaseHold(Ledgered):
+    """One stored object a case holds. Rows stay after closing (``released_at``): an object
+    is held while any open case has a row for it."""
+
+    case = models.ForeignKey(
+        DefectCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="holds"
+    )
+    stored_object = models.ForeignKey(
+        "storage.StoredObject",
+        verbose_name=_("stored file"),
+        on_delete=models.PROTECT,
+        related_name="defect_case_holds",
+    )
+    held_at = models.DateTimeField(_("held at"))
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("legal hold of a case")
+        verbose_name_plural = _("legal holds of cases")
+        ordering = ["case", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "stored_object"], name="defect_case_one_hold_per_object"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} — {self.stored_object}"

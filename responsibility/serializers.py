@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from projects.models import Role
-from responsibility.models import ResponsibilityDocument, SigningEvidence
+from responsibility.models import DefectCase, ResponsibilityDocument, SigningEvidence
 
 
 class DocumentPrepareInputSerializer(serializers.Serializer):
@@ -121,3 +121,97 @@ class PlaqueOutputSerializer(serializers.Serializer):
     install_due = serializers.DateField()
     late = serializers.BooleanField()
     installations = PlaqueInstallationOutputSerializer(many=True)
+
+
+# --- Defect cases and trace ---
+
+
+class DefectCaseInputSerializer(serializers.Serializer):
+    unit_work = serializers.IntegerField()
+    location = serializers.IntegerField()
+    discovered_on = serializers.DateField()
+    description = serializers.CharField()
+    category = serializers.ChoiceField(choices=DefectCase.Category.choices)
+    trigger = serializers.ChoiceField(choices=DefectCase.Trigger.choices)
+
+
+class DefectCaseCloseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class DefectCasePhotoInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    caption = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class DefectCaseOutputSerializer(serializers.ModelSerializer):
+    # Plain text, not enums: "state" names several choice sets across the schema.
+    state = serializers.CharField(help_text="open or closed")
+    category = serializers.CharField(help_text="see the input's category")
+    trigger = serializers.CharField(help_text="see the input's trigger")
+    category_display = serializers.CharField(source="get_category_display")
+    trigger_display = serializers.CharField(source="get_trigger_display")
+    unit_work_name = serializers.CharField(source="unit_work.name")
+    location_name = serializers.CharField(source="location.name")
+    opened_by = serializers.CharField(source="opened_by.username")
+    closed_by = serializers.CharField(source="closed_by.username", default=None)
+    responsibility_ends = serializers.DateField(source="unit_work.responsibility_ends")
+    held_files = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DefectCase
+        fields = [
+            "id",
+            "number",
+            "project",
+            "unit_work",
+            "unit_work_name",
+            "location",
+            "location_name",
+            "discovered_on",
+            "description",
+            "category",
+            "category_display",
+            "trigger",
+            "trigger_display",
+            "state",
+            "responsibility_ends",
+            "opened_by",
+            "opened_at",
+            "closed_by",
+            "closed_at",
+            "close_reason",
+            "held_files",
+        ]
+
+    def get_held_files(self, case) -> int:
+        """How many archived files this case holds (legal hold) now."""
+        held = getattr(case, "held_files", None)
+        if held is not None:
+            return held
+        return case.holds.filter(released_at__isnull=True).count()
+
+
+class TraceOutputSerializer(serializers.Serializer):
+    """The trace (see ``responsibility.trace``). Every item has ``ledger``: its newest ledger
+    entry (``index``, ``action``, ``leaf_hash``) and ``inclusion_proof`` (hex hashes, RFC
+    9162) against ``checkpoint``; every file has ``sha256`` and ``url``, a link that checks
+    the caller's access before it redirects to the object store."""
+
+    case = serializers.DictField()
+    project = serializers.DictField()
+    unit_work = serializers.DictField()
+    location_path = serializers.ListField(child=serializers.DictField())
+    locations_below = serializers.IntegerField()
+    work_period = serializers.DictField()
+    acceptance_records = serializers.ListField(child=serializers.DictField())
+    material_usages = serializers.ListField(child=serializers.DictField())
+    roles = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="per role: the leads in office while the work was done and accepted, and"
+        " the full tenure history",
+    )
+    letters_and_pledges = serializers.ListField(child=serializers.DictField())
+    checkpoint = serializers.DictField(
+        help_text="the signed checkpoint (tree size, root hash, signature) every proof is against"
+    )

@@ -7,7 +7,21 @@ document = documents + "<int:document_id>/"
 
 plaque = "projects/<int:project_id>/unit-works/<int:unit_work_id>/plaque/"
 
+defect_cases = "projects/<int:project_id>/defect-cases/"
+defect_case = defect_cases + "<int:case_id>/"
+
 urlpatterns = [
+    path(defect_cases, api.DefectCaseListApi.as_view(), name="defect-case-list"),
+    path(defect_case, api.DefectCaseDetailApi.as_view(), name="defect-case-detail"),
+    path(defect_case + "close/", api.DefectCaseCloseApi.as_view(), name="defect-case-close"),
+    path(defect_case + "photos/", api.DefectCasePhotoApi.as_view(), name="defect-case-photos"),
+    path(defect_case + "trace/", api.DefectCaseTraceApi.as_view(), name="defect-case-trace"),
+    path(defect_case + "trace.pdf", api.DefectCaseTracePdfApi.as_view(), name="defect-case-pdf"),
+    path(
+        defect_case + "files/<int:object_id>/",
+        api.DefectCaseFileApi.as_view(),
+        name="defect-case-file",
+    ),
     path(plaque, api.PlaqueApi.as_view(), name="plaque-detail"),
     path(plaque + "freeze/", api.PlaqueFreezeApi.as_view(), name="plaque-freeze"),
     path(plaque + "pdf/", api.PlaquePdfApi.as_view(), name="plaque-pdf"),

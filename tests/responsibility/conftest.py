@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from projects import services
 from projects.models import Membership, Role
 from tests.conftest import PASSWORD, id_number, lead_of, organization_of
+from tests.responsibility.defect_data import quinn, site  # noqa: F401 - defect-case fixtures
 
 REP_IDS = {
     Role.SURVEY: "33010619700101231",

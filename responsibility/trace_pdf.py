@@ -1,0 +1,281 @@
+"""The defect trace as an A4 report in Chinese (ReportLab, embedded CJK font): the case, the
+checkpoint every proof is against, then the location, acceptance records, materials, leads
+and their letters and pledges, each item with its ledger index, leaf hash and inclusion
+proof, each file with its SHA-256 and a link."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from storage.fonts import cjk_font
+
+WIDTH = 170 * mm
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    font = cjk_font()
+    return {
+        "title": ParagraphStyle(
+            "title", fontName=font, fontSize=17, leading=24, alignment=1, spaceAfter=4 * mm
+        ),
+        "h1": ParagraphStyle(
+            "h1", fontName=font, fontSize=13, leading=19, spaceBefore=5 * mm, spaceAfter=2 * mm
+        ),
+        "h2": ParagraphStyle(
+            "h2", fontName=font, fontSize=10.5, leading=15, spaceBefore=2.5 * mm, wordWrap="CJK"
+        ),
+        "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14, wordWrap="CJK"),
+        "small": ParagraphStyle(
+            "small", fontName=font, fontSize=7.5, leading=10, wordWrap="CJK", textColor="#333333"
+        ),
+    }
+
+
+def _text(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _name(party: dict | None) -> str:
+    return party["name"] if party else "—"
+
+
+class _Report:
+    def __init__(self) -> None:
+        self.styles = _styles()
+        self.story: list = []
+
+    def para(self, text: str, style: str = "body") -> None:
+        self.story.append(Paragraph(text, self.styles[style]))
+
+    def plain(self, text: str, style: str = "body") -> None:
+        self.para(escape(text), style)
+
+    def table(self, rows: list[tuple[str, str]]) -> None:
+        cells = [
+            [Paragraph(escape(k), self.styles["body"]), Paragraph(escape(v), self.styles["body"])]
+            for k, v in rows
+        ]
+        table = Table(cells, colWidths=[38 * mm, WIDTH - 38 * mm])
+        table.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
+                ]
+            )
+        )
+        self.story.append(table)
+
+    def ledger(self, entry: dict | None) -> None:
+        if entry is None:
+            self.plain("账本：无记录（未写入账本的数据）", "small")
+            return
+        proof = " ".join(entry["inclusion_proof"]) or "（树中唯一叶子，证明为空）"
+        self.plain(
+            f"账本序号 #{entry['index']}（{entry['action']}） 叶哈希 {entry['leaf_hash']}"
+            f" 包含证明 {proof}",
+            "small",
+        )
+
+    def file(self, label: str, file: dict | None) -> None:
+        if file is None:
+            return
+        url = escape(file["url"], {'"': "&quot;"})
+        self.para(
+            f"{escape(label)}：{escape(file['name'] or '—')}，SHA-256 {file['sha256']}，"
+            f'<a href="{url}" color="blue">{escape(file["url"])}</a>',
+            "small",
+        )
+        self.ledger(file["ledger"])
+
+
+def trace_report_pdf(trace: dict) -> bytes:
+    """Draw the report of ``trace`` (``responsibility.trace.defect_trace``)."""
+    report = _Report()
+    case, unit_work, checkpoint = trace["case"], trace["unit_work"], trace["checkpoint"]
+    report.plain("工程质量缺陷追溯报告", "title")
+    report.table(
+        [
+            ("案件编号", case["number"]),
+            ("工程", trace["project"]["name"]),
+            ("单位工程", unit_work["name"]),
+            ("部位", " / ".join(loc["name"] for loc in trace["location_path"])),
+            ("发现日期", _text(case["discovered_on"])),
+            ("类别", case["category_display"]),
+            ("起因", case["trigger_display"]),
+            ("状态", "处理中" if case["state"] == "open" else "已结案"),
+            ("缺陷描述", case["description"]),
+            (
+                "责任期限",
+                f"竣工 {_text(unit_work['completion_date'])}，设计使用年限"
+                f" {unit_work['design_service_life_years']} 年，至"
+                f" {_text(unit_work['responsibility_ends'])}",
+            ),
+            (
+                "施工与验收期间",
+                f"{_text(trace['work_period']['first'])} 至 {_text(trace['work_period']['last'])}",
+            ),
+        ]
+    )
+    report.ledger(case["ledger"])
+    for photo in case["photos"]:
+        report.file("案件照片原件", photo["original"])
+
+    report.plain("账本检查点（以下全部包含证明均针对此检查点）", "h1")
+    report.table(
+        [
+            ("日志", checkpoint["origin"]),
+            ("树大小", str(checkpoint["tree_size"])),
+            ("根哈希", checkpoint["root_hash"]),
+            ("签署时间", _text(checkpoint["signed_at"])),
+            ("公钥 (Ed25519)", checkpoint["public_key"]),
+            ("签名", checkpoint["signature"]),
+        ]
+    )
+    report.plain(
+        "验证方法：按 RFC 9162 用叶哈希、账本序号、树大小和包含证明计算根哈希，"
+        "应与检查点根哈希一致；检查点签名可用上述公钥验证。",
+        "small",
+    )
+
+    report.plain("一、部位", "h1")
+    for loc in trace["location_path"]:
+        report.plain(f"{loc['name']}（{loc['kind']}）", "h2")
+        report.ledger(loc["ledger"])
+    report.plain(f"其下共有 {trace['locations_below']} 个下级部位。", "body")
+
+    report.plain("二、验收记录", "h1")
+    if not trace["acceptance_records"]:
+        report.plain("无。")
+    for record in trace["acceptance_records"]:
+        block = []
+        report_story, report.story = report.story, block
+        report.plain(
+            f"{record['level_display']}：{record['title']}（{_text(record['date'])}，"
+            f"{record['state_display']}，验收时间 {_text(record['accepted_at'])}）",
+            "h2",
+        )
+        if record["locations"]:
+            report.plain("部位：" + "、".join(loc["name"] for loc in record["locations"]), "small")
+        report.ledger(record["ledger"])
+        for sign_off in record["sign_offs"]:
+            report.plain(
+                f"签字：{sign_off['capacity_display']} {_name(sign_off['person'])}"
+                f"（{_name(sign_off['organization'])}），{_text(sign_off['signed_at'])}，"
+                f"第 {sign_off['round']} 轮",
+                "body",
+            )
+            report.ledger(sign_off["ledger"])
+        for photo in record["photos"]:
+            report.file("照片原件", photo["original"])
+        report.story = report_story
+        report.story.append(KeepTogether(block))
+
+    report.plain("三、材料使用", "h1")
+    if not trace["material_usages"]:
+        report.plain("无。")
+    for usage in trace["material_usages"]:
+        batch, delivery = usage["batch"], usage["delivery"]
+        report.plain(
+            f"{batch['category']}：{batch['product']} {batch['model_spec']}，"
+            f"批号 {batch['batch_number']}，用于 {usage['location']['name']}，"
+            f"{usage['quantity']} {delivery['unit']}，{_text(usage['used_on'])}",
+            "h2",
+        )
+        report.ledger(usage["ledger"])
+        report.plain(
+            f"生产厂家：{_name(batch['manufacturer'])}；生产日期 {_text(batch['production_date'])}",
+        )
+        report.ledger(batch["ledger"])
+        report.file("合格证", batch["certificate_of_conformity"])
+        report.file("型式检验报告", batch["type_test_report"])
+        report.plain(
+            f"进场：{_text(delivery['delivered_on'])}，供应单位 {_name(delivery['supplier'])}，"
+            f"施工单位检查 {_name(delivery['inspected_by'])}，"
+            f"监理验收 {delivery['accepted_by'] or '—'}（{_text(delivery['accepted_at'])}）",
+        )
+        report.ledger(delivery["ledger"])
+        for photo in delivery["photos"]:
+            report.file("进场照片", photo["file"])
+        for sample in delivery["samples"]:
+            report.plain(
+                f"取样：封样编号 {sample['seal_number']}，{_text(sample['sampled_on'])}，"
+                f"取样人 {_name(sample['sampler'])}，见证人 {_name(sample['witness'])}，"
+                f"检测机构 {_name(sample['testing_lab'])}",
+            )
+            report.ledger(sample["ledger"])
+            test = sample["report"]
+            if test is not None:
+                report.plain(
+                    f"检测报告 {test['report_number']}：{test['result_display']}"
+                    f"（{_text(test['tested_on'])}）",
+                )
+                report.ledger(test["ledger"])
+                report.file("检测报告文件", test["file"])
+        report.plain(f"安装单位：{_name(usage['installer'])}", "small")
+
+    report.plain("四、五方责任主体项目负责人", "h1")
+    for role in trace["roles"]:
+        report.plain(role["role_display"], "h2")
+        if role["leads_in_office"]:
+            for tenure in role["leads_in_office"]:
+                dates = tenure["work_dates_in_office"]
+                report.plain(
+                    f"施工与验收期间在任：{_name(tenure['person'])}"
+                    f"（{_name(tenure['organization'])}），任期 {_text(tenure['start_date'])}"
+                    f" 至 {_text(tenure['end_date'])}；期间工作日期 {dates['count']} 个，"
+                    f"{_text(dates['first'])} 至 {_text(dates['last'])}",
+                )
+        else:
+            report.plain("施工与验收期间无在任负责人记录。")
+        report.plain("变更记录：", "small")
+        for tenure in role["tenure_history"]:
+            report.plain(
+                f"{_name(tenure['person'])}，{_text(tenure['start_date'])} 至"
+                f" {_text(tenure['end_date'])}"
+                + (f"，离任原因：{tenure['end_reason']}" if tenure["end_reason"] else ""),
+                "small",
+            )
+            report.ledger(tenure["ledger"])
+
+    report.plain("五、法定代表人授权书和终身责任承诺书", "h1")
+    if not trace["letters_and_pledges"]:
+        report.plain("无已签署的文件。")
+    for document in trace["letters_and_pledges"]:
+        report.plain(
+            f"{document['kind_display']} {document['number']}：签署人 {_name(document['signer'])}，"
+            f"{_text(document['signed_at'])}（{document['status']}）",
+            "h2",
+        )
+        report.ledger(document["ledger"])
+        report.file("签署的 PDF", document["pdf"])
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=f"工程质量缺陷追溯报告 {case['number']}",
+        author="Lifetime Quality Archive",
+    )
+    doc.build(report.story)
+    return out.getvalue()

@@ -1,0 +1,322 @@
+"""The defect trace: from a case to the work, material, people and pledges, with proofs."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from decimal import Decimal
+
+import pypdf
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from inspections import services as inspections
+from ledger import merkle
+from ledger.models import Checkpoint
+from ledger.services import checkpoint_create, checkpoint_verify
+from materials import services as materials
+from tests.responsibility.conftest import sign_all
+from tests.responsibility.defect_data import WORK_DAY, cases_url, named, open_body
+from tests.storage.samples import jpeg, pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def open_case(api, project, site, **changes):
+    response = api.post(cases_url(project), open_body(site, **changes), format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def ledger_items(node):
+    """Every ``ledger`` entry anywhere in the trace."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("ledger", "evidence_ledger") and value is not None:
+                yield value
+            else:
+                yield from ledger_items(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from ledger_items(value)
+
+
+def files(node):
+    if isinstance(node, dict):
+        if "sha256" in node and "url" in node:
+            yield node
+        for value in node.values():
+            yield from files(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from files(value)
+
+
+def test_the_trace_leads_from_the_location_to_the_work_material_and_people(api_as, project, site):
+    case = open_case(api_as("alice"), project, site)
+    trace = api_as("reggie").get(cases_url(project, case, "trace/")).json()
+
+    assert [loc["name"] for loc in trace["location_path"]] == ["3号楼", "5层", "5层A轴柱"]
+    titles = {r["title"]: r for r in trace["acceptance_records"]}
+    assert set(titles) == {"3号楼单位工程", "主体结构分部", "钢筋分项", "5层柱钢筋安装检验批"}
+    lot = titles["5层柱钢筋安装检验批"]
+    assert lot["matched"]
+    assert lot["state"] == "accepted"
+    assert lot["accepted_at"]
+    assert {(s["person"]["name"], s["capacity"]) for s in lot["sign_offs"]} == {
+        ("赵丽", "supervising_engineer"),
+        ("钱质检", "quality_inspector"),
+    }
+    assert lot["photos"][0]["original"]["sha256"] == site["photo"].original.sha256
+    assert not titles["钢筋分项"]["matched"]  # there as the lot's parent
+
+    [usage] = trace["material_usages"]
+    assert usage["location"]["name"] == "5层A轴柱"
+    assert usage["acceptance_record"] == lot["id"]
+    assert usage["batch"]["manufacturer"]["name"] == "远东电缆有限公司"
+    assert usage["batch"]["batch_number"] == "B2503-017"
+    assert usage["delivery"]["accepted_by"] == "赵丽"
+    [sample] = usage["delivery"]["samples"]
+    assert sample["witness"]["name"] == "赵丽"
+    assert sample["testing_lab"]["name"] == "杭州市建筑工程质量检测中心"
+    assert sample["report"]["report_number"] == "HZJC-2025-0417"
+    assert sample["report"]["result"] == "pass"
+    assert sample["report"]["file"]["sha256"] == site["report"].stored_object.sha256
+
+    roles = {r["role"]: r for r in trace["roles"]}
+    contractor = roles["contractor"]
+    # The work was done in April 2025 under 李国强; the lead changed in June, and the lot was
+    # accepted (in this test) today, under 周新民: both answer for it, each for their dates.
+    first, second = contractor["leads_in_office"]
+    assert first["person"]["name"] == "李国强"
+    assert first["work_dates_in_office"]["first"] == "2025-04-10"
+    assert first["work_dates_in_office"]["last"] == "2025-04-10"
+    assert second["person"]["name"] == "周新民"
+    assert second["work_dates_in_office"]["first"] == timezone.localdate().isoformat()
+    assert [t["person"]["name"] for t in contractor["tenure_history"]] == ["李国强", "周新民"]
+    assert contractor["tenure_history"][0]["end_reason"] == "工作调动"
+    assert contractor["tenure_history"][0]["end_date"] == "2025-06-01"
+    assert all(len(roles[r]["leads_in_office"]) == 1 for r in roles if r != "contractor")
+    assert "*" in contractor["leads_in_office"][0]["person"]["id_number"]  # masked
+
+
+def test_every_item_carries_an_inclusion_proof_against_the_one_signed_checkpoint(
+    api_as, project, site
+):
+    case = open_case(api_as("alice"), project, site)
+    trace = api_as("alice").get(cases_url(project, case, "trace/")).json()
+    checkpoint = trace["checkpoint"]
+    stored = Checkpoint.objects.get(tree_size=checkpoint["tree_size"])
+    assert checkpoint_verify(stored)
+    assert stored.root_hash == checkpoint["root_hash"]
+    root = bytes.fromhex(checkpoint["root_hash"])
+    items = list(ledger_items(trace))
+    assert len(items) > 20
+    for item in items:
+        assert merkle.verify_inclusion(
+            bytes.fromhex(item["leaf_hash"]),
+            item["index"],
+            checkpoint["tree_size"],
+            [bytes.fromhex(h) for h in item["inclusion_proof"]],
+            root,
+        ), item
+    assert trace["case"]["ledger"]["index"] < checkpoint["tree_size"]
+
+
+def test_a_changed_proof_does_not_verify(api_as, project, site):
+    case = open_case(api_as("alice"), project, site)
+    trace = api_as("alice").get(cases_url(project, case, "trace/")).json()
+    item = trace["material_usages"][0]["ledger"]
+    proof = [bytes.fromhex(h) for h in item["inclusion_proof"]]
+    proof[0] = bytes(32)
+    assert not merkle.verify_inclusion(
+        bytes.fromhex(item["leaf_hash"]),
+        item["index"],
+        trace["checkpoint"]["tree_size"],
+        proof,
+        bytes.fromhex(trace["checkpoint"]["root_hash"]),
+    )
+
+
+def test_every_file_has_a_link_that_only_the_case_readers_can_follow(
+    api_as, project, site, charlie, rita
+):
+    case = open_case(api_as("alice"), project, site)
+    trace = api_as("olga").get(cases_url(project, case, "trace/")).json()
+    links = list(files(trace))
+    assert {f["sha256"] for f in links} >= {
+        site["photo"].original.sha256,
+        site["report"].stored_object.sha256,
+    }
+    for link in links:
+        assert re.fullmatch(r"[0-9a-f]{64}", link["sha256"])
+        followed = api_as("olga").get(link["url"])
+        assert followed.status_code == 302
+        assert followed["Location"].startswith("http")
+        assert api_as("charlie").get(link["url"]).status_code == 404
+        assert api_as("rita").get(link["url"]).status_code == 404
+
+
+def test_a_file_outside_the_case_is_not_served_through_it(api_as, project, site, admin):
+    case = open_case(api_as("alice"), project, site)
+    from storage.services import object_store
+
+    unrelated = object_store(fileobj=named(pdf("unrelated"), "x.pdf"), user=admin, archival=True)
+    url = cases_url(project, case, f"files/{unrelated.pk}/")
+    assert api_as("alice").get(url).status_code == 404
+
+
+def test_the_trace_names_the_signed_letters_and_pledges_of_the_leads_in_office(
+    api_as, project, site, signers
+):
+    sign_all(project, signers)
+    case = open_case(api_as("alice"), project, site)
+    trace = api_as("reggie").get(cases_url(project, case, "trace/")).json()
+    documents = trace["letters_and_pledges"]
+    signers_named = {d["signer"]["name"] for d in documents}
+    assert {"王建国", "陈立新", "刘思远", "张伟"} <= signers_named
+    in_office = {t["id"] for role in trace["roles"] for t in role["leads_in_office"]}
+    assert {d["lead_tenure"] for d in documents} <= in_office
+    assert {d["kind"] for d in documents} == {"letter", "pledge"}
+    for document in documents:
+        assert document["pdf"]["sha256"]
+        assert document["pdf"]["legal_hold"]
+        assert document["ledger"]["inclusion_proof"] is not None
+
+
+def test_the_case_photos_are_ordinary_evidence_photos_in_the_trace(api_as, project, site):
+    case = open_case(api_as("alice"), project, site)
+    upload = named(jpeg(), "crack.jpg")
+    response = api_as("alice").post(
+        cases_url(project, case, "photos/"), {"file": upload, "caption": "裂缝"}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["subject_type"] == "defectcase"
+    trace = api_as("alice").get(cases_url(project, case, "trace/")).json()
+    [photo] = trace["case"]["photos"]
+    assert photo["caption"] == "裂缝"
+    assert photo["original"]["legal_hold"]
+    assert (
+        api_as("olga")
+        .post(
+            cases_url(project, case, "photos/"),
+            {"file": named(jpeg(), "b.jpg")},
+            format="multipart",
+        )
+        .status_code
+        == 403
+    )
+
+
+def _trace_queries(api, url) -> int:
+    api.get(url)  # warms: signs a checkpoint covering new entries, fills the proof cache
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(url)
+    assert response.status_code == 200
+    return len(queries), response.json()
+
+
+def _grow(project, site, alice, leo, admin, *, usages: int):
+    """More of everything the trace reads: usages, deliveries, samples, lots, photos."""
+    for n in range(3):
+        delivery = materials.delivery_create(
+            project=project,
+            batch=site["batch"],
+            quantity=Decimal("500"),
+            unit=site["delivery"].unit,
+            delivered_on=datetime.date(2025, 4, 2),
+            inspected_by=site["delivery"].inspected_by,
+            actor=leo,
+        )
+        sample = materials.sample_create(
+            delivery=delivery,
+            seal_number=f"FY-10{n}",
+            sampling_location="堆场",
+            sampled_on=datetime.date(2025, 4, 2),
+            sampler=site["delivery"].inspected_by,
+            witness=alice.person,
+            testing_lab=site["lab"],
+            actor=leo,
+        )
+        materials.sample_report_add(
+            sample=sample,
+            report_number=f"HZJC-10{n}",
+            result="pass",
+            tested_on=datetime.date(2025, 4, 5),
+            fileobj=named(pdf(f"report {n}"), "r.pdf"),
+            actor=leo,
+        )
+        delivery = materials.delivery_accept(delivery=delivery, actor=alice)
+        lot = inspections.record_create(
+            project=project,
+            unit_work=site["unit_work"],
+            level="inspection_lot",
+            parent=site["chain"]["sub_item"],
+            title=f"5层梁钢筋检验批{n}",
+            date=WORK_DAY,
+            locations=[site["floor5"]],
+            actor=admin,
+        )
+        inspections.photo_ingest(subject=lot, fileobj=named(jpeg(), f"p{n}.jpg"), actor=alice)
+        for _ in range(usages // 3):
+            materials.usage_create(
+                delivery=delivery,
+                location=site["column"],
+                quantity=Decimal("1"),
+                used_on=WORK_DAY,
+                acceptance_record=lot,
+                actor=leo,
+            )
+
+
+def test_the_trace_takes_the_same_number_of_queries_whatever_its_size(
+    api_as, project, site, alice, leo, admin
+):
+    case = open_case(api_as("alice"), project, site, location=site["floor5"].pk)
+    url = cases_url(project, case, "trace/")
+    api = api_as("reggie")
+    small, small_trace = _trace_queries(api, url)
+    _grow(project, site, alice, leo, admin, usages=30)
+    checkpoint_create()
+    large, large_trace = _trace_queries(api, url)
+    assert len(large_trace["material_usages"]) == 31
+    assert len(large_trace["acceptance_records"]) == len(small_trace["acceptance_records"]) + 3
+    assert large == small, (small, large)
+    assert small <= 25
+
+
+def test_the_pdf_report_is_chinese_text_with_the_parties_and_proofs(api_as, project, site):
+    case = open_case(api_as("alice"), project, site)
+    trace = api_as("reggie").get(cases_url(project, case, "trace/")).json()
+    response = api_as("reggie").get(cases_url(project, case, "trace.pdf"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    squeezed = re.sub(r"\s+", "", text)
+    for words in (
+        "工程质量缺陷追溯报告",
+        case["number"],
+        "远东电缆有限公司",
+        "杭州市建筑工程质量检测中心",
+        "李国强",
+        "周新民",
+        "赵丽",
+        "钱质检",
+        "HZJC-2025-0417",
+        trace["checkpoint"]["root_hash"],
+    ):
+        assert words in squeezed, words
+    usage_ledger = trace["material_usages"][0]["ledger"]
+    assert f"#{usage_ledger['index']}" in squeezed
+    assert usage_ledger["inclusion_proof"][0] in squeezed
+    links = [
+        annotation.get_object()["/A"]["/URI"]
+        for page in reader.pages
+        for annotation in page.get("/Annots", [])
+        if "/A" in annotation.get_object()
+    ]
+    assert any("/files/" in link for link in links)
