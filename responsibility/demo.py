@@ -73,3 +73,47 @@ def demo_sign_all(*, project: Project, admin, password: str) -> None:
             services.document_sign(
                 document=document, user=document.signer.user, consent=True, context=context
             )
+
+
+# --- A defect case for the demo (after load_demo and load_demo_materials) ---
+
+DEFECT_LOCATION = "2层"
+
+
+def demo_defect_case_load():
+    """Open a defect case at the demo building's 2nd floor, where the demo has cable and
+    insulation usages and accepted inspection lots with photos, so its trace has something
+    in every section. Opened by the demo regulator; None when there is one already or the
+    demo project, its 2nd floor or its materials are missing."""
+    import datetime
+
+    from materials.models import Usage
+    from projects.demo import DEMO_PROJECT_NAME
+    from projects.models import Location
+    from responsibility.defects import defect_case_open
+    from responsibility.models import DefectCase
+
+    project = Project.objects.filter(name=DEMO_PROJECT_NAME).first()
+    if project is None or DefectCase.objects.filter(project=project).exists():
+        return None
+    location = (
+        Location.objects.filter(unit_work__project=project, kind="floor", name=DEFECT_LOCATION)
+        .select_related("unit_work")
+        .first()
+    )
+    if (
+        location is None
+        or not Usage.objects.filter(location__unit_work=location.unit_work).exists()
+    ):
+        return None
+    regulator = get_user_model().objects.get(username="regulator")
+    return defect_case_open(
+        project=project,
+        unit_work=location.unit_work,
+        location=location,
+        discovered_on=min(datetime.date(2026, 6, 15), timezone.localdate()),
+        description="2层Q3剪力墙及楼板出现斜向裂缝，局部渗水；电线管附近墙面发热变色。",
+        category=DefectCase.Category.STRUCTURE,
+        trigger=DefectCase.Trigger.SERIOUS_PROBLEM,
+        actor=regulator,
+    )
