@@ -7,4 +7,6 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Ledger")
 
     def ready(self) -> None:
-        from ledger import checks  # noqa: F401 - registers the system checks
+        from ledger import accounts, checks  # noqa: F401 - checks registers the system checks
+
+        accounts.connect()

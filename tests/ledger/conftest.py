@@ -4,7 +4,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 from rest_framework.test import APIClient
 
+from ledger import accounts
 from ledger.services import ledger_append
+
+
+@pytest.fixture(autouse=True)
+def no_account_entries():
+    """These tests count the ledger's entries one by one; the entries that account changes
+    add are tested with the accounts (tests/projects/test_accounts_ledgered.py)."""
+    accounts.disconnect()
+    yield
+    accounts.connect()
 
 
 @pytest.fixture
