@@ -175,3 +175,13 @@ def test_closing_needs_a_reason(api_as, project, site):
     response = api_as("reggie").post(cases_url(project, case, "close/"), {}, format="json")
     assert response.status_code == 400
     assert "reason" in response.json()
+
+
+def test_a_refusal_is_in_chinese_for_a_chinese_reader(actors, project, site):
+    from rest_framework.test import APIClient
+
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    api.force_authenticate(actors["alice"])
+    response = open_case(api, project, site, discovered_on="2025-02-28")
+    assert response.status_code == 400
+    assert "早于 3号楼 开工日期（2025-03-01）" in str(response.json())
