@@ -24,6 +24,7 @@ from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
 from ledger.canonical import canonical_json, sha256_hex
 from ledger.services import ledger_append
 from projects.models import LeadTenure, Location, Membership, Person, Project, Role, UnitWork
+from projects.reauth import password_reentered_check
 from projects.services import project_stage_advance
 from storage.images import image_open
 from storage.services import object_store
@@ -377,11 +378,7 @@ def record_sign(
     user_agent: str = "",
 ) -> SignOff:
     """Sign the current round as a named person in office, after re-entering the password."""
-    if not password or not user.check_password(password):
-        raise ValidationError(
-            {"password": _("Re-enter your password to sign; the one given is not correct.")},
-            code="reauth",
-        )
+    password_reentered_check(user=user, password=password)
     record = _locked(record)
     _submitted_check(record)
     signed = set(

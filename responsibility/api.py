@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -22,6 +21,7 @@ from projects.access import not_found, projects_visible_to
 from projects.api import ApiView, list_schema
 from projects.http import client_address
 from projects.models import LeadTenure, Location, Person, UnitWork
+from projects.reauth import password_reentered_check
 from responsibility import access, defects, plaques, selectors, services
 from responsibility import serializers as s
 from responsibility.deadlines import lead_changes
@@ -53,10 +53,11 @@ def signing_context(request) -> services.SigningContext:
 
 def reauthenticate(request, password: str) -> None:
     """Check the password again and remember when, for this session only."""
-    user = authenticate(request, username=request.user.get_username(), password=password)
-    if user is None or user.pk != request.user.pk:
+    try:
+        password_reentered_check(user=request.user, password=password, request=request)
+    except ValidationError:
         request.session.pop(REAUTH_SESSION_KEY, None)
-        raise ValidationError({"password": _("That password is not correct.")})
+        raise
     request.session[REAUTH_SESSION_KEY] = f"{request.user.pk}|{timezone.now().isoformat()}"
 
 
