@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from responsibility.models import DocumentTemplate, ResponsibilityDocument, SigningEvidence
+from responsibility.models import (
+    DefectCase,
+    DefectCaseHold,
+    DocumentTemplate,
+    ResponsibilityDocument,
+    SigningEvidence,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -31,3 +37,16 @@ class ResponsibilityDocumentAdmin(ReadOnlyAdmin):
 @admin.register(SigningEvidence)
 class SigningEvidenceAdmin(ReadOnlyAdmin):
     list_display = ["document", "person", "user", "signed_at", "ip_address", "auth_method"]
+
+
+@admin.register(DefectCase)
+class DefectCaseAdmin(ReadOnlyAdmin):
+    list_display = ["number", "project", "unit_work", "location", "discovered_on", "state"]
+    list_filter = ["state", "category", "trigger"]
+    search_fields = ["number", "project__name", "description"]
+
+
+@admin.register(DefectCaseHold)
+class DefectCaseHoldAdmin(ReadOnlyAdmin):
+    list_display = ["case", "stored_object", "held_at", "released_at"]
+    search_fields = ["case__number", "stored_object__sha256"]

@@ -185,3 +185,13 @@ def test_a_refusal_is_in_chinese_for_a_chinese_reader(actors, project, site):
     response = open_case(api, project, site, discovered_on="2025-02-28")
     assert response.status_code == 400
     assert "早于 3号楼 开工日期（2025-03-01）" in str(response.json())
+
+
+def test_operators_see_cases_and_holds_read_only_in_the_admin(client, api_as, admin, project, site):
+    case = open_case(api_as("alice"), project, site).json()
+    client.force_login(admin)
+    listing = client.get("/admin/responsibility/defectcase/")
+    assert listing.status_code == 200
+    assert case["number"] in listing.content.decode()
+    assert client.get("/admin/responsibility/defectcasehold/").status_code == 200
+    assert client.get("/admin/responsibility/defectcase/add/").status_code == 403
