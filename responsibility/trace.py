@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -160,20 +161,13 @@ def trace_collect(case: DefectCase) -> TraceData:
 
     record_photos: dict[int, list[Photo]] = defaultdict(list)
     case_photos: list[Photo] = []
-    of_records = Q(
-        subject_type__app_label="inspections",
-        subject_type__model="acceptancerecord",
-        subject_id__in=record_ids,
-    )
-    of_case = Q(
-        subject_type__app_label="responsibility",
-        subject_type__model="defectcase",
-        subject_id=case.pk,
-    )
-    for photo in Photo.objects.filter(of_records | of_case).select_related(
-        "original", "subject_type"
-    ):
-        if photo.subject_type.model == "defectcase":
+    # Content types are cached per process: no query after the first trace.
+    record_type_id = ContentType.objects.get_for_model(AcceptanceRecord).pk
+    case_type_id = ContentType.objects.get_for_model(DefectCase).pk
+    of_records = Q(subject_type_id=record_type_id, subject_id__in=record_ids)
+    of_case = Q(subject_type_id=case_type_id, subject_id=case.pk)
+    for photo in Photo.objects.filter(of_records | of_case).select_related("original"):
+        if photo.subject_type_id == case_type_id:
             case_photos.append(photo)
         else:
             record_photos[photo.subject_id].append(photo)

@@ -195,3 +195,21 @@ def test_operators_see_cases_and_holds_read_only_in_the_admin(client, api_as, ad
     assert case["number"] in listing.content.decode()
     assert client.get("/admin/responsibility/defectcasehold/").status_code == 200
     assert client.get("/admin/responsibility/defectcase/add/").status_code == 403
+
+
+def test_the_defect_case_endpoints_are_in_the_openapi_schema():
+    from django.urls import include, path
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator(patterns=[path("api/v1/", include("responsibility.urls"))])
+    schema = generator.get_schema(request=None, public=True)
+    paths = schema["paths"]
+    cases = "/api/v1/projects/{project_id}/defect-cases/"
+    case = cases + "{case_id}/"
+    assert set(paths[cases]) == {"get", "post"}
+    assert "post" in paths[case + "close/"]
+    assert "multipart/form-data" in paths[case + "photos/"]["post"]["requestBody"]["content"]
+    assert "TraceOutput" in str(paths[case + "trace/"]["get"]["responses"]["200"])
+    assert "checkpoint" in schema["components"]["schemas"]["TraceOutput"]["properties"]
+    assert "application/pdf" in paths[case + "trace.pdf"]["get"]["responses"]["200"]["content"]
+    assert "get" in paths[case + "files/{object_id}/"]
