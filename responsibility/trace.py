@@ -444,7 +444,7 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
         return {
             "id": u.pk,
             "location": {"id": u.location_id, "name": u.location.name},
-            "quantity": u.quantity,
+            "quantity": str(u.quantity),
             "used_on": u.used_on,
             "installer": _org(u.installer),
             "acceptance_record": u.acceptance_record_id,
@@ -452,7 +452,7 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
             "delivery": {
                 "id": delivery.pk,
                 "delivered_on": delivery.delivered_on,
-                "quantity": delivery.quantity,
+                "quantity": str(delivery.quantity),
                 "unit": delivery.unit,
                 "state": delivery.state,
                 "supplier": _org(delivery.supplier),

@@ -75,6 +75,7 @@ def test_the_trace_leads_from_the_location_to_the_work_material_and_people(api_a
 
     [usage] = trace["material_usages"]
     assert usage["location"]["name"] == "5层A轴柱"
+    assert usage["quantity"] == "120.000"  # exact, as recorded
     assert usage["acceptance_record"] == lot["id"]
     assert usage["batch"]["manufacturer"]["name"] == "远东电缆有限公司"
     assert usage["batch"]["batch_number"] == "B2503-017"
