@@ -12,7 +12,7 @@ over at most ``tree_size`` leaf hashes and O(log n) memory (see ``ledger.selecto
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
@@ -25,14 +25,21 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def _push(frontier: list[bytes], size: int, leaf: bytes) -> None:
+def _push(frontier: list[bytes], size: int, leaf: bytes) -> list[tuple[int, int, bytes]]:
+    """Append ``leaf`` to the compact range of a tree of ``size`` leaves, in place; returns
+    the perfect subtrees it completes, as (level, index, hash): the subtree of 2^level
+    leaves starting at leaf index·2^level."""
     frontier.append(leaf)
-    carry = size
+    completed = []
+    carry, level = size, 0
     while carry & 1:
         right = frontier.pop()
         left = frontier.pop()
         frontier.append(node_hash(left, right))
         carry >>= 1
+        level += 1
+        completed.append((level, ((size + 1) >> level) - 1, frontier[-1]))
+    return completed
 
 
 def frontier_append(frontier: list[bytes], size: int, leaf: bytes) -> list[bytes]:
@@ -45,6 +52,23 @@ def frontier_append(frontier: list[bytes], size: int, leaf: bytes) -> list[bytes
     frontier = list(frontier)
     _push(frontier, size, leaf)
     return frontier
+
+
+def frontier_append_subtrees(
+    frontier: list[bytes], size: int, leaf: bytes
+) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
+    """``frontier_append``, and the perfect subtrees the new leaf completes."""
+    frontier = list(frontier)
+    completed = _push(frontier, size, leaf)
+    return frontier, completed
+
+
+def completed_subtrees(leaf_hashes: Iterable[bytes]) -> Iterator[tuple[int, int, bytes]]:
+    """Every perfect aligned subtree of a tree, as (level, index, hash), in the order the
+    leaves complete them (by end, then level), streaming in O(log n) memory."""
+    frontier: list[bytes] = []
+    for size, leaf in enumerate(leaf_hashes):
+        yield from _push(frontier, size, leaf)
 
 
 def frontier_root(frontier: list[bytes]) -> bytes:

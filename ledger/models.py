@@ -147,12 +147,18 @@ class Checkpoint(models.Model):
         return f"{self.body}\n\u2014 {self.origin} {stamp}\n"
 
 
-class LedgerNode(models.Model):
-    """A cached hash of a perfect, aligned subtree: leaves [index·2^level, (index+1)·2^level).
+# Subtrees of 2^NODE_MIN_LEVEL leaves and up are cached; smaller ones are hashed from leaves.
+NODE_MIN_LEVEL = 3
 
-    Derived from the leaves, never a source of truth: it only makes proofs cheap in a big
-    tree. A proof built from a wrong node fails against the signed checkpoint like any other
-    wrong proof, and ``verify_archive`` compares every node with the leaves.
+
+class LedgerNode(models.Model):
+    """The hash of a perfect, aligned subtree: leaves [index·2^level, (index+1)·2^level).
+
+    Written by ``ledger_append`` in the appending transaction as each subtree of 8 leaves or
+    more completes (a quarter of a row per entry on average), so a proof is read, not
+    computed: one hash per level instead of every leaf below. Derived from the leaves, never
+    a source of truth: a proof built from a wrong node fails against the signed checkpoint
+    like any other wrong proof, and ``verify_archive`` compares every node with the leaves.
     """
 
     level = models.PositiveSmallIntegerField()

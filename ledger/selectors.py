@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from django.db.models import Q
 
 from ledger import merkle
-from ledger.models import Checkpoint, LedgerEntry, LedgerNode
+from ledger.models import NODE_MIN_LEVEL, Checkpoint, LedgerEntry, LedgerNode
 
 CHUNK = 5000
 
@@ -42,124 +42,89 @@ def leaf_hashes(start: int, end: int) -> Iterator[bytes]:
         raise LedgerDamaged(f"ledger entry #{expected} is missing")
 
 
-# --- Subtree hashes, from the leaves and the node cache ---
+# --- Subtree hashes, from the node cache and a few leaves ---
 #
-# A proof names O(log n) subtrees, but hashing a subtree from its leaves reads all of them:
-# a proof in a tree of a million entries would read a million rows. So the hashes of aligned
-# perfect subtrees of 2^8 and 2^16 leaves are kept in LedgerNode, computed the first time a
-# proof needs them (or by ``ledger_checkpoint``). Any subtree is then at most 255 leaves,
-# 255 level-8 and a few level-16 hashes, fetched for a whole batch of proofs in a few
-# queries. The levels are those of C2SP tlog-tiles (tiles of height 8).
-
-NODE_LEVELS = (8, 16)
-_LEVELS = (0, *NODE_LEVELS)
+# A proof names O(log n) subtrees. Hashing them from the leaves would read the whole tree;
+# instead every perfect aligned subtree of 8 leaves or more is in LedgerNode (written as it
+# completes, see ledger_append), so each subtree of a proof is one cached hash, or at most 7
+# leaves. A batch of proofs is two queries: its leaves, and its nodes.
 
 
-def _plan(start: int, end: int, need: dict[int, set[int]]) -> None:
+def _plan(start: int, end: int, leaves: set[int], nodes: set[tuple[int, int]]) -> None:
     """Record which leaves and cached nodes MTH(D[start:end]) is made of."""
     size = end - start
     if size & (size - 1) == 0 and start % size == 0:
-        level = max(lv for lv in _LEVELS if 1 << lv <= size)
-        need[level].update(range(start >> level, end >> level))
+        level = size.bit_length() - 1
+        if level >= NODE_MIN_LEVEL:
+            nodes.add((level, start >> level))
+        else:
+            leaves.update(range(start, end))
         return
     k = merkle._split(size)
-    _plan(start, start + k, need)
-    _plan(start + k, end, need)
+    _plan(start, start + k, leaves, nodes)
+    _plan(start + k, end, leaves, nodes)
 
 
-def _hash(start: int, end: int, have: dict[int, dict[int, bytes]]) -> bytes:
+def _hash(start: int, end: int, leaves: dict, nodes: dict) -> bytes:
     size = end - start
     if size & (size - 1) == 0 and start % size == 0:
-        level = max(lv for lv in _LEVELS if 1 << lv <= size)
-        return merkle.perfect_root([have[level][i] for i in range(start >> level, end >> level)])
+        level = size.bit_length() - 1
+        if level >= NODE_MIN_LEVEL:
+            return nodes[(level, start >> level)]
+        return merkle.perfect_root([leaves[i] for i in range(start, end)])
     k = merkle._split(size)
-    return merkle.node_hash(_hash(start, start + k, have), _hash(start + k, end, have))
+    return merkle.node_hash(
+        _hash(start, start + k, leaves, nodes), _hash(start + k, end, leaves, nodes)
+    )
 
 
-def _fetch_leaves(indexes: set[int], have: dict[int, bytes]) -> None:
-    wanted = sorted(indexes - have.keys())
-    scattered: list[int] = []
-    stretches: list[tuple[int, int]] = []
-    # Whole blocks (filling the cache) are read as ranges, odd leaves (proofs) by index.
-    for start, end in _runs(wanted):
-        if end - start >= 256:
-            stretches.append((start, end))
-        else:
-            scattered.extend(range(start, end))
-    for at in range(0, len(stretches), 64):
-        where = Q()
-        for start, end in stretches[at : at + 64]:
-            where |= Q(index__gte=start, index__lt=end)
-        rows = LedgerEntry.objects.filter(where).values_list("index", "leaf_hash")
-        have.update((index, bytes.fromhex(leaf)) for index, leaf in rows)
-    for at in range(0, len(scattered), CHUNK * 4):
-        chunk = scattered[at : at + CHUNK * 4]
-        rows = LedgerEntry.objects.filter(index__in=chunk).values_list("index", "leaf_hash")
-        have.update((index, bytes.fromhex(leaf)) for index, leaf in rows)
-    missing = [index for index in wanted if index not in have]
+def _fetch_leaves(indexes: set[int]) -> dict[int, bytes]:
+    wanted = sorted(indexes)
+    found: dict[int, bytes] = {}
+    for at in range(0, len(wanted), CHUNK * 4):
+        rows = LedgerEntry.objects.filter(index__in=wanted[at : at + CHUNK * 4])
+        found.update((i, bytes.fromhex(h)) for i, h in rows.values_list("index", "leaf_hash"))
+    missing = [index for index in wanted if index not in found]
     if missing:
         raise LedgerDamaged(f"ledger entry #{missing[0]} is missing")
+    return found
 
 
-def _runs(ordered: list[int]) -> Iterator[tuple[int, int]]:
-    """Consecutive stretches of sorted integers, as half-open ranges."""
-    start = previous = None
-    for value in ordered:
-        if start is None:
-            start = value
-        elif value != previous + 1:
-            yield start, previous + 1
-            start = value
-        previous = value
-    if start is not None:
-        yield start, previous + 1
-
-
-def _fetch_nodes(level: int, indexes: set[int], have: dict[int, bytes]) -> None:
-    wanted = sorted(indexes - have.keys())
-    for at in range(0, len(wanted), CHUNK * 4):
-        rows = LedgerNode.objects.filter(level=level, index__in=wanted[at : at + CHUNK * 4])
-        have.update((index, bytes.fromhex(h)) for index, h in rows.values_list("index", "hash"))
-
-
-def _fill_nodes(level: int, indexes: set[int], have: dict[int, dict[int, bytes]]) -> None:
-    """Make sure ``have[level]`` holds the nodes ``indexes``: from the cache, else computed
-    from the level below (recursively) and stored for the next proof."""
-    _fetch_nodes(level, indexes, have[level])
-    missing = sorted(indexes - have[level].keys())
-    if not missing:
-        return
-    below = _LEVELS[_LEVELS.index(level) - 1]
-    fan = 1 << (level - below)
-    children = {child for index in missing for child in range(index * fan, (index + 1) * fan)}
-    if below == 0:
-        _fetch_leaves(children, have[0])
-    else:
-        _fill_nodes(below, children, have)
-    made = []
-    for index in missing:
-        node = merkle.perfect_root([have[below][c] for c in range(index * fan, (index + 1) * fan)])
-        have[level][index] = node
-        made.append(LedgerNode(level=level, index=index, hash=node.hex()))
-    LedgerNode.objects.bulk_create(made, batch_size=CHUNK, ignore_conflicts=True)
+def _fetch_nodes(positions: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The cached hashes at ``positions``, in one query (one IN list per level)."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in positions:
+        by_level.setdefault(level, []).append(index)
+    if not by_level:
+        return {}
+    where = Q()
+    for level, indexes in by_level.items():
+        where |= Q(level=level, index__in=indexes)
+    rows = LedgerNode.objects.filter(where).values_list("level", "index", "hash")
+    return {(level, index): bytes.fromhex(h) for level, index, h in rows}
 
 
 def subtree_hashes(ranges: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """MTH(D[start:end]) of each range, from a handful of queries whatever the tree size.
+    """MTH(D[start:end]) of each range inside the stored tree, in two queries.
 
-    Ranges must lie inside the stored tree; entries are immutable, so a cached node once
-    computed stays right (and ``verify_archive`` checks that it does).
+    A ledger written before the cache existed (or bulk-loaded) is backfilled the first time
+    a node is missing (``node_cache_fill``); a node still missing then means missing entries.
     """
     ranges = set(ranges)
-    need: dict[int, set[int]] = {level: set() for level in _LEVELS}
+    leaf_indexes: set[int] = set()
+    positions: set[tuple[int, int]] = set()
     for start, end in ranges:
-        _plan(start, end, need)
-    have: dict[int, dict[int, bytes]] = {level: {} for level in _LEVELS}
-    _fetch_leaves(need[0], have[0])
-    for level in NODE_LEVELS:
-        if need[level]:
-            _fill_nodes(level, need[level], have)
-    return {(start, end): _hash(start, end, have) for start, end in ranges}
+        _plan(start, end, leaf_indexes, positions)
+    leaves = _fetch_leaves(leaf_indexes)
+    nodes = _fetch_nodes(positions)
+    if len(nodes) < len(positions):
+        node_cache_fill(max(end for _start, end in ranges))
+        nodes = _fetch_nodes(positions)
+        missing = sorted(positions - nodes.keys())
+        if missing:
+            level, index = missing[0]
+            raise LedgerDamaged(f"ledger entries from #{index << level} are missing")
+    return {(start, end): _hash(start, end, leaves, nodes) for start, end in ranges}
 
 
 def subtree_hash(start: int, end: int) -> bytes:
@@ -181,26 +146,26 @@ def consistency_proof(first: int, second: int) -> list[bytes]:
 
 
 def inclusion_proofs(indexes: Iterable[int], tree_size: int) -> dict[int, list[bytes]]:
-    """PATH(index, D[tree_size]) for each of ``indexes``, keyed by index, computed together:
-    proofs in one tree share most of their subtrees."""
+    """PATH(index, D[tree_size]) for each of ``indexes``, keyed by index, computed together
+    in two queries: proofs in one tree share most of their subtrees."""
     paths = {index: merkle.inclusion_ranges(index, tree_size) for index in set(indexes)}
     hashes = subtree_hashes(r for ranges in paths.values() for r in ranges)
     return {index: [hashes[r] for r in ranges] for index, ranges in paths.items()}
 
 
-# Nodes computed per round, so a round holds about 16,000 hashes of the level below.
-_FILL_STEP = {8: 64, 16: 64}
-
-
 def node_cache_fill(tree_size: int) -> int:
-    """Compute every cacheable node below ``tree_size`` not cached yet; returns how many."""
+    """Write every cacheable subtree hash of the first ``tree_size`` entries that is not
+    cached yet (a ledger from before the cache, or bulk-loaded entries): one streaming pass
+    over the leaves, constant memory. Returns how many were added."""
     before = LedgerNode.objects.count()
-    for level in NODE_LEVELS:
-        count = tree_size >> level
-        step = _FILL_STEP[level]
-        for start in range(0, count, step):
-            have: dict[int, dict[int, bytes]] = {lv: {} for lv in _LEVELS}
-            _fill_nodes(level, set(range(start, min(count, start + step))), have)
+    batch: list[LedgerNode] = []
+    for level, index, node in merkle.completed_subtrees(leaf_hashes(0, tree_size)):
+        if level >= NODE_MIN_LEVEL:
+            batch.append(LedgerNode(level=level, index=index, hash=node.hex()))
+            if len(batch) >= CHUNK:
+                LedgerNode.objects.bulk_create(batch, ignore_conflicts=True)
+                batch = []
+    LedgerNode.objects.bulk_create(batch, ignore_conflicts=True)
     return LedgerNode.objects.count() - before
 
 

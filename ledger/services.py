@@ -10,20 +10,34 @@ from django.utils import timezone
 
 from ledger import merkle, signing
 from ledger.canonical import canonical_json, record_hash, record_type
-from ledger.models import Checkpoint, LedgerEntry, LedgerHead
+from ledger.models import NODE_MIN_LEVEL, Checkpoint, LedgerEntry, LedgerHead, LedgerNode
 from ledger.selectors import checkpoint_latest
 
 # Table and column names come from the models, never from input.
 _qn = connection.ops.quote_name
 _HEAD_TABLE = _qn(LedgerHead._meta.db_table)
 _ENTRY_FIELDS = [f for f in LedgerEntry._meta.concrete_fields if not f.primary_key]
-# PostgreSQL only (a data-modifying WITH): insert the entry and store the new frontier.
-_APPEND_SQL = (
-    f"WITH entry AS (INSERT INTO {_qn(LedgerEntry._meta.db_table)}"  # noqa: S608
+# PostgreSQL only (a data-modifying WITH): insert the entry and the subtree hashes it
+# completes, and store the new frontier, in one round trip while the head lock is held.
+_ENTRY_INSERT = (
+    f"entry AS (INSERT INTO {_qn(LedgerEntry._meta.db_table)}"  # noqa: S608
     f" ({', '.join(_qn(f.column) for f in _ENTRY_FIELDS)})"
     f" VALUES ({', '.join(['%s'] * len(_ENTRY_FIELDS))}) RETURNING id)"
-    f" UPDATE {_HEAD_TABLE} SET frontier = %s WHERE id = 1 RETURNING (SELECT id FROM entry)"
 )
+_NODE_INSERT = (
+    f"nodes AS (INSERT INTO {_qn(LedgerNode._meta.db_table)} (level, {_qn('index')}, hash)"  # noqa: S608
+    " VALUES {values} ON CONFLICT DO NOTHING)"
+)
+_HEAD_UPDATE = (
+    f" UPDATE {_HEAD_TABLE} SET frontier = %s WHERE id = 1 RETURNING (SELECT id FROM entry)"  # noqa: S608
+)
+
+
+def _append_sql(node_count: int) -> str:
+    parts = [_ENTRY_INSERT]
+    if node_count:
+        parts.append(_NODE_INSERT.format(values=", ".join(["(%s, %s, %s)"] * node_count)))
+    return "WITH " + ", ".join(parts) + _HEAD_UPDATE
 
 
 def _locked_head() -> LedgerHead:
@@ -81,18 +95,22 @@ def ledger_append(
         entry.recorded_at = timezone.now()
         leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
         entry.leaf_hash = leaf.hex()
-        frontier_json = json.dumps(
-            [h.hex() for h in merkle.frontier_append(frontier, entry.index, leaf)]
-        )
+        frontier, completed = merkle.frontier_append_subtrees(frontier, entry.index, leaf)
+        frontier_json = json.dumps([h.hex() for h in frontier])
+        nodes = [(lv, i, h.hex()) for lv, i, h in completed if lv >= NODE_MIN_LEVEL]
         if db.vendor == "postgresql":
-            # The entry and the new frontier in one round trip: the lock is held for it.
             values = [f.get_db_prep_save(getattr(entry, f.attname), db) for f in _ENTRY_FIELDS]
-            cursor.execute(_APPEND_SQL, [*values, frontier_json])
+            node_values = [value for node in nodes for value in node]
+            cursor.execute(_append_sql(len(nodes)), [*values, *node_values, frontier_json])
             entry.pk = cursor.fetchone()[0]
             entry._state.adding = False
             entry._state.db = db.alias
         else:
             entry.save(force_insert=True)
+            LedgerNode.objects.bulk_create(
+                [LedgerNode(level=lv, index=i, hash=h) for lv, i, h in nodes],
+                ignore_conflicts=True,
+            )
             cursor.execute(
                 f"UPDATE {_HEAD_TABLE} SET frontier = %s WHERE id = 1",  # noqa: S608
                 [frontier_json],

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection, models, transaction
+from django.db.models import F
+from django.db.models.functions import Cast, Power
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from ledger import merkle, signing
 from ledger.canonical import canonical_json, record_hash, record_type
 from ledger.models import (
     LEAF_FIELDS,
+    NODE_MIN_LEVEL,
     Checkpoint,
     Ledgered,
     LedgerEntry,
@@ -33,7 +36,6 @@ from ledger.models import (
     LedgerNode,
     build_leaf_data,
 )
-from ledger.selectors import NODE_LEVELS
 from ledger.services import checkpoint_verify
 
 CHUNK = 5000
@@ -398,42 +400,46 @@ class _Verification:
 
 
 class _NodeCheck:
-    """Compares the proof cache (LedgerNode) with subtree hashes rebuilt from the leaves as
-    they stream past: 255 extra hashes per 256 entries, and no second pass."""
+    """Compares the proof cache (LedgerNode) with the subtree hashes rebuilt from the leaves
+    as they stream past: both come in the order the leaves complete the subtrees (by end,
+    then level), so the cache is read alongside, never held in memory."""
 
     def __init__(self, verification: _Verification) -> None:
         self.verification = verification
-        self.cached = {
-            (level, index): value
-            for level, index, value in LedgerNode.objects.values_list("level", "index", "hash")
-        }
-        self.pending: dict[int, list[bytes]] = {level: [] for level in (0, *NODE_LEVELS)}
+        self.frontier: list[bytes] = []
+        self.size = 0
+        end = (F("index") + 1) * Cast(Power(2, F("level")), models.BigIntegerField())
+        self.cached = iter(
+            LedgerNode.objects.annotate(end=end)
+            .order_by("end", "level")
+            .values_list("end", "level", "hash")
+            .iterator(chunk_size=CHUNK)
+        )
+        self.next_cached = next(self.cached, None)
 
     def add(self, index: int, leaf: bytes) -> None:
-        if not self.cached:
-            return
-        self.pending[0].append(leaf)
-        below = 0
-        for level in NODE_LEVELS:
-            if len(self.pending[below]) < 1 << (level - below):
-                return
-            node = merkle.perfect_root(self.pending[below])
-            self.pending[below] = []
-            self.pending[level].append(node)
-            position = index >> level
-            cached = self.cached.get((level, position))
-            if cached is not None and cached != node.hex():
-                first = position << level
-                self.verification.report(
-                    Kind.NODE_CHANGED,
-                    _(
-                        "The cached hash of entries #%(first)s to #%(last)s does not match"
-                        " those entries: proofs built from it would fail. Delete that row of"
-                        " the proof cache; it is rebuilt from the entries."
-                    )
-                    % {"first": first, "last": first + (1 << level) - 1},
+        for level, position, node in merkle._push(self.frontier, self.size, leaf):
+            if level >= NODE_MIN_LEVEL:
+                self.compare((position + 1) << level, level, node)
+        self.size += 1
+
+    def compare(self, end: int, level: int, node: bytes) -> None:
+        while self.next_cached is not None and self.next_cached[:2] < (end, level):
+            self.next_cached = next(self.cached, None)  # beyond the leaves: unused, harmless
+        if self.next_cached is None or self.next_cached[:2] != (end, level):
+            return  # not cached (yet): nothing to compare
+        if self.next_cached[2] != node.hex():
+            first = end - (1 << level)
+            self.verification.report(
+                Kind.NODE_CHANGED,
+                _(
+                    "The cached hash of entries #%(first)s to #%(last)s does not match"
+                    " those entries: proofs built from it would fail. Delete that row of"
+                    " the proof cache; it is rebuilt from the entries."
                 )
-            below = level
+                % {"first": first, "last": end - 1},
+            )
+        self.next_cached = next(self.cached, None)
 
 
 def _record_name(model: type[models.Model], record_id: str) -> str:
