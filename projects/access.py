@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from projects.models import (
+    AuditEvent,
     LeadTenure,
     Membership,
     Organization,
@@ -173,3 +174,26 @@ def person_id_number_change_check(user) -> None:
     """Who a person is stays as registered: only operators correct an ID number."""
     if not user.is_staff:
         raise PermissionDenied(_("Only archive operators can correct an ID number."))
+
+
+# --- Personal data and the audit log ---
+
+
+def person_reveal_check(user, person_id) -> Person:
+    """Only a regulator reveals, and only people of projects in their jurisdiction: for
+    anyone else the person is either not there (404) or not theirs to reveal (403)."""
+    person = person_for_user(user, person_id)
+    if regulator_account_of(user) is None:
+        raise PermissionDenied(
+            _("Only a regulator can reveal a full ID or phone number, and only with a reason.")
+        )
+    return person
+
+
+def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
+    if user.is_staff:
+        return AuditEvent.objects.all()
+    if regulator_account_of(user) is None:
+        raise PermissionDenied(_("The audit log is for regulators and archive operators."))
+    projects = projects_visible_to(user).values("pk")
+    return AuditEvent.objects.filter(Q(project__in=projects) | Q(actor=user))

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from projects import pii, services
 from projects.models import (
+    AuditEvent,
     LeadTenure,
     Location,
     Membership,
@@ -267,3 +268,13 @@ class ProjectDocumentAdmin(ArchiveAdmin):
     list_filter = ["kind"]
     list_select_related = ["project", "uploaded_by"]
     search_fields = ["title", "project__name"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ArchiveAdmin):
+    """Read-only: the audit log is written by the reads it records, never by hand."""
+
+    list_display = ["at", "actor", "action", "subject", "project", "reason"]
+    list_filter = ["action"]
+    search_fields = ["subject", "reason", "actor__username"]
+    date_hierarchy = "at"

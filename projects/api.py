@@ -14,8 +14,8 @@ from rest_framework.response import Response
 
 from projects import access, selectors, services
 from projects import serializers as s
-from projects.filters import LeadTenureFilter, ProjectFilter
-from projects.models import Location, UnitWork
+from projects.filters import AuditEventFilter, LeadTenureFilter, ProjectFilter
+from projects.models import AuditEvent, Location, UnitWork
 from storage.selectors import object_download_url
 
 
@@ -105,6 +105,43 @@ class PersonListApi(ApiView):
         data = self.input(s.PersonInputSerializer)
         person = services.person_create(actor=request.user, **data)
         return Response(s.PersonOutputSerializer(person).data, status=status.HTTP_201_CREATED)
+
+
+class PersonRevealApi(ApiView):
+    """The full ID or phone number, for a regulator, with a reason; every reveal is in the
+    audit log (and the ledger) before the number leaves the server."""
+
+    serializer_class = s.RevealOutputSerializer
+
+    @extend_schema(request=s.RevealInputSerializer, responses=s.RevealOutputSerializer)
+    def post(self, request, person_id: int):
+        person = access.person_reveal_check(request.user, person_id)
+        data = self.input(s.RevealInputSerializer)
+        value, event = services.person_reveal(
+            person=person, actor=request.user, request=request, **data
+        )
+        body = {
+            "person": person.pk,
+            "field": data["field"],
+            "value": value,
+            "audit_event": event.pk,
+        }
+        response = Response(s.RevealOutputSerializer(body).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class AuditEventListApi(ApiView):
+    serializer_class = s.AuditEventOutputSerializer
+    filterset_class = AuditEventFilter
+
+    def get_queryset(self):
+        return AuditEvent.objects.none()
+
+    @list_schema(s.AuditEventOutputSerializer, "audit_event_list")
+    def get(self, request):
+        events = access.audit_events_visible_to(request.user).select_related("actor")
+        return self.list_response(events.order_by("-at", "-pk"), s.AuditEventOutputSerializer)
 
 
 class PersonDetailApi(ApiView):

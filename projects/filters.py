@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import LeadTenure, Project, Role
+from projects.models import AuditEvent, LeadTenure, Project, Role
 from projects.validators import region_prefix
 
 
@@ -31,3 +31,14 @@ class LeadTenureFilter(django_filters.FilterSet):
     class Meta:
         model = LeadTenure
         fields = ["role", "is_open"]
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(choices=AuditEvent.Action.choices)
+    actor = django_filters.CharFilter(field_name="actor__username", label=_("user name"))
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label=_("from"))
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt", label=_("before"))
+
+    class Meta:
+        model = AuditEvent
+        fields = ["project", "action", "actor", "since", "until"]

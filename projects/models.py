@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Ledgered
@@ -539,3 +540,53 @@ class ProjectDocument(Ledgered):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AuditEvent(Ledgered):
+    """A read the archive must answer for: a personal-data reveal, an export, a trace.
+
+    Writes are in the ledger already; these are the reads that matter. Each event is itself
+    appended to the ledger, so the audit log is as tamper-evident as the records. The value
+    revealed is never stored here.
+    """
+
+    class Action(models.TextChoices):
+        REVEAL_ID_NUMBER = "reveal_id_number", _("revealed an ID number")
+        REVEAL_PHONE = "reveal_phone", _("revealed a phone number")
+        EXPORT_PACKAGE = "export_package", _("exported an archive package")
+        VIEW_TRACE = "view_trace", _("viewed a defect trace")
+
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("empty for a command run on the server"),
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    subject_type = models.CharField(_("subject type"), max_length=100, blank=True)
+    subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    remote_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["project", "at"]), models.Index(fields=["actor", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.subject}"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from projects.models import (
+    AuditEvent,
     LeadTenure,
     Location,
     Membership,
@@ -335,3 +336,37 @@ class MeOutputSerializer(serializers.Serializer):
     regulator = serializers.DictField(allow_null=True)
     memberships = MeMembershipSerializer(many=True)
     roles = serializers.ListField(child=serializers.CharField())
+
+
+# --- Audited reveal and the audit log ---
+
+
+class RevealInputSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=["id_number", "phone"])
+    reason = serializers.CharField(max_length=1000)
+
+
+class RevealOutputSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    field = serializers.CharField()
+    value = serializers.CharField()
+    audit_event = serializers.IntegerField()
+
+
+class AuditEventOutputSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default="")
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "action",
+            "subject_type",
+            "subject_id",
+            "subject",
+            "project",
+            "reason",
+            "remote_address",
+        ]

@@ -16,10 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ledger.canonical import record_type
 from ledger.services import ledger_append
 from projects import pii
+from projects.http import client_address
 from projects.models import (
     MANDATORY_ROLES,
+    AuditEvent,
     LeadTenure,
     Location,
     Membership,
@@ -610,3 +613,73 @@ def _project_document_record(*, document: ProjectDocument, stored_object, actor)
     document.uploaded_by = actor
     _save(document, action="create", actor=actor)
     return document
+
+
+# --- Audit log and the audited reveal ---
+
+REVEAL_REASON_MIN_LENGTH = 5
+
+
+@transaction.atomic
+def audit_event_record(
+    *,
+    actor,
+    action: str,
+    subject=None,
+    project: Project | None = None,
+    reason: str = "",
+    request=None,
+) -> AuditEvent:
+    """Record a read the archive must answer for, in the ledger too, in the caller's
+    transaction: if it cannot be written, whatever it records must not happen."""
+    event = AuditEvent(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        subject_type=record_type(subject) if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        subject=str(subject)[:300] if subject is not None else "",
+        project=project,
+        reason=(reason or "").strip(),
+        remote_address=client_address(request) if request is not None else None,
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
+    )
+    event.full_clean()
+    event.save()
+    ledger_append(record=event, action="event", actor=actor)
+    return event
+
+
+REVEALABLE = {
+    "id_number": ("id_number_ciphertext", AuditEvent.Action.REVEAL_ID_NUMBER),
+    "phone": ("phone_ciphertext", AuditEvent.Action.REVEAL_PHONE),
+}
+
+
+@transaction.atomic
+def person_reveal(
+    *, person: Person, field: str, reason: str, actor, request=None
+) -> tuple[str, AuditEvent]:
+    """The full ID or phone number of ``person``, recorded in the audit log with who, when,
+    from where and why. Access (regulators of the person's projects) is checked by the
+    caller; this checks the request itself."""
+    if field not in REVEALABLE:
+        raise ValidationError({"field": _("Choose id_number or phone.")})
+    reason = (reason or "").strip()
+    if len(reason) < REVEAL_REASON_MIN_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Say why you need the full number (at least %(count)s characters); the"
+                    " reason is kept in the audit log."
+                )
+                % {"count": REVEAL_REASON_MIN_LENGTH}
+            }
+        )
+    column, action = REVEALABLE[field]
+    ciphertext = getattr(person, column)
+    if not ciphertext:
+        raise ValidationError({"field": _("No phone number is on record for this person.")})
+    event = audit_event_record(
+        actor=actor, action=action, subject=person, reason=reason, request=request
+    )
+    return pii.decrypt(ciphertext), event

@@ -17,6 +17,8 @@ urlpatterns = [
     ),
     path("people/", api.PersonListApi.as_view(), name="person-list"),
     path("people/<int:person_id>/", api.PersonDetailApi.as_view(), name="person-detail"),
+    path("people/<int:person_id>/reveal/", api.PersonRevealApi.as_view(), name="person-reveal"),
+    path("audit-events/", api.AuditEventListApi.as_view(), name="audit-event-list"),
     path("projects/", api.ProjectListApi.as_view(), name="project-list"),
     path(project, api.ProjectDetailApi.as_view(), name="project-detail"),
     path(project + "advance/", api.ProjectStageAdvanceApi.as_view(), name="project-advance"),
