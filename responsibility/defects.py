@@ -150,9 +150,16 @@ def defect_case_open(
         opened_at=timezone.now(),
     )
     _save(case, action=LedgerEntry.Action.CREATE, actor=actor)
-    for obj in evidence_objects(trace_collect(case)):
+    for obj in _locked([o.pk for o in evidence_objects(trace_collect(case))]):
         _hold(case=case, obj=obj, actor=actor)
     return case
+
+
+def _locked(object_ids: list[int]) -> list[StoredObject]:
+    """The objects, re-read under a row lock (in one order, so cases opening and closing at
+    the same time wait for each other instead of deadlocking): whether an object is held,
+    and by which open cases, is decided on what is committed."""
+    return list(StoredObject.objects.select_for_update().filter(pk__in=object_ids).order_by("pk"))
 
 
 def defect_case_photo_add(
@@ -166,7 +173,7 @@ def defect_case_photo_add(
     with transaction.atomic():
         locked = DefectCase.objects.select_for_update().get(pk=case.pk)
         if locked.is_open:
-            _hold(case=locked, obj=photo.original, actor=actor)
+            _hold(case=locked, obj=_locked([photo.original_id])[0], actor=actor)
     return photo, created
 
 
@@ -192,11 +199,10 @@ def defect_case_close(*, case: DefectCase, reason: str, actor: AbstractBaseUser)
     locked.closed_at = now
     locked.close_reason = reason
     _save(locked, action=LedgerEntry.Action.STATE, actor=actor)
-    holds = list(
-        DefectCaseHold.objects.filter(case=locked, released_at__isnull=True).select_related(
-            "stored_object"
-        )
-    )
+    holds = list(DefectCaseHold.objects.filter(case=locked, released_at__isnull=True))
+    objects = {obj.pk: obj for obj in _locked([h.stored_object_id for h in holds])}
+    for hold in holds:
+        hold.stored_object = objects[hold.stored_object_id]
     still_held = set(
         DefectCaseHold.objects.filter(
             stored_object__in=[h.stored_object_id for h in holds],
