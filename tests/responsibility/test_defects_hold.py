@@ -116,3 +116,41 @@ def test_with_the_object_store_down_opening_a_case_answers_503_and_leaves_no_cas
     assert not site["report"].stored_object.legal_hold
     # and once it is back, the case opens
     open_case(api_as("alice"), project, site)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_two_cases_closed_at_the_same_moment_release_their_shared_evidence(
+    api_as, project, site, reggie, admin
+):
+    import threading
+
+    from django.db import connection
+
+    from responsibility.defects import defect_case_close
+
+    report = site["report"].stored_object
+    first = open_case(api_as("alice"), project, site)
+    second = open_case(api_as("alice"), project, site, location=site["floor5"].pk)
+    cases = list(DefectCase.objects.filter(pk__in=[first["id"], second["id"]]))
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def close_one(case) -> None:
+        try:
+            start.wait()
+            defect_case_close(case=case, reason="同时结案", actor=reggie)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close_one, args=(case,)) for case in cases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report.refresh_from_db()
+    assert not report.legal_hold
+    assert not held_in_store(report)
