@@ -6,7 +6,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,15 +20,18 @@ from inspections.serializers import PhotoOutputSerializer
 from projects.access import not_found, projects_visible_to
 from projects.api import ApiView, list_schema
 from projects.http import client_address
-from projects.models import LeadTenure, Location, Person, UnitWork
+from projects.models import AuditEvent, LeadTenure, Location, Person, UnitWork
 from projects.reauth import password_reentered_check
+from projects.services import audit_event_record
 from responsibility import access, defects, plaques, selectors, services
 from responsibility import serializers as s
 from responsibility.deadlines import lead_changes
 from responsibility.models import DefectCase, Plaque, ResponsibilityDocument
+from responsibility.packages import package_name, package_stream
 from responsibility.trace import defect_trace, evidence_objects, trace_collect
 from responsibility.trace_pdf import trace_report_pdf
 from responsibility.verify import signed_pdf_verify
+from storage import gateway as storage_gateway
 from storage.models import StoredObject
 from storage.selectors import object_download_url
 
@@ -509,3 +512,28 @@ class DefectCaseFileApi(DefectCaseBaseApi):
         if obj is None:
             raise not_found()
         return HttpResponseRedirect(object_download_url(obj=obj))
+
+
+class ArchivePackageApi(ApiView):
+    """The project's whole archive as a BagIt package in a zip, streamed; check it offline
+    with scripts/verify_package.py. Every export is in the audit log."""
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request, project_id: int):
+        project = self.project()
+        # Refuse with 503 now rather than cut the download off when the files are reached.
+        storage_gateway.list_buckets()
+        audit_event_record(
+            actor=request.user,
+            action=AuditEvent.Action.EXPORT_PACKAGE,
+            subject=project,
+            project=project,
+            request=request,
+        )
+        response = StreamingHttpResponse(
+            package_stream(project=project, exporter=request.user.get_username()),
+            content_type="application/zip",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{package_name(project)}"'
+        response["Cache-Control"] = "no-store"
+        return response

@@ -50,4 +50,9 @@ urlpatterns = [
         api.ResponsibilityGapsApi.as_view(),
         name="responsibility-gaps",
     ),
+    path(
+        "projects/<int:project_id>/archive-package/",
+        api.ArchivePackageApi.as_view(),
+        name="archive-package",
+    ),
 ]

@@ -1,0 +1,40 @@
+import importlib.util
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from ledger.signing import trusted_keys
+
+
+def _verifier():
+    """The standalone verifier (scripts/verify_package.py), loaded from its file: one
+    implementation for this command and for a regulator's machine without our server."""
+    path = Path(settings.BASE_DIR) / "scripts" / "verify_package.py"
+    spec = importlib.util.spec_from_file_location("verify_package", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Command(BaseCommand):
+    help = (
+        "Check an archive package offline: manifests, records against their ledger entries,"
+        " inclusion proofs against the signed checkpoint, the checkpoint's signature by this"
+        " archive's keys, PDF signatures. Exit status 0 only when all hold."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, file: Path, **options):
+        if not file.is_file():
+            raise CommandError(f"{file} is not a file.")
+        report = _verifier().verify(str(file), list(trusted_keys()))
+        for note in report.notes:
+            self.stdout.write(note)
+        for problem in report.problems:
+            self.stdout.write(f"PROBLEM: {problem}")
+        if report.problems:
+            raise CommandError(f"{len(report.problems)} problem(s): the package is NOT intact.")
+        self.stdout.write("The package is intact: every file, record and ledger entry checks out.")

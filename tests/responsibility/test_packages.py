@@ -1,0 +1,279 @@
+"""A project's archive as a BagIt package, checked offline: clean when untouched, and one
+changed byte anywhere reported in plain words."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.management import CommandError, call_command
+
+from ledger import signing
+from projects.models import AuditEvent
+from tests.responsibility.conftest import sign_all
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "verify_package.py"
+
+
+@pytest.fixture
+def package(tmp_path, project, site, signers) -> Path:
+    """The exported package of a project with signed pledges, records, photos, a report."""
+    sign_all(project, signers)
+    path = tmp_path / "package.zip"
+    call_command("export_archive", str(project.pk), "-o", str(path), stderr=io.StringIO())
+    return path
+
+
+def verify(path: Path) -> tuple[bool, str]:
+    out = io.StringIO()
+    try:
+        call_command("verify_package", str(path), stdout=out)
+    except CommandError as exc:
+        return False, out.getvalue() + str(exc)
+    return True, out.getvalue()
+
+
+def repack(src: Path, dst: Path, *, change=None, drop=(), add=None, fix_manifests=False) -> Path:
+    """A copy of the package with one member changed, dropped or added; with
+    ``fix_manifests`` the manifests are recomputed, as a careful forger would."""
+    change, add = change or {}, add or {}
+    with zipfile.ZipFile(src) as old:
+        members = {name: old.read(name) for name in old.namelist() if name not in drop}
+    for name, transform in change.items():
+        members[name] = transform(members[name])
+    members.update(add)
+    if fix_manifests:
+        payload = sorted(n for n in members if n.startswith("data/"))
+        members["manifest-sha256.txt"] = "".join(
+            f"{hashlib.sha256(members[n]).hexdigest()}  {n}\n" for n in payload
+        ).encode()
+        tags = ["manifest-sha256.txt", "bagit.txt", "bag-info.txt"]
+        members["tagmanifest-sha256.txt"] = "".join(
+            f"{hashlib.sha256(members[n]).hexdigest()}  {n}\n" for n in tags
+        ).encode()
+    with zipfile.ZipFile(dst, "w") as new:
+        for name, data in members.items():
+            new.writestr(name, data)
+    return dst
+
+
+def flip(data: bytes, at: int = 100) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+def first_file(path: Path, content_type: str) -> str:
+    with zipfile.ZipFile(path) as bag:
+        for line in bag.read("data/files.jsonl").decode().splitlines():
+            row = json.loads(line)
+            if row["content_type"] == content_type:
+                return row["path"]
+    raise AssertionError(f"no {content_type} in the package")
+
+
+def test_an_exported_package_holds_the_project_and_verifies_clean(package, project):
+    with zipfile.ZipFile(package) as bag:
+        names = set(bag.namelist())
+        assert {
+            "bagit.txt",
+            "bag-info.txt",
+            "manifest-sha256.txt",
+            "tagmanifest-sha256.txt",
+        } <= names
+        assert "data/records/projects.project.jsonl" in names
+        assert "data/records/inspections.acceptancerecord.jsonl" in names
+        assert "data/records/materials.usage.jsonl" in names
+        assert "data/ledger/checkpoint.txt" in names
+        people = bag.read("data/records/projects.person.jsonl").decode()
+        assert "李国强" in people
+        assert "33018319850609" not in people  # ID numbers stay masked in a package
+        info = bag.read("bag-info.txt").decode()
+        assert f"External-Identifier: project {project.pk}" in info
+    assert first_file(package, "application/pdf")  # the signed pledges
+    assert first_file(package, "image/jpeg")  # the evidence photos
+    ok, out = verify(package)
+    assert ok, out
+    assert "PDF signatures intact" in out
+    assert AuditEvent.objects.filter(action="export_package", project=project).count() == 1
+
+
+def test_the_standalone_script_checks_a_package_without_django_or_the_repository(package):
+    key = signing.public_key_bytes().hex()
+    run = subprocess.run(
+        [sys.executable, "-I", str(SCRIPT), str(package), "--trusted-key", key],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "The package is intact" in run.stdout
+    other = Ed25519PrivateKey.generate().public_key().public_bytes_raw().hex()
+    run = subprocess.run(
+        [sys.executable, "-I", str(SCRIPT), str(package), "--trusted-key", other],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert "not a key you trust" in run.stdout
+
+
+def test_one_changed_byte_in_a_file_is_named(package, tmp_path):
+    photo = first_file(package, "image/jpeg")
+    bad = repack(package, tmp_path / "bad.zip", change={photo: flip})
+    ok, out = verify(bad)
+    assert not ok
+    assert f"{photo} (" in out
+    assert "does not match the manifest — the file was changed after export" in out
+
+
+def test_a_changed_record_is_caught_by_the_ledger_even_with_manifests_redone(package, tmp_path):
+    def rename(data: bytes) -> bytes:
+        return data.replace("李国强".encode(), "李某某".encode())
+
+    bad = repack(
+        package,
+        tmp_path / "bad.zip",
+        change={"data/records/projects.person.jsonl": rename},
+        fix_manifests=True,
+    )
+    ok, out = verify(bad)
+    assert not ok
+    assert "projects.person" in out
+    assert "the record was changed" in out
+
+
+def test_a_changed_ledger_entry_or_proof_is_caught(package, tmp_path):
+    def edit(key, value):
+        def transform(data: bytes) -> bytes:
+            lines = data.decode().splitlines()
+            row = json.loads(lines[3])
+            row[key] = value(row[key])
+            lines[3] = json.dumps(row, ensure_ascii=False, sort_keys=True)
+            return ("\n".join(lines) + "\n").encode()
+
+        return transform
+
+    entries = "data/ledger/entries.jsonl"
+    bad = repack(
+        package,
+        tmp_path / "actor.zip",
+        change={entries: edit("actor", lambda _a: "someone-else")},
+        fix_manifests=True,
+    )
+    ok, out = verify(bad)
+    assert not ok
+    assert "does not hash to its leaf hash — the entry was changed" in out
+
+    bad = repack(
+        package,
+        tmp_path / "proof.zip",
+        change={entries: edit("proof", lambda p: ["00" * 32, *p[1:]])},
+        fix_manifests=True,
+    )
+    ok, out = verify(bad)
+    assert not ok
+    assert "is not proven in the signed checkpoint" in out
+
+
+def test_a_changed_checkpoint_or_another_key_is_reported(package, tmp_path):
+    def bigger(note: bytes) -> bytes:
+        lines = note.decode().split("\n")
+        lines[1] = str(int(lines[1]) + 1)
+        return "\n".join(lines).encode()
+
+    bad = repack(
+        package,
+        tmp_path / "checkpoint.zip",
+        change={"data/ledger/checkpoint.txt": bigger},
+        fix_manifests=True,
+    )
+    ok, out = verify(bad)
+    assert not ok
+    assert "checkpoint's signature does not verify" in out
+
+    # Re-signed, correctly, by a key that is not the archive's.
+    forger = Ed25519PrivateKey.generate()
+    public = forger.public_key().public_bytes_raw()
+
+    def resign(note: bytes) -> bytes:
+        body = note.decode().rpartition("\n\u2014 ")[0]
+        origin = body.split("\n")[0]
+        key_hash = hashlib.sha256(origin.encode() + b"\n\x01" + public).digest()[:4]
+        stamp = base64.b64encode(key_hash + forger.sign(body.encode())).decode()
+        return f"{body}\n\u2014 {origin} {stamp}\n".encode()
+
+    bad = repack(
+        package,
+        tmp_path / "forged.zip",
+        change={
+            "data/ledger/checkpoint.txt": resign,
+            "data/ledger/public_key.txt": lambda _k: public.hex().encode() + b"\n",
+        },
+        fix_manifests=True,
+    )
+    ok, out = verify(bad)
+    assert not ok
+    assert "not a key you trust" in out
+
+
+def test_missing_extra_and_truncated(package, tmp_path):
+    photo = first_file(package, "image/jpeg")
+    ok, out = verify(repack(package, tmp_path / "missing.zip", drop=[photo]))
+    assert not ok
+    assert f"{photo}" in out
+    assert "listed in the manifest but missing" in out
+
+    extra = repack(package, tmp_path / "extra.zip", add={"data/files/extra.jpg": b"\xff\xd8"})
+    ok, out = verify(extra)
+    assert not ok
+    assert "data/files/extra.jpg: in the package but not in the manifest" in out
+
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(package.read_bytes()[: package.stat().st_size // 2])
+    ok, out = verify(truncated)
+    assert not ok
+    assert "truncated or damaged" in out
+
+
+def test_the_api_streams_the_package_to_members_and_regulators_only(
+    api_as, project, site, tmp_path, charlie, rita
+):
+    response = api_as("reggie").get(f"/api/v1/projects/{project.pk}/archive-package/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert "attachment; filename=" in response["Content-Disposition"]
+    path = tmp_path / "download.zip"
+    path.write_bytes(b"".join(response.streaming_content))
+    ok, out = verify(path)
+    assert ok, out
+    event = AuditEvent.objects.get(action="export_package")
+    assert event.actor.username == "reggie"
+    for outsider in ("charlie", "rita"):
+        assert (
+            api_as(outsider).get(f"/api/v1/projects/{project.pk}/archive-package/").status_code
+            == 404
+        )
+
+
+@pytest.mark.slow
+def test_with_the_object_store_down_the_export_is_refused_before_it_starts(
+    api_as, project, site, s3_server
+):
+    s3_server.stop()
+    try:
+        response = api_as("reggie").get(f"/api/v1/projects/{project.pk}/archive-package/")
+    finally:
+        s3_server.start()
+    assert response.status_code == 503
+    assert not AuditEvent.objects.filter(action="export_package").exists()
