@@ -54,17 +54,6 @@ def configure(tmp: Path, database_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def node_levels(levels: tuple[int, ...]) -> None:
-    """Swap the proof cache's levels in this process only (the bench's throwaway ledger)."""
-    from ledger import selectors
-
-    selectors.NODE_LEVELS = levels
-    selectors._LEVELS = (0, *levels)
-    below = dict(zip(levels, (0, *levels[:-1]), strict=True))
-    selectors._FILL_STEP = {level: max(1, 16_000 >> (level - below[level])) for level in levels}
-    print(f"experiment: proof cache levels {levels}", flush=True)
-
-
 def progress(label, done, total, rate):
     if done == total or done % 50_000 < 10_000:
         print(f"  {label}: {done:,}/{total:,} ({rate:,.0f} rows/s)", flush=True)
@@ -269,12 +258,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=0.1, help="1 = the issue's full size")
     parser.add_argument("--traces", type=int, default=200)
-    parser.add_argument(
-        "--node-levels",
-        default="",
-        help="experiment: cache subtree hashes at these levels instead of the ledger's own"
-        " (e.g. 4,8,12,16), to see what proofs would cost with a finer cache",
-    )
     args = parser.parse_args()
     from tests.servers import ThrowawayPostgres
 
@@ -282,8 +265,6 @@ def main() -> int:
     postgres = ThrowawayPostgres()
     try:
         configure(tmp, postgres.start())
-        if args.node_levels:
-            node_levels(tuple(int(level) for level in args.node_levels.split(",")))
         print(f"Synthesizing at scale {args.scale} …", flush=True)
         began = time.perf_counter()
         made = synthesize(args.scale)
