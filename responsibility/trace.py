@@ -259,8 +259,9 @@ class _Ledger:
 
     def __init__(self) -> None:
         self.wanted: dict[str, set[str]] = defaultdict(set)
-        self.entries: dict[tuple[str, str], LedgerEntry] = {}
-        self.proofs: dict[int, list[bytes]] = {}
+        # (record type, record id) -> (index, action, leaf hash) of the newest entry
+        self.entries: dict[tuple[str, str], tuple[int, str, str]] = {}
+        self.proofs: dict[int, list[str]] = {}
         self.checkpoint: Checkpoint | None = None
 
     def want(self, instances: Iterable) -> None:
@@ -273,16 +274,19 @@ class _Ledger:
         for kind, ids in self.wanted.items():
             condition |= Q(record_type=kind, record_id__in=sorted(ids))
         rows = LedgerEntry.objects.filter(condition).order_by("index")
-        for entry in rows.only("index", "record_type", "record_id", "action", "leaf_hash"):
-            self.entries[(entry.record_type, entry.record_id)] = entry  # the newest wins
-        newest = max((e.index for e in self.entries.values()), default=-1)
+        for kind, record_id, index, action, leaf in rows.values_list(
+            "record_type", "record_id", "index", "action", "leaf_hash"
+        ):
+            self.entries[(kind, record_id)] = (index, action, leaf)  # the newest wins
+        newest = max((e[0] for e in self.entries.values()), default=-1)
         checkpoint = checkpoint_latest()
         if checkpoint is None or checkpoint.tree_size <= newest:
             checkpoint = checkpoint_create(actor=None)
         self.checkpoint = checkpoint
         if self.entries:
-            indexes = [e.index for e in self.entries.values()]
-            self.proofs = inclusion_proofs(indexes, checkpoint.tree_size)
+            indexes = [e[0] for e in self.entries.values()]
+            proofs = inclusion_proofs(indexes, checkpoint.tree_size)
+            self.proofs = {i: [h.hex() for h in path] for i, path in proofs.items()}
 
     def of(self, instance) -> dict | None:
         if instance is None:
@@ -290,11 +294,12 @@ class _Ledger:
         entry = self.entries.get((record_type(instance), str(instance.pk)))
         if entry is None:  # written without the ledger (synthetic benchmark rows)
             return None
+        index, action, leaf = entry
         return {
-            "index": entry.index,
-            "action": entry.action,
-            "leaf_hash": entry.leaf_hash,
-            "inclusion_proof": [h.hex() for h in self.proofs[entry.index]],
+            "index": index,
+            "action": action,
+            "leaf_hash": leaf,
+            "inclusion_proof": self.proofs[index],
         }
 
     def checkpoint_data(self) -> dict:
