@@ -107,6 +107,9 @@ class EmbeddedS3:
         env = dict(os.environ)
         env["AWS_ACCESS_KEY_ID"] = self.access_key
         env["AWS_SECRET_ACCESS_KEY"] = self.secret_key
+        # SeaweedFS writes some listing times (delete markers) in local time with an offset,
+        # which S3 clients do not parse; in UTC they come out as S3 has them.
+        env["TZ"] = "UTC"
         self.log_path = self.log_path or self.data_dir / "weed.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child process
         self.process = subprocess.Popen(

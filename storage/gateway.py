@@ -277,6 +277,32 @@ def list_buckets() -> list[str]:
         return [bucket.name for bucket in client().list_buckets()]
 
 
+@dataclass(frozen=True)
+class ListedVersion:
+    key: str
+    version_id: str
+    size: int
+    is_latest: bool
+    is_delete_marker: bool
+
+
+def list_versions(bucket: str) -> Iterator[ListedVersion]:
+    """Every object version in ``bucket`` (every object, when it is not versioned)."""
+    minio = _ready()
+    with _translated():
+        for item in minio.list_objects(bucket, recursive=True, include_version=True):
+            version = "" if item.version_id in (None, "null") else item.version_id
+            # Unversioned buckets list one object per key, the current one.
+            latest = not version or str(item.is_latest).lower() == "true"
+            yield ListedVersion(
+                key=item.object_name,
+                version_id=version,
+                size=item.size or 0,
+                is_latest=latest,
+                is_delete_marker=bool(item.is_delete_marker),
+            )
+
+
 def put(
     bucket: str,
     key: str,

@@ -69,3 +69,75 @@ class StoredObject(Ledgered):
     def is_protected(self) -> bool:
         """Whether the object store would refuse to delete this version now."""
         return self.is_retained or self.legal_hold
+
+
+class FixityRun(Ledgered):
+    """One pass of the fixity audit: stored objects re-read and re-hashed, in id order.
+
+    The cursor (the last object id checked) is saved as the run goes, so an interrupted run
+    resumes where it stopped. Every save is in the ledger: the audit trail of the audit.
+    """
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        FINISHED = "finished", _("finished")
+        INTERRUPTED = "interrupted", _("interrupted")
+        UNREACHABLE = "unreachable", _("stopped: object store unreachable")
+
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.RUNNING
+    )
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    resumed_from = models.ForeignKey(
+        "self",
+        verbose_name=_("resumes"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    first_id = models.BigIntegerField(_("first object id"), default=0)
+    cursor = models.BigIntegerField(_("last object id checked"), default=0)
+    checked = models.PositiveIntegerField(_("objects checked"), default=0)
+    intact = models.PositiveIntegerField(_("intact"), default=0)
+    problems = models.PositiveIntegerField(_("problems"), default=0)
+    bytes_read = models.BigIntegerField(_("bytes read"), default=0)
+
+    class Meta:
+        verbose_name = _("fixity audit run")
+        verbose_name_plural = _("fixity audit runs")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"fixity {self.started_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+
+class FixityFinding(Ledgered):
+    """A stored object that did not read back as it was stored."""
+
+    class Kind(models.TextChoices):
+        CHANGED = "changed", _("bytes changed")
+        MISSING = "missing", _("missing from the object store")
+        UNREADABLE = "unreadable", _("cannot be read back")
+
+    run = models.ForeignKey(
+        FixityRun, verbose_name=_("run"), on_delete=models.PROTECT, related_name="findings"
+    )
+    stored_object = models.ForeignKey(
+        StoredObject, verbose_name=_("stored file"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    found_sha256 = models.CharField(_("SHA-256 read back"), max_length=64, blank=True)
+    found_size = models.BigIntegerField(_("size read back"), null=True, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+    found_at = models.DateTimeField(_("found at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("fixity finding")
+        verbose_name_plural = _("fixity findings")
+        ordering = ["-found_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.stored_object}"
