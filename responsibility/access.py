@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from projects.access import (
     can_write_project,
     not_found,
     project_for_user,
+    projects_visible_to,
     regulator_account_of,
 )
+from projects.models import Project
 from responsibility.models import DefectCase, ResponsibilityDocument
 
 
@@ -96,3 +99,10 @@ def defect_case_close_check(user, project) -> None:
     raise PermissionDenied(
         _("Only the project's regulators and archive operators close a defect case.")
     )
+
+
+def oversight_projects(user) -> QuerySet[Project]:
+    """The projects whose action lists a regulator (or an operator) watches."""
+    if not (user.is_staff or regulator_account_of(user) is not None):
+        raise PermissionDenied(_("The oversight lists are for regulators and archive operators."))
+    return projects_visible_to(user)

@@ -27,6 +27,7 @@ from responsibility import access, defects, plaques, selectors, services
 from responsibility import serializers as s
 from responsibility.deadlines import lead_changes
 from responsibility.models import DefectCase, Plaque, ResponsibilityDocument
+from responsibility.oversight import oversight_lists
 from responsibility.packages import package_name, package_stream
 from responsibility.trace import defect_trace, evidence_objects, trace_collect
 from responsibility.trace_pdf import trace_report_pdf
@@ -537,3 +538,13 @@ class ArchivePackageApi(ApiView):
         response["Content-Disposition"] = f'attachment; filename="{package_name(project)}"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+class OversightApi(ApiView):
+    """What needs a regulator's action across their jurisdiction, list by list."""
+
+    serializer_class = s.OversightSerializer
+
+    def get(self, request):
+        lists = oversight_lists(projects=access.oversight_projects(request.user))
+        return Response(s.OversightSerializer(lists).data)

@@ -3,6 +3,7 @@ from django.urls import path
 from responsibility import views
 
 urlpatterns = [
+    path("oversight/", views.oversight_page, name="oversight-page"),
     path("sign/<int:document_id>/", views.document_sign_page, name="responsibility-sign-page"),
     path("sign/<int:document_id>/pdf/", views.document_pdf_page, name="responsibility-pdf-page"),
 ]

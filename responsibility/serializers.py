@@ -215,3 +215,20 @@ class TraceOutputSerializer(serializers.Serializer):
     checkpoint = serializers.DictField(
         help_text="the signed checkpoint (tree size, root hash, signature) every proof is against"
     )
+
+
+class OversightItemSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    project_name = serializers.CharField()
+    what = serializers.CharField()
+    since = serializers.DateField(allow_null=True)
+
+
+class OversightSerializer(serializers.Serializer):
+    projects = serializers.IntegerField(help_text="projects in the jurisdiction")
+    missing_documents = OversightItemSerializer(many=True)
+    overdue_lead_changes = OversightItemSerializer(many=True)
+    plaques = OversightItemSerializer(many=True)
+    failed_samples = OversightItemSerializer(many=True)
+    open_recalls = OversightItemSerializer(many=True)
+    returned_records = OversightItemSerializer(many=True)

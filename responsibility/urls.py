@@ -50,6 +50,7 @@ urlpatterns = [
         api.ResponsibilityGapsApi.as_view(),
         name="responsibility-gaps",
     ),
+    path("oversight/", api.OversightApi.as_view(), name="oversight"),
     path(
         "projects/<int:project_id>/archive-package/",
         api.ArchivePackageApi.as_view(),

@@ -19,6 +19,7 @@ from projects.access import not_found
 from responsibility import access, plaques, services
 from responsibility.api import reauthenticate, signing_context
 from responsibility.models import Plaque, ResponsibilityDocument
+from responsibility.oversight import oversight_lists
 from storage.selectors import object_download_url
 
 
@@ -130,3 +131,25 @@ def _drawn_signature(data_url: str):
     upload = io.BytesIO(data)
     upload.name = "signature.png"
     return upload
+
+
+@login_required(login_url="rest_framework:login")
+def oversight_page(request):
+    """The regulator's action lists, in Chinese by default."""
+    lists = oversight_lists(projects=access.oversight_projects(request.user))
+    sections = [
+        (key, title, lists[key])
+        for key, title in (
+            ("missing_documents", _("Letters or pledges missing")),
+            ("overdue_lead_changes", _("Lead changes past their deadline")),
+            ("plaques", _("Plaques late or missing")),
+            ("failed_samples", _("Failed samples")),
+            ("open_recalls", _("Open recall actions")),
+            ("returned_records", _("Acceptance records returned more than twice")),
+        )
+    ]
+    return render(
+        request,
+        "responsibility/oversight.html",
+        {"projects": lists["projects"], "sections": sections},
+    )
