@@ -36,6 +36,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     var = Path(os.environ.get("LQA_VAR_DIR", ROOT / "var"))
+    # Links the demo prints (and the plaque's QR code) point at this server.
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{PORT}")
     s3 = None
     if "S3_ENDPOINT" not in os.environ:
         s3 = EmbeddedS3(
@@ -58,6 +60,7 @@ def main() -> int:
             f"\nThe archive is running at http://127.0.0.1:{PORT}/"
             f"\n  API docs:  http://127.0.0.1:{PORT}/api/docs/"
             f"\n  Admin:     http://127.0.0.1:{PORT}/admin/"
+            f"\n  Oversight: http://127.0.0.1:{PORT}/oversight/ (log in as regulator)"
             "\nLog in with one of the demo accounts above. Press Ctrl+C to stop.\n",
             flush=True,
         )
