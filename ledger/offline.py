@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """Check an archive package of the Lifetime Quality Archive, offline.
 
     python3 verify_package.py PACKAGE.zip [--trusted-key HEX ...]
 
-One file, no server, no database: Python 3.11 and the ``cryptography`` package (``pyhanko``
-too, if installed, to check the signatures inside signed PDFs). Copy it anywhere. It checks:
+No server, no database, no Django: Python 3.11 and the ``cryptography`` package (``pyhanko``
+too, if installed, to check the signatures inside signed PDFs). It checks:
 
 1. the bag: ``bagit.txt``, every payload file against ``manifest-sha256.txt`` (changed,
    missing or unlisted files), the tag files against ``tagmanifest-sha256.txt``;
@@ -17,9 +16,12 @@ too, if installed, to check the signatures inside signed PDFs). Copy it anywhere
    package alone);
 5. the archive's signature inside every signed PDF, when pyHanko is available.
 
-Prints each problem in plain words and exits 0 only when there is none. The Merkle and
-canonical-JSON code here is deliberately self-contained (it mirrors ``ledger/merkle.py`` and
-``ledger/canonical.py``) so this file can be audited and run on its own.
+Prints each problem in plain words and exits 0 only when there is none.
+
+This module is the one implementation: ``manage.py verify_package`` and
+``scripts/verify_package.py`` run it. For a regulator, ``scripts/verify_package.py
+--write-standalone FILE`` writes it as a single self-contained file (``ledger/merkle.py``
+inlined, nothing else needed) to copy anywhere.
 """
 
 from __future__ import annotations
@@ -33,43 +35,18 @@ import logging
 import sys
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
+
+from ledger.merkle import leaf_hash, verify_inclusion  # inlined in the standalone copy
 
 CHUNK = 1 << 20
 
 
-# --- RFC 9162 and the archive's canonical JSON ---
+# --- The archive's canonical JSON (ledger/canonical.py, without Django) ---
 
 
 def canonical(data) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def leaf_hash(data: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + data).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def inclusion_root(leaf: bytes, index: int, size: int, path: list[bytes]) -> bytes | None:
-    """RFC 9162 §2.1.3.2: the root the proof leads to, or None when it cannot be one."""
-    if not 0 <= index < size:
-        return None
-    fn, sn, r = index, size - 1, leaf
-    for p in path:
-        if sn == 0:
-            return None
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while fn and not fn & 1:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    return r if sn == 0 else None
 
 
 # --- Reading the package ---
@@ -187,7 +164,7 @@ def check_ledger(bag: zipfile.ZipFile, report: Report, names: set[str], trusted:
                 " its leaf hash — the entry was changed."
             )
             continue
-        if inclusion_root(leaf, index, size, proof) != root:
+        if not verify_inclusion(leaf, index, size, proof, root):
             report.problem(
                 f"{where}: entry #{index} ({row.get('type')} {row.get('id')}) is not proven in"
                 f" the signed checkpoint of {size} entries — the entry or its proof was changed."
@@ -317,9 +294,33 @@ def verify(path: str, trusted_keys: list[str] | None = None) -> Report:
     return report
 
 
+IMPORT_MERKLE = (
+    "from ledger.merkle import leaf_hash, verify_inclusion  # inlined in the standalone copy\n"
+)
+
+
+def standalone_source() -> str:
+    """This verifier as one file: ``ledger/merkle.py`` (pure hashlib) pasted in place of its
+    import, so a regulator needs no repository."""
+    here = Path(__file__).resolve()
+    merkle = (here.parent / "merkle.py").read_text(encoding="utf-8")
+    merkle = merkle.replace("from __future__ import annotations\n", "")
+    source = here.read_text(encoding="utf-8")
+    if IMPORT_MERKLE not in source:
+        raise RuntimeError("ledger/offline.py no longer imports ledger.merkle as expected")
+    inlined = f"# --- ledger/merkle.py, inlined ---\n{merkle}\n# --- end of ledger/merkle.py ---\n"
+    return "#!/usr/bin/env python3\n" + source.replace(IMPORT_MERKLE, inlined)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("package")
+    parser.add_argument("package", nargs="?")
+    parser.add_argument(
+        "--write-standalone",
+        metavar="FILE",
+        type=Path,
+        help="write this verifier as one self-contained file to FILE, for a regulator",
+    )
     parser.add_argument(
         "--trusted-key",
         action="append",
@@ -327,6 +328,15 @@ def main(argv: list[str] | None = None) -> int:
         help="the archive's Ed25519 public key in hex (repeat for retired keys)",
     )
     args = parser.parse_args(argv)
+    if args.write_standalone:
+        args.write_standalone.write_text(standalone_source(), encoding="utf-8")
+        print(
+            f"Wrote {args.write_standalone}: run it with python3 {args.write_standalone.name}"
+            " PACKAGE.zip --trusted-key HEX"
+        )
+        return 0
+    if not args.package:
+        parser.error("the package to check is missing")
     report = verify(args.package, args.trusted_key)
     for note in report.notes:
         print(note)

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -105,27 +106,50 @@ def test_an_exported_package_holds_the_project_and_verifies_clean(package, proje
     assert AuditEvent.objects.filter(action="export_package", project=project).count() == 1
 
 
-def test_the_standalone_script_checks_a_package_without_django_or_the_repository(package):
-    key = signing.public_key_bytes().hex()
+def test_the_standalone_script_checks_a_package_without_django_or_the_repository(package, tmp_path):
+    """A regulator's copy: one file written by the script, run isolated (no repository on
+    the path, no Django), far from the repository."""
+    regulator = tmp_path / "regulator"
+    regulator.mkdir()
+    copy = regulator / "verify_package.py"
     run = subprocess.run(
-        [sys.executable, "-I", str(SCRIPT), str(package), "--trusted-key", key],
+        [sys.executable, "-I", str(SCRIPT), "--write-standalone", str(copy)],
         capture_output=True,
         text=True,
         cwd="/",
         timeout=120,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    source = copy.read_text()
+    assert "import django" not in source
+    assert "from django" not in source
+    assert not re.search(r"^(from|import) ledger", source, re.MULTILINE)
+
+    def check(*keys: str) -> subprocess.CompletedProcess:
+        trusted = [arg for key in keys for arg in ("--trusted-key", key)]
+        return subprocess.run(
+            [sys.executable, "-I", str(copy), str(package), *trusted],
+            capture_output=True,
+            text=True,
+            cwd=regulator,
+            timeout=120,
+        )
+
+    run = check(signing.public_key_bytes().hex())
+    assert run.returncode == 0, run.stdout + run.stderr
     assert "The package is intact" in run.stdout
-    other = Ed25519PrivateKey.generate().public_key().public_bytes_raw().hex()
+    run = check(Ed25519PrivateKey.generate().public_key().public_bytes_raw().hex())
+    assert run.returncode == 1
+    assert "not a key you trust" in run.stdout
+    # The script in the repository runs the same verifier.
     run = subprocess.run(
-        [sys.executable, "-I", str(SCRIPT), str(package), "--trusted-key", other],
+        [sys.executable, "-I", str(SCRIPT), str(package)],
         capture_output=True,
         text=True,
         cwd="/",
         timeout=120,
     )
-    assert run.returncode == 1
-    assert "not a key you trust" in run.stdout
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_one_changed_byte_in_a_file_is_named(package, tmp_path):

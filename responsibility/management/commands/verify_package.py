@@ -1,27 +1,17 @@
-import importlib.util
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from ledger.offline import verify
 from ledger.signing import trusted_keys
-
-
-def _verifier():
-    """The standalone verifier (scripts/verify_package.py), loaded from its file: one
-    implementation for this command and for a regulator's machine without our server."""
-    path = Path(settings.BASE_DIR) / "scripts" / "verify_package.py"
-    spec = importlib.util.spec_from_file_location("verify_package", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class Command(BaseCommand):
     help = (
         "Check an archive package offline: manifests, records against their ledger entries,"
         " inclusion proofs against the signed checkpoint, the checkpoint's signature by this"
-        " archive's keys, PDF signatures. Exit status 0 only when all hold."
+        " archive's keys, PDF signatures. Exit status 0 only when all hold. The same code as"
+        " scripts/verify_package.py (ledger/offline.py), which needs no server."
     )
 
     def add_arguments(self, parser):
@@ -30,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, **options):
         if not file.is_file():
             raise CommandError(f"{file} is not a file.")
-        report = _verifier().verify(str(file), list(trusted_keys()))
+        report = verify(str(file), list(trusted_keys()))
         for note in report.notes:
             self.stdout.write(note)
         for problem in report.problems:
