@@ -2,9 +2,11 @@
 and their pledges, each item with its ledger entry and inclusion proof.
 
 One call, a fixed number of queries whatever the size of the archive: the location path and
-subtree come from one recursive query, the acceptance records and their parent chain from
-another, and every other kind of item from one query each; the ledger entries of all items
-come from one query and their proofs from one batch (``ledger.selectors.inclusion_proofs``).
+subtree come from one recursive query, the acceptance records from two (their ids, then each
+with its chain of parents), and every other kind of item from one query each; the ledger
+entries of all items come from one query and their proofs from one batch
+(``ledger.selectors.inclusion_proofs``). Kinds with nothing to look up (no records, no
+usages) skip their queries, so the count is a ceiling: 17 per API request, pinned by a test.
 
 Which checkpoint: the newest one if it covers every entry of the trace; otherwise a new one
 is signed (``checkpoint_create``, which returns the newest one when nothing was appended
