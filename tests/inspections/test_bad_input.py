@@ -35,7 +35,7 @@ def test_a_signature_needs_the_password_re_entered(project, tree, alice):
     for password in ("", "wrong"):
         response = sign(client_for(alice), project, lot, password=password)
         assert response.status_code == 400
-        assert "Re-enter your password to sign" in response.json()["password"][0]
+        assert response.json()["password"] == ["That password is not correct."]
     assert not SignOff.objects.exists()
 
 
