@@ -20,10 +20,13 @@ and a download starts at once. ``scripts/verify_package.py`` checks a package.
 
 from __future__ import annotations
 
+import collections
 import datetime
 import hashlib
 import io
 import json
+import queue
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -75,6 +78,7 @@ from storage.selectors import object_read
 
 CHUNK = 2000
 PROOF_BATCH = 2000
+PREFETCH_CHUNKS = 32  # 8 MiB read ahead of the zip, at most
 SOFTWARE = "Lifetime Quality Archive (lifetime-quality-archive)"
 
 Progress = Callable[[str, int, int], None]  # what, items done, bytes written
@@ -189,22 +193,35 @@ class _Bag:
     manifest_tags: list[tuple[str, str]] = field(default_factory=list)
     payload_bytes: int = 0
 
-    def member(self, path: str, chunks, *, compress: bool, payload: bool = True) -> Iterator[bytes]:
+    def member(
+        self,
+        path: str,
+        chunks,
+        *,
+        compress: bool,
+        payload: bool = True,
+        sha256: str | None = None,
+    ) -> Iterator[bytes]:
+        """Write one zip member from ``chunks`` and list it in the manifest. ``sha256``, when
+        given, is what the chunks are known to hash to (``object_read`` checks a stored
+        file's hash as it streams and raises if it differs), saving a second pass."""
         info = zipfile.ZipInfo(path, date_time=_zip_time())
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        digest = hashlib.sha256()
+        digest = None if sha256 else hashlib.sha256()
         size = 0
         with self.zip.open(info, "w", force_zip64=True) as out:
             for chunk in chunks:
                 out.write(chunk)
-                digest.update(chunk)
+                if digest is not None:
+                    digest.update(chunk)
                 size += len(chunk)
                 yield self.sink.take()
+        sha256 = sha256 or digest.hexdigest()
         if payload:
-            self.manifest.append((digest.hexdigest(), path))
+            self.manifest.append((sha256, path))
             self.payload_bytes += size
         else:
-            self.manifest_tags.append((digest.hexdigest(), path))
+            self.manifest_tags.append((sha256, path))
         yield self.sink.take()
 
 
@@ -281,12 +298,16 @@ def package_stream(
         ),
         compress=True,
     )
-    written: set[str] = set()
-    for obj in objects.iterator(chunk_size=200):
-        if obj.sha256 in written:
-            continue  # the same bytes in both buckets: one copy is enough
-        written.add(obj.sha256)
-        yield from bag.member(f"data/files/{obj.sha256}", object_read(obj=obj), compress=False)
+
+    def unique() -> Iterator[StoredObject]:
+        seen: set[str] = set()
+        for obj in objects.iterator(chunk_size=200):
+            if obj.sha256 not in seen:  # the same bytes in both buckets: one copy is enough
+                seen.add(obj.sha256)
+                yield obj
+
+    for obj, chunks in _prefetched(unique()):
+        yield from bag.member(f"data/files/{obj.sha256}", chunks, compress=False, sha256=obj.sha256)
         done += 1
         tick("files")
 
@@ -301,6 +322,69 @@ def package_stream(
     archive.close()
     tick("done")
     yield sink.take()
+
+
+_END = object()
+
+
+def _prefetched(
+    objects: Iterator[StoredObject], *, depth: int = PREFETCH_CHUNKS
+) -> Iterator[tuple[StoredObject, Iterator[bytes]]]:
+    """Each object with its bytes, read by a background thread up to ``depth`` chunks (of
+    256 KiB) ahead, so the store's network read and the SHA-256 check overlap with the zip's
+    CRC and the writing (both release the GIL): one object ahead at most, so memory stays
+    bounded whatever the files' sizes. Errors of the read (store down, hash mismatch) are
+    raised here, in the caller's thread. Each chunk iterator must be read to its end before
+    the next object is taken."""
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def reader() -> None:
+        while (obj := todo.get()) is not None:
+            stream = object_read(obj=obj)
+            try:
+                for chunk in stream:
+                    if not put(chunk):
+                        return
+            except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
+                put(exc)
+                return
+            finally:
+                stream.close()
+            if not put(_END):
+                return
+
+    def chunks() -> Iterator[bytes]:
+        while (item := out.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    thread = threading.Thread(target=reader, name="package-prefetch", daemon=True)
+    thread.start()
+    pending: collections.deque[StoredObject] = collections.deque()
+    try:
+        for obj in objects:
+            todo.put(obj)  # the reader may start on it while the previous one is written
+            pending.append(obj)
+            if len(pending) > 1:
+                yield pending.popleft(), chunks()
+        while pending:
+            yield pending.popleft(), chunks()
+    finally:
+        stop.set()
+        todo.put(None)
+        thread.join(timeout=10)
 
 
 def _entries(record_sets, tree_size: int) -> Iterator[dict]:
