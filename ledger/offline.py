@@ -124,7 +124,9 @@ def _file_descriptions(bag: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     try:
         for _number, line in _read_lines(bag, "data/files.jsonl"):
             row = json.loads(line)
-            described[row["path"]] = f" ({row.get('original_name') or row['content_type']})"
+            name = row.get("original_name") or row["content_type"]
+            record = f", {row['record']}" if row.get("record") else ""
+            described[row["path"]] = f" ({name}{record})"
     except (ValueError, KeyError, zipfile.BadZipFile):
         return {}
     return described

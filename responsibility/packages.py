@@ -255,26 +255,30 @@ def package_stream(
         if progress is not None:
             progress(what, done, sink.position)
 
-    file_ids: set[int] = set()
+    # Each stored file's id → the first record naming it ("original of inspections.photo
+    # 12"), so a finding about a file can say whose file it is.
+    file_refs: dict[int, str] = {}
     record_sets = _record_sets(project)
     for model, queryset in record_sets:
         kind = record_type(model)
         file_fields = _file_fields(model)
 
-        def rows(queryset=queryset, file_fields=file_fields):
+        def rows(queryset=queryset, file_fields=file_fields, kind=kind):
             nonlocal done
             for instance in queryset.order_by("pk").iterator(chunk_size=CHUNK):
                 content = json.loads(canonical_json(instance.ledger_content()))
-                file_ids.update(
-                    v for v in (getattr(instance, f) for f in file_fields) if v is not None
-                )
+                for attname in file_fields:
+                    if (object_id := getattr(instance, attname)) is not None:
+                        file_refs.setdefault(
+                            object_id, f"{attname.removesuffix('_id')} of {kind} {instance.pk}"
+                        )
                 done += 1
                 yield {"id": instance.pk, "content": content}
 
         yield from bag.member(f"data/records/{kind}.jsonl", _lines(rows()), compress=True)
         tick(kind)
 
-    objects = StoredObject.objects.filter(pk__in=file_ids).order_by("pk")
+    objects = StoredObject.objects.filter(pk__in=file_refs.keys()).order_by("pk")
     yield from bag.member(
         "data/records/storage.storedobject.jsonl",
         _lines(
@@ -293,6 +297,7 @@ def package_stream(
                 "content_type": o.content_type,
                 "size": o.size,
                 "stored_object": o.pk,
+                "record": file_refs[o.pk],
             }
             for o in objects.iterator(chunk_size=CHUNK)
         ),

@@ -61,6 +61,8 @@ def main() -> int:
             f"\n  API docs:  http://127.0.0.1:{PORT}/api/docs/"
             f"\n  Admin:     http://127.0.0.1:{PORT}/admin/"
             f"\n  Oversight: http://127.0.0.1:{PORT}/oversight/ (log in as regulator)"
+            "\n  Package:   .venv/bin/python manage.py export_archive 1 -o demo.zip"
+            " && .venv/bin/python manage.py verify_package demo.zip"
             "\nLog in with one of the demo accounts above. Press Ctrl+C to stop.\n",
             flush=True,
         )

@@ -158,6 +158,7 @@ def test_one_changed_byte_in_a_file_is_named(package, tmp_path):
     ok, out = verify(bad)
     assert not ok
     assert f"{photo} (" in out
+    assert re.search(rf"{photo} \(.+, \w+ of \w+\.\w+ \d+\)", out)  # and whose file it is
     assert "does not match the manifest — the file was changed after export" in out
 
 
