@@ -258,9 +258,10 @@ def check_pdf_signatures(bag: zipfile.ZipFile, report: Report, names: set[str]) 
     context = ValidationContext(trust_roots=[], allow_fetching=False)
     signed = 0
     for path in sorted(n for n in names if n.startswith("data/files/")):
-        data = bag.read(path)
-        if not data.startswith(b"%PDF"):
-            continue
+        with bag.open(path) as member:
+            if member.read(4) != b"%PDF":
+                continue  # photos and other files: read no further
+        data = bag.read(path)  # a PDF: pyHanko needs it whole
         try:
             signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
         except Exception:  # noqa: BLE001 - any parse failure is a finding, not a crash

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -519,7 +519,25 @@ class ArchivePackageApi(ApiView):
     """The project's whole archive as a BagIt package in a zip, streamed; check it offline
     with scripts/verify_package.py. Every export is in the audit log."""
 
-    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    @extend_schema(
+        summary="Download the project's archive package (BagIt zip)",
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description=(
+                    "A BagIt bag (RFC 8493) in a zip, streamed: data/records/<type>.jsonl,"
+                    " data/files/<sha256>, data/ledger/entries.jsonl (entries with inclusion"
+                    " proofs), data/ledger/checkpoint.txt (signed for this export),"
+                    " manifest-sha256.txt. Check it with scripts/verify_package.py."
+                ),
+            ),
+            404: OpenApiResponse(
+                description="No such project, or the caller is neither one of its members"
+                " nor a regulator whose jurisdiction covers it."
+            ),
+            503: OpenApiResponse(description="The object store is unreachable; try later."),
+        },
+    )
     def get(self, request, project_id: int):
         project = self.project()
         # Refuse with 503 now rather than cut the download off when the files are reached.

@@ -284,6 +284,9 @@ def test_the_api_streams_the_package_to_members_and_regulators_only(
     assert ok, out
     event = AuditEvent.objects.get(action="export_package")
     assert event.actor.username == "reggie"
+    member = api_as("alice").get(f"/api/v1/projects/{project.pk}/archive-package/")
+    assert member.status_code == 200
+    assert zipfile.ZipFile(io.BytesIO(b"".join(member.streaming_content))).testzip() is None
     for outsider in ("charlie", "rita"):
         assert (
             api_as(outsider).get(f"/api/v1/projects/{project.pk}/archive-package/").status_code
