@@ -356,8 +356,9 @@ def _prefetched(
 
     def reader() -> None:
         while (obj := todo.get()) is not None:
-            stream = object_read(obj=obj)
+            stream = None
             try:
+                stream = object_read(obj=obj)  # raises at once if the store is down
                 for chunk in stream:
                     if not put(chunk):
                         return
@@ -365,12 +366,21 @@ def _prefetched(
                 put(exc)
                 return
             finally:
-                stream.close()
+                if stream is not None:
+                    stream.close()
             if not put(_END):
                 return
 
     def chunks() -> Iterator[bytes]:
-        while (item := out.get()) is not _END:
+        while True:
+            try:
+                item = out.get(timeout=1)
+            except queue.Empty:
+                if not thread.is_alive():
+                    raise RuntimeError("the reader of the package's files stopped") from None
+                continue
+            if item is _END:
+                return
             if isinstance(item, BaseException):
                 raise item
             yield item

@@ -305,3 +305,19 @@ def test_with_the_object_store_down_the_export_is_refused_before_it_starts(
         s3_server.start()
     assert response.status_code == 503
     assert not AuditEvent.objects.filter(action="export_package").exists()
+
+
+@pytest.mark.slow
+def test_an_export_cut_off_midway_leaves_no_file_behind(project, site, s3_server, tmp_path):
+    """The store goes away after the records are written (as a Ctrl+C would cut it): neither
+    the package nor its .part file is left, so nobody mistakes half a package for one."""
+    output = tmp_path / "package.zip"
+    err = io.StringIO()
+    s3_server.stop()
+    try:
+        with pytest.raises(Exception):  # noqa: B017, PT011 - whatever cut it off
+            call_command("export_archive", str(project.pk), "-o", str(output), stderr=err)
+    finally:
+        s3_server.start()
+    assert "no package was written" in err.getvalue()
+    assert list(tmp_path.iterdir()) == []
