@@ -474,13 +474,26 @@ class DefectCasePhotoApi(DefectCaseBaseApi):
         )
 
 
+def _trace_viewed(request, case: DefectCase) -> None:
+    """A trace names the people responsible and their signed pledges: each view is audited."""
+    audit_event_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW_TRACE,
+        subject=case,
+        project=case.project,
+        request=request,
+    )
+
+
 class DefectCaseTraceApi(DefectCaseBaseApi):
     serializer_class = s.TraceOutputSerializer
 
     @extend_schema(operation_id="defect_case_trace", responses={200: s.TraceOutputSerializer})
     def get(self, request, project_id, case_id):
         case = self.case()
-        return Response(defect_trace(case, file_link=self.file_link(case)))
+        trace = defect_trace(case, file_link=self.file_link(case))
+        _trace_viewed(request, case)
+        return Response(trace)
 
 
 class DefectCaseTracePdfApi(DefectCaseBaseApi):
@@ -494,6 +507,7 @@ class DefectCaseTracePdfApi(DefectCaseBaseApi):
         case = self.case()
         trace = defect_trace(case, file_link=self.file_link(case))
         response = HttpResponse(trace_report_pdf(trace), content_type="application/pdf")
+        _trace_viewed(request, case)
         response["Content-Disposition"] = f'inline; filename="{case.number}-trace.pdf"'
         return response
 

@@ -163,3 +163,24 @@ def test_the_oversight_page_shows_the_lists(project, reggie):
     chinese = Client()
     chinese.force_login(reggie)
     assert "授权书或承诺书缺失" in chinese.get("/oversight/").content.decode()
+
+
+def test_each_view_of_a_trace_is_in_the_audit_log(api_as, project, site, admin):
+    from projects.models import AuditEvent
+    from responsibility import defects
+
+    case = defects.defect_case_open(
+        project=project,
+        unit_work=site["unit_work"],
+        location=site["floor5"],
+        discovered_on=site["unit_work"].completion_date,
+        description="5层柱混凝土开裂",
+        category="structure",
+        trigger="serious_problem",
+        actor=admin,
+    )
+    url = f"/api/v1/projects/{project.pk}/defect-cases/{case.pk}/"
+    assert api_as("reggie").get(url + "trace/").status_code == 200
+    assert api_as("reggie").get(url + "trace.pdf").status_code == 200
+    events = AuditEvent.objects.filter(action="view_trace", subject_id=str(case.pk))
+    assert [e.actor.username for e in events] == ["reggie", "reggie"]
