@@ -55,6 +55,7 @@ def main() -> int:
         manage("load_demo")
         manage("load_demo_materials")
         manage("load_demo_defect_case")
+        manage("load_demo_completed")
         manage("ledger_checkpoint")
         print(
             f"\nThe archive is running at http://127.0.0.1:{PORT}/"
