@@ -2,6 +2,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from projects.models import AuditEvent, Project
 from projects.services import audit_event_record
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, project: int, output: Path | None, **options):
         chosen = Project.objects.filter(pk=project).first()
         if chosen is None:
-            raise CommandError(f"There is no project {project}.")
+            raise CommandError(_("There is no project %(id)s.") % {"id": project})
         output = output or Path(package_name(chosen))
         partial = output.with_name(output.name + ".part")
         audit_event_record(
@@ -43,8 +44,18 @@ class Command(BaseCommand):
             last = now
             seconds = max(now - began, 1e-6)
             self.stderr.write(
-                f"\r{items:,} records and files, {written / 1e6:,.1f} MB,"
-                f" {items / seconds:,.0f} items/s, {written / 1e6 / seconds:,.1f} MB/s ({what})",
+                "\r"
+                + _(
+                    "%(items)s records and files, %(mb)s MB, %(rate)s items/s, %(mbs)s MB/s"
+                    " (%(what)s)"
+                )
+                % {
+                    "items": f"{items:,}",
+                    "mb": f"{written / 1e6:,.1f}",
+                    "rate": f"{items / seconds:,.0f}",
+                    "mbs": f"{written / 1e6 / seconds:,.1f}",
+                    "what": what,
+                },
                 ending="",
             )
 
@@ -57,7 +68,10 @@ class Command(BaseCommand):
             partial.replace(output)
         except BaseException:
             partial.unlink(missing_ok=True)
-            self.stderr.write("\nInterrupted: no package was written.")
+            self.stderr.write("\n" + _("Interrupted: no package was written."))
             raise
         self.stderr.write("")
-        self.stdout.write(f"Wrote {output} ({output.stat().st_size:,} bytes).")
+        self.stdout.write(
+            _("Wrote %(file)s (%(size)s bytes).")
+            % {"file": output, "size": f"{output.stat().st_size:,}"}
+        )

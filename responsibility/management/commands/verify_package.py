@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from ledger.offline import verify
 from ledger.signing import trusted_keys
@@ -19,12 +20,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, **options):
         if not file.is_file():
-            raise CommandError(f"{file} is not a file.")
+            raise CommandError(_("%(file)s is not a file.") % {"file": file})
         report = verify(str(file), list(trusted_keys()))
         for note in report.notes:
             self.stdout.write(note)
         for problem in report.problems:
             self.stdout.write(f"PROBLEM: {problem}")
         if report.problems:
-            raise CommandError(f"{len(report.problems)} problem(s): the package is NOT intact.")
-        self.stdout.write("The package is intact: every file, record and ledger entry checks out.")
+            raise CommandError(
+                _("%(count)s problem(s): the package is NOT intact.")
+                % {"count": len(report.problems)}
+            )
+        self.stdout.write(
+            _("The package is intact: every file, record and ledger entry checks out.")
+        )
