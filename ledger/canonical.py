@@ -44,10 +44,24 @@ def sha256_hex(data: bytes) -> str:
 
 
 def record_content(instance: models.Model) -> dict[str, Any]:
-    """Every concrete column of a row, by column name (so foreign keys are their ids)."""
+    """Every concrete column of a row, by column name (so foreign keys are their ids), as the
+    database will give it back: a record hashed when written must hash the same when read."""
     return {
-        field.attname: field.value_from_object(instance) for field in instance._meta.concrete_fields
+        field.attname: _as_stored(field, field.value_from_object(instance))
+        for field in instance._meta.concrete_fields
     }
+
+
+def _as_stored(field: models.Field, value: Any) -> Any:
+    # A service handed "5000" or 5000 for a decimal(…, 2) column: the row reads back 5000.00.
+    if value is None:
+        return value
+    if isinstance(field, models.DecimalField):
+        number = field.to_python(value)
+        return number.quantize(decimal.Decimal(1).scaleb(-field.decimal_places))
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        return field.to_python(value)
+    return value
 
 
 def record_hash(instance: models.Model) -> str:

@@ -58,3 +58,22 @@ def test_a_record_written_without_a_ledger_entry_is_reported(db):
     assert [finding.message for finding in findings] == [
         f"Organization {smuggled.pk} was written without a ledger entry."
     ]
+
+
+def test_a_decimal_or_date_given_as_text_hashes_as_the_row_reads_back(admin):
+    from decimal import Decimal
+
+    project = services.project_create(name="测试工程", jurisdiction_code="330108", actor=admin)
+    unit_work = services.unit_work_create(
+        project=project,
+        name="1号楼",
+        structure_type="frame",
+        floors_above=6,
+        gross_area="5000",
+        design_service_life_years=50,
+        start_date="2025-03-01",
+        actor=admin,
+    )
+    unit_work.refresh_from_db()
+    assert unit_work.gross_area == Decimal("5000.00")
+    assert verify_archive() == []
