@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("projects.page_urls")),
     path("", include("responsibility.public_urls")),
     path("", include("responsibility.page_urls")),
+    path("", include("inspections.page_urls")),
 ]

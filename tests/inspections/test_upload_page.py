@@ -1,0 +1,98 @@
+"""A site supervisor uploads several photos from a phone; each shows its own progress and
+the server's verdict, a disguised file is refused with its reason, and nothing is lost."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from inspections.models import Photo
+from tests.conftest import PASSWORD
+from tests.inspections.photos import jpeg
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's own ORM calls are synchronous
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="make test installs chromium"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def browser():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_three_photos_at_once_two_stored_and_a_disguised_one_refused(
+    live_server, browser, project, tree, alice
+):
+    lot = tree["lot"]
+    url = f"{live_server.url}/projects/{project.pk}/acceptance-records/{lot.pk}/photos/"
+    page = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
+    page.goto(url)
+    page.fill("#id_username", alice.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(url)
+    assert page.locator("#no-photos").count() == 1
+
+    first = jpeg((800, 600))
+    page.set_input_files(
+        "#files",
+        [
+            {"name": "rebar-1.jpg", "mimeType": "image/jpeg", "buffer": first},
+            {"name": "rebar-2.jpg", "mimeType": "image/jpeg", "buffer": jpeg((640, 480))},
+            {"name": "invoice.jpg", "mimeType": "image/jpeg", "buffer": b"%PDF-1.4 not a photo"},
+        ],
+    )
+    page.wait_for_function(
+        "document.querySelectorAll('#uploads .file[data-status]').length === 3", timeout=30000
+    )
+    rows = {
+        page.locator("#uploads .file").nth(i).locator(".name").inner_text(): page.locator(
+            "#uploads .file"
+        ).nth(i)
+        for i in range(3)
+    }
+    assert rows["rebar-1.jpg"].get_attribute("data-status") == "accepted"
+    assert rows["rebar-2.jpg"].get_attribute("data-status") == "accepted"
+    refused = rows["invoice.jpg"]
+    assert refused.get_attribute("data-status") == "refused"
+    assert refused.locator(".verdict").inner_text().startswith("已拒收")
+    assert refused.locator("progress").get_attribute("value") == "1"
+    assert page.locator("#photos img").count() == 2
+    assert Photo.objects.filter(project=project).count() == 2
+
+    # Choosing the same photo again is recognised, not stored twice.
+    page.set_input_files(
+        "#files", [{"name": "again.jpg", "mimeType": "image/jpeg", "buffer": first}]
+    )
+    page.wait_for_function(
+        "document.querySelectorAll('#uploads .file[data-status]').length === 4", timeout=30000
+    )
+    assert page.locator("#uploads .file").nth(3).get_attribute("data-status") == "duplicate"
+    assert Photo.objects.filter(project=project).count() == 2
+
+
+def test_a_reader_sees_the_photos_but_no_upload_form(client, project, tree, olga):
+    client.force_login(olga)
+    page = client.get(f"/projects/{project.pk}/acceptance-records/{tree['lot'].pk}/photos/")
+    assert page.status_code == 200
+    assert 'id="upload-form"' not in page.content.decode()
+    client.force_login(tree["lot"].created_by)
+    assert (
+        client.get(f"/projects/{project.pk}/acceptance-records/999999/photos/").status_code == 404
+    )
