@@ -110,7 +110,7 @@ def reset_ledger() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE ledger_ledgerentry, ledger_checkpoint")
+        cursor.execute("TRUNCATE ledger_ledgerentry, ledger_checkpoint, ledger_ledgernode")
         cursor.execute("UPDATE ledger_ledgerhead SET size = 0, frontier = '[]'")
 
 
