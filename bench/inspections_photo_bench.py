@@ -124,69 +124,100 @@ def run(photo_dir: Path) -> int:
 
     from storage.services import object_store
 
-    seconds = {"ingest": [], "original": [], "raw": []}
+    sdk = gateway.client()
+    bucket = settings.S3_DERIVED_BUCKET
+    # The server's first write to a bucket allocates its volumes (about a second, once).
+    for name in (settings.S3_ARCHIVE_BUCKET, bucket):
+        gateway.put(
+            name, "bench/warm-up", data=io.BytesIO(b"x"), length=1, content_type="text/plain"
+        )
+
+    seconds = {"ingest": [], "original": [], "raw": [], "raw_one": []}
     derive_seconds, sizes = [], []
     for i, path in enumerate(sorted(photo_dir.iterdir())):
         data = path.read_bytes()
-        sizes.append(len(data) / MiB)
 
         def ingest(data=data, i=i):
             upload = io.BytesIO(data)
             upload.name = f"IMG_{i:04d}.jpg"
             services.photo_ingest(subject=record, fileobj=upload, actor=user)
 
-        def raw(data=data, i=i):
-            gateway.put(
-                settings.S3_DERIVED_BUCKET,
-                f"bench/raw/{i}",
-                data=io.BytesIO(data),
-                length=len(data),
-                content_type="image/jpeg",
-            )
-
         def original(data=data, i=i):
             upload = io.BytesIO(data)
             upload.name = f"IMG_{i:04d}.jpg"
             object_store(fileobj=upload, user=user, archival=False)
 
-        order = [("ingest", ingest), ("original", original), ("raw", raw)]
-        order = order[i % 3 :] + order[: i % 3]
+        def raw(data=data, i=i):  # the SDK's put as it comes: multipart above 5 MiB
+            sdk.put_object(bucket, f"bench/raw/{i}", io.BytesIO(data), len(data), "image/jpeg")
+
+        def raw_one(data=data, i=i):  # the SDK's put in one request, as our gateway puts
+            sdk.put_object(
+                bucket,
+                f"bench/raw-one/{i}",
+                io.BytesIO(data),
+                len(data),
+                "image/jpeg",
+                part_size=gateway.PART_SIZE,
+            )
+
+        order = [("ingest", ingest), ("original", original), ("raw", raw), ("raw_one", raw_one)]
+        order = order[i % 4 :] + order[: i % 4]
+        timings = {}
         for name, action in order:
             started = time.perf_counter()
             action()
-            seconds[name].append(time.perf_counter() - started)
+            timings[name] = time.perf_counter() - started
         with image_open(io.BytesIO(data), content_type="image/jpeg") as image:
             started = time.perf_counter()
             services.derived_jpegs(image)
-            derive_seconds.append(time.perf_counter() - started)
+            derive = time.perf_counter() - started
+        if i == 0:
+            continue  # the first photo warms up connections, threads and caches
+        sizes.append(len(data) / MiB)
+        derive_seconds.append(derive)
+        for name, value in timings.items():
+            seconds[name].append(value)
 
     count = len(sizes)
     total_mb = sum(sizes)
-    ingest_rate = total_mb / sum(seconds["ingest"])
-    original_rate = total_mb / sum(seconds["original"])
-    raw_rate = total_mb / sum(seconds["raw"])
-    ratio = ingest_rate / raw_rate
+    rate = {name: total_mb / sum(values) for name, values in seconds.items()}
+    median_ms = {name: statistics.median(values) * 1000 for name, values in seconds.items()}
+    reference = max(rate["raw"], rate["raw_one"])
+    ratio = rate["ingest"] / reference
+    original_ratio = rate["original"] / reference
     derive_ms = statistics.median(derive_seconds) * 1000
     peak = peak_rss_mb()
     print()
     print(f"Photo ingest vs raw put — {count} photos of {min(sizes):.1f}–{max(sizes):.1f} MB,")
     print(f"SeaweedFS (embedded, loopback) + PostgreSQL (throwaway), {os.cpu_count()} CPU cores")
-    print("-" * 72)
-    print(f"ingest (original + preview + thumbnail + EXIF + rows) {ingest_rate:8.1f} MB/s")
-    print(f"original only (object_store: validate, hash, put)    {original_rate:8.1f} MB/s")
-    print(f"raw gateway put of the same bytes                    {raw_rate:8.1f} MB/s")
-    print(f"ratio ingest / raw                                   {ratio:8.2f}   (goal >= 0.6)")
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    print("-" * 78)
+    print(f"{'':52} {'MB/s':>8} {'median ms':>10}")
+    lines = [
+        ("ingest", "ingest (original + preview + thumbnail + EXIF + rows)"),
+        ("original", "original only (object_store: check, hash, put, row)"),
+        ("raw", "raw SDK put_object (default: multipart > 5 MiB)"),
+        ("raw_one", "raw SDK put_object in one request"),
+    ]
+    for name, label in lines:
+        print(f"{label:52} {rate[name]:8.1f} {median_ms[name]:10.1f}")
+    print(f"ratio ingest / faster raw put                        {ratio:8.2f}   (goal >= 0.6)")
     print(
-        f"ratio original only / raw                            {original_rate / raw_rate:8.2f}"
-        "   (goal >= 0.9)"
+        f"ratio original only / faster raw put                 {original_ratio:8.2f}   (goal >= 0.9)"
     )
-    print(f"median preview + thumbnail of one 12 MP JPEG         {derive_ms:8.0f} ms")
+    print(f"median decode + preview + thumbnail, 12 MP JPEG      {derive_ms:8.0f} ms (goal <= 100)")
     print(f"peak RSS of this process                             {peak:8.0f} MB (goal < 300)")
     print(f"  (of which Django, PostgreSQL and S3 clients before ingesting: {rss_before:.0f} MB)")
-    print("-" * 72)
-    ok = ratio >= 0.6 and peak < 300
-    print("RESULT:", "all goals met" if ok else "GOAL MISSED")
-    return 0 if ok else 1
+    print("-" * 78)
+    goals = {
+        "ingest >= 0.6x": ratio >= 0.6,
+        "original only >= 0.9x": original_ratio >= 0.9,
+        "thumbnail <= 100 ms": derive_ms <= 100,
+        "peak memory < 300 MB": peak < 300,
+    }
+    missed = [name for name, met in goals.items() if not met]
+    print("RESULT:", "all goals met" if not missed else "missed: " + ", ".join(missed))
+    return 0 if not missed else 1
 
 
 def main() -> int:

@@ -8,6 +8,7 @@ import contextlib
 import datetime
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -19,15 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from inspections.exif import haversine_m, photo_metadata
+from inspections.exif import PhotoMetadata, haversine_m, photo_metadata
 from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
 from ledger.canonical import canonical_json, sha256_hex
 from ledger.services import ledger_append
 from projects.models import LeadTenure, Location, Membership, Person, Project, Role, UnitWork
 from projects.reauth import password_reentered_check
 from projects.services import project_stage_advance
-from storage.images import image_open
-from storage.services import object_store
+from storage.images import image_load, image_open
+from storage.services import ObjectStaging, StagedObject, objects_record
 
 Level = AcceptanceRecord.Level
 State = AcceptanceRecord.State
@@ -534,57 +535,50 @@ def photo_ingest(
     its EXIF and record it. Returns the photo and whether it is new (False: the same bytes
     were already attached to this subject).
 
-    Not one transaction: the original and derived copies are put first (content-addressed,
-    so a retry is harmless), then the row. A refused file leaves nothing behind.
+    The original and derived copies are put first (content-addressed, so a retry is
+    harmless), then the rows, in one transaction. A refused file leaves nothing behind.
     """
     if isinstance(subject, AcceptanceRecord) and subject.is_accepted:
         raise _accepted_refusal()
     project, reference_date = photo_subject_context(subject)
     if location is not None and not _location_in(location, subject):
         raise ValidationError({"location": _("The location is in another project.")})
-    original = object_store(
-        fileobj=fileobj,
-        user=actor,
-        archival=True,
-        original_name=(getattr(fileobj, "name", "") or "")[-200:],
-        declared_sha256=declared_sha256,
-        allowed_types=PHOTO_TYPES,
-        max_bytes=settings.PHOTO_MAX_BYTES,
-    )
     subject_type = ContentType.objects.get_for_model(subject)
-    existing = Photo.objects.filter(
-        subject_type=subject_type, subject_id=subject.pk, original=original
-    ).first()
-    if existing is not None:
-        return existing, False
-    with image_open(fileobj, content_type=original.content_type) as image:
-        metadata = photo_metadata(image, default_tz=timezone.get_default_timezone())
-        width, height = image.size
-        preview_bytes, thumbnail_bytes = derived_jpegs(image)
-    stem = original.sha256[:16]
-    preview = object_store(
-        fileobj=io.BytesIO(preview_bytes),
-        user=actor,
-        archival=False,
-        original_name=f"{stem}-preview.jpg",
-        content_type="image/jpeg",
-    )
-    thumbnail = object_store(
-        fileobj=io.BytesIO(thumbnail_bytes),
-        user=actor,
-        archival=False,
-        original_name=f"{stem}-thumbnail.jpg",
-        content_type="image/jpeg",
-    )
+    # The original is put while it is decoded here, once: the decode both proves the file is
+    # a whole image and makes the preview and thumbnail (ObjectStaging).
+    with ObjectStaging() as staging:
+        original = staging.stage(
+            fileobj=fileobj,
+            archival=True,
+            original_name=(getattr(fileobj, "name", "") or "")[-200:],
+            declared_sha256=declared_sha256,
+            allowed_types=PHOTO_TYPES,
+            max_bytes=settings.PHOTO_MAX_BYTES,
+        )
+        if not original.is_new:
+            existing = Photo.objects.filter(
+                subject_type=subject_type, subject_id=subject.pk, original=original.obj
+            ).first()
+            if existing is not None:
+                return existing, False
+        decoded = photo_decode(fileobj, content_type=original.obj.content_type)
+        stem = original.obj.sha256[:16]
+        preview, thumbnail = (
+            staging.stage(
+                fileobj=io.BytesIO(data),
+                archival=False,
+                original_name=f"{stem}-{variant}.jpg",
+                content_type="image/jpeg",
+            )
+            for variant, data in (("preview", decoded.preview), ("thumbnail", decoded.thumbnail))
+        )
+    metadata = decoded.metadata
     photo = Photo(
         project=project,
         subject_type=subject_type,
         subject_id=subject.pk,
-        original=original,
-        preview=preview,
-        thumbnail=thumbnail,
-        width=width,
-        height=height,
+        width=decoded.width,
+        height=decoded.height,
         caption=(caption or "").strip(),
         location=location,
         uploaded_by=actor,
@@ -598,7 +592,27 @@ def photo_ingest(
         camera_model=metadata.camera_model,
     )
     _photo_flags(photo, reference_date)
-    return _photo_record(photo=photo, actor=actor), True
+    return _photo_record(photo=photo, files=(original, preview, thumbnail), actor=actor), True
+
+
+@dataclass(frozen=True)
+class DecodedPhoto:
+    width: int
+    height: int
+    metadata: PhotoMetadata
+    preview: bytes
+    thumbnail: bytes
+
+
+def photo_decode(fileobj, *, content_type: str) -> DecodedPhoto:
+    """Decode a photo once, at the smallest scale its preview allows (refusing one that is
+    damaged or truncated), and read its EXIF; return its size, metadata and derived copies."""
+    with image_open(fileobj, content_type=content_type) as image:
+        width, height = image.size
+        metadata = photo_metadata(image, default_tz=timezone.get_default_timezone())
+        preview, thumbnail = derived_jpegs(image)
+    fileobj.seek(0)
+    return DecodedPhoto(width, height, metadata, preview, thumbnail)
 
 
 def _location_in(location: Location, subject) -> bool:
@@ -632,19 +646,25 @@ def _photo_flags(photo: Photo, reference_date: datetime.date | None) -> None:
 
 
 @transaction.atomic
-def _photo_record(*, photo: Photo, actor: AbstractBaseUser) -> Photo:
+def _photo_record(
+    *, photo: Photo, files: tuple[StagedObject, ...], actor: AbstractBaseUser
+) -> Photo:
+    photo.original, photo.preview, photo.thumbnail = objects_record(files, actor=actor)
     _save(photo, action="create", actor=actor)
     return photo
 
 
 def derived_jpegs(image: Image.Image) -> tuple[bytes, bytes]:
-    """An orientation-corrected preview and thumbnail, as JPEG without EXIF."""
+    """Decode an opened image (raising ValidationError if it is damaged) and make its
+    orientation-corrected preview and thumbnail, as JPEG without EXIF."""
     preview_px = settings.PHOTO_PREVIEW_PIXELS
     if image.format == "JPEG":
         # Decode at the smallest scale that still covers the preview: a 4000 × 3000 JPEG
-        # decodes at 1/4 scale for a 1000 px preview, far faster than in full.
+        # decodes at 1/4 scale for a 1000 px preview. Every byte of the scan is still read,
+        # so a truncated or damaged file is refused all the same.
         ratio = preview_px / max(image.size)
         image.draft("RGB", (round(image.width * ratio), round(image.height * ratio)))
+    image_load(image)
     upright = image if image.mode == "RGB" else image.convert("RGB")
     # In place: no copy of the pixels when the photo is already upright. A hostile
     # orientation tag leaves the photo as it was taken.

@@ -43,6 +43,21 @@ def image_open(fileobj: BinaryIO, *, content_type: str) -> Image.Image:
             raise _undecodable() from exc
 
 
+def image_header_check(fileobj: BinaryIO, *, content_type: str) -> tuple[int, int]:
+    """Read only the header: the format must be what was sniffed, the pixel count within the
+    ceiling. Return (width, height)."""
+    with image_open(fileobj, content_type=content_type) as image:
+        return image.size
+
+
+def image_load(image: Image.Image) -> None:
+    """Decode ``image`` (as drafted, if the caller drafted it) or raise ValidationError."""
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise _undecodable() from exc
+
+
 def image_check(fileobj: BinaryIO, *, content_type: str) -> tuple[int, int]:
     """Decode the whole image; return its (width, height) or raise ValidationError."""
     with image_open(fileobj, content_type=content_type) as image:
@@ -51,10 +66,7 @@ def image_check(fileobj: BinaryIO, *, content_type: str) -> tuple[int, int]:
             # Decoding at 1/8 scale still reads every byte of the scan, so truncation shows,
             # in a fraction of the time and memory of a full decode.
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
-        try:
-            image.load()
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise _undecodable() from exc
+        image_load(image)
     return size
 
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import os
+import threading
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -16,8 +22,14 @@ from django.utils.translation import gettext_lazy as _
 from ledger.models import LedgerEntry
 from ledger.services import ledger_append
 from storage import gateway
+from storage.errors import StorageError
 from storage.models import StoredObject
-from storage.validation import upload_check
+from storage.validation import content_check, upload_precheck
+
+logger = logging.getLogger(__name__)
+
+# Puts in flight at once in one process (each holds at most one part of its file in memory).
+PUT_THREADS = 8
 
 
 def object_key(sha256: str) -> str:
@@ -60,62 +72,252 @@ def object_store(
     object, with its first name and retention, so a retried upload is harmless. If the object
     store is down, StorageUnavailable is raised and nothing is written to the database.
 
-    The object is put before the row is committed. Called inside a caller's transaction that
-    later rolls back, the object stays in the bucket without a row: harmless (a retry finds
-    the same key) and left to the reconciler, never deleted blindly.
+    The bytes are put while they are decoded (``ObjectStaging``), and the row is committed
+    after. Called inside a caller's transaction that later rolls back, the object stays in
+    the bucket without a row: harmless (a retry finds the same key) and left to the
+    reconciler, never deleted blindly.
     """
-    name = original_name or _base_name(getattr(fileobj, "name", "") or "")
-    checked = upload_check(
-        fileobj=fileobj,
-        name=name,
-        declared_type=content_type or getattr(fileobj, "content_type", None),
-        declared_sha256=declared_sha256,
-        allowed_types=allowed_types,
-        max_bytes=max_bytes,
-    )
-    if archival:
-        bucket = settings.S3_ARCHIVE_BUCKET
-        retention_until = _retention_check(retention_until or default_retention_until())
-    else:
-        bucket = settings.S3_DERIVED_BUCKET
-        retention_until = None
-    existing = StoredObject.objects.filter(bucket=bucket, sha256=checked.sha256).first()
-    if existing is not None:
-        return existing
+    with ObjectStaging() as staging:
+        staged = staging.stage(
+            fileobj=fileobj,
+            archival=archival,
+            original_name=original_name,
+            content_type=content_type,
+            declared_sha256=declared_sha256,
+            retention_until=retention_until,
+            allowed_types=allowed_types,
+            max_bytes=max_bytes,
+        )
+        if staged.is_new:
+            content_check(fileobj, content_type=staged.obj.content_type)
+    (obj,) = objects_record([staged], actor=user)
+    return obj
 
-    key = object_key(checked.sha256)
-    fileobj.seek(0)
-    put = gateway.put(
-        bucket,
-        key,
-        data=fileobj,
-        length=checked.size,
-        content_type=checked.content_type,
-        retention_until=retention_until,
-    )
-    obj = StoredObject(
-        sha256=checked.sha256,
-        size=checked.size,
-        content_type=checked.content_type,
-        bucket=bucket,
-        key=key,
-        version_id=put.version_id or "",
-        retention_until=retention_until,
-        original_name=name[:255],
-        stored_by=user if getattr(user, "pk", None) else None,
-    )
+
+# --- Staging: the put runs while the caller decodes the same bytes ---
+
+
+@dataclass
+class StagedObject:
+    """A file on its way into the object store: pre-checked, hashed, its put under way.
+
+    ``obj`` is the row to record (unsaved), or the existing row for the same bytes.
+    """
+
+    obj: StoredObject
+    _reader: BinaryIO | None = None
+    _future: Future | None = None
+    _put: gateway.PutResult | None = None
+
+    @property
+    def is_new(self) -> bool:
+        return self.obj.pk is None
+
+
+class ObjectStaging:
+    """Puts files in the background while the caller checks them; keeps all or none.
+
+    A 12-megapixel photo takes as long to decode as to put, so doing them one after the
+    other doubles an upload's time. Here ``stage()`` runs the cheap checks (size, hash,
+    sniffed type, header, pixel count), then starts the put on a second reader of the bytes
+    while the caller decodes them in the block::
+
+        with ObjectStaging() as staging:
+            staged = staging.stage(fileobj=upload, archival=True)
+            content_check(upload, content_type=staged.obj.content_type)
+        objects_record([staged], actor=user)
+
+    An archival file is put under a legal hold, not yet its COMPLIANCE retention: a file the
+    decode then refuses must be removable. Leaving the block normally waits for every put
+    and then, for each archival version, sets its retention and lifts the hold — the
+    version is never deletable without first lifting a hold, and no row points at it before
+    its retention is set. If the block raises, or a put fails, every version put here is
+    removed and the error propagates. The rows are the caller's: ``objects_record``.
+
+    A file that cannot be read twice at once (neither a temporary upload on disk nor bytes in
+    memory) is put after the block instead, with its retention in the same request.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[StagedObject] = []
+
+    def __enter__(self) -> ObjectStaging:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self._abandon()
+            return
+        try:
+            self._settle()
+        except BaseException:
+            self._abandon()
+            raise
+
+    def stage(
+        self,
+        *,
+        fileobj: BinaryIO,
+        archival: bool,
+        original_name: str = "",
+        content_type: str | None = None,
+        declared_sha256: str | None = None,
+        retention_until: datetime | None = None,
+        allowed_types: Iterable[str] | None = None,
+        max_bytes: int | None = None,
+    ) -> StagedObject:
+        """Pre-check ``fileobj`` and start its put; the same bytes already stored in the
+        bucket are not put again (``is_new`` is then False). The caller must still decode
+        a new file (``content_check``, or its own decoding) inside the block."""
+        name = original_name or _base_name(getattr(fileobj, "name", "") or "")
+        checked = upload_precheck(
+            fileobj=fileobj,
+            name=name,
+            declared_type=content_type or getattr(fileobj, "content_type", None),
+            declared_sha256=declared_sha256,
+            allowed_types=allowed_types,
+            max_bytes=max_bytes,
+        )
+        if archival:
+            bucket = settings.S3_ARCHIVE_BUCKET
+            retention_until = _retention_check(retention_until or default_retention_until())
+        else:
+            bucket = settings.S3_DERIVED_BUCKET
+            retention_until = None
+        existing = StoredObject.objects.filter(bucket=bucket, sha256=checked.sha256).first()
+        if existing is not None:
+            return StagedObject(obj=existing)
+        staged = StagedObject(
+            obj=StoredObject(
+                sha256=checked.sha256,
+                size=checked.size,
+                content_type=checked.content_type,
+                bucket=bucket,
+                key=object_key(checked.sha256),
+                retention_until=retention_until,
+                original_name=name[:255],
+            ),
+            _reader=_second_reader(fileobj) or fileobj,
+        )
+        if staged._reader is not fileobj:
+            staged._future = _put_executor().submit(_put_held, staged.obj, staged._reader)
+        self._staged.append(staged)
+        return staged
+
+    def _settle(self) -> None:
+        for staged in self._staged:
+            if staged._future is None:  # one reader only: put now, retention included
+                staged._reader.seek(0)
+                staged._put = _put(staged.obj, staged._reader, hold=False)
+            else:
+                staged._put = staged._future.result()
+            staged.obj.version_id = staged._put.version_id or ""
+        for staged in self._staged:
+            obj = staged.obj
+            if obj.retention_until is not None and staged._future is not None:
+                version, until = obj.version_id or None, obj.retention_until
+                gateway.set_retention(obj.bucket, obj.key, version_id=version, until=until)
+                gateway.set_legal_hold(obj.bucket, obj.key, version_id=version, on=False)
+
+    def _abandon(self) -> None:
+        """Remove every version put here; what cannot be removed is logged for the
+        reconciler (an object without a row, under a hold if it is in the archive)."""
+        for staged in self._staged:
+            if staged._future is not None:
+                try:
+                    staged._put = staged._future.result()
+                except Exception:  # noqa: BLE001, S112 - the put failed: nothing to remove
+                    continue
+            if staged._put is None:
+                continue
+            obj, version = staged.obj, staged._put.version_id
+            try:
+                if obj.retention_until is not None and staged._future is not None:
+                    gateway.set_legal_hold(obj.bucket, obj.key, version_id=version, on=False)
+                gateway.remove(obj.bucket, obj.key, version_id=version)
+            except StorageError:
+                logger.warning(
+                    "could not remove %s/%s version %s of a refused upload; the reconciler"
+                    " will report it",
+                    obj.bucket,
+                    obj.key,
+                    version,
+                    exc_info=True,
+                )
+
+
+def _put_held(obj: StoredObject, reader: BinaryIO) -> gateway.PutResult:
     try:
-        return _object_record(obj=obj, actor=user)
-    except IntegrityError:
-        # A concurrent upload of the same bytes committed first; its row stands for both.
-        return StoredObject.objects.get(bucket=bucket, sha256=checked.sha256)
+        return _put(obj, reader, hold=obj.retention_until is not None)
+    finally:
+        reader.close()
+
+
+def _put(obj: StoredObject, reader: BinaryIO, *, hold: bool) -> gateway.PutResult:
+    return gateway.put(
+        obj.bucket,
+        obj.key,
+        data=reader,
+        length=obj.size,
+        content_type=obj.content_type,
+        retention_until=None if hold else obj.retention_until,
+        legal_hold=hold,
+    )
+
+
+def _second_reader(fileobj: BinaryIO) -> BinaryIO | None:
+    """An independent reader of the same bytes for the put thread, or None."""
+    path = getattr(fileobj, "temporary_file_path", None)
+    if callable(path):  # Django's upload spooled to disk
+        return open(path(), "rb")  # noqa: SIM115 - closed by the put thread
+    inner = getattr(fileobj, "file", fileobj)  # Django's File wraps the real file object
+    if isinstance(inner, io.BytesIO):
+        return io.BytesIO(inner.getvalue())
+    return None
+
+
+_executor_lock = threading.Lock()
+_executor: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _put_executor() -> ThreadPoolExecutor:
+    """The process's put threads (made again in a forked worker: threads do not fork)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None or _executor[0] != os.getpid():
+            pool = ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="lqa-put")
+            _executor = (os.getpid(), pool)
+        return _executor[1]
 
 
 @transaction.atomic
+def objects_record(
+    staged: Iterable[StagedObject], *, actor: AbstractBaseUser | None
+) -> list[StoredObject]:
+    """Record settled objects (rows and ledger entries) in the caller's transaction; an
+    object already stored is returned as it is."""
+    recorded = []
+    for item in staged:
+        obj = item.obj
+        if not item.is_new:
+            recorded.append(obj)
+            continue
+        obj.stored_by = actor if getattr(actor, "pk", None) else None
+        try:
+            # A savepoint, so that losing a race only undoes this row.
+            with transaction.atomic():
+                recorded.append(_object_record(obj=obj, actor=actor))
+        except IntegrityError:
+            # A concurrent upload of the same bytes committed first; its row stands for both.
+            recorded.append(StoredObject.objects.get(bucket=obj.bucket, sha256=obj.sha256))
+    return recorded
+
+
 def _object_record(*, obj: StoredObject, actor: AbstractBaseUser | None) -> StoredObject:
     # The unique (bucket, sha256) constraint is left to the database: a race between two
     # uploads of the same bytes then surfaces as IntegrityError, handled by the caller.
-    obj.full_clean(validate_constraints=False)
+    # stored_by is the signed-in user, so the check that it exists is one query saved.
+    obj.full_clean(exclude=["stored_by"], validate_constraints=False)
     obj.save()
     ledger_append(record=obj, action=LedgerEntry.Action.CREATE, actor=actor)
     return obj

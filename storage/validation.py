@@ -1,8 +1,9 @@
 """Upload validation at the boundary: size limit, hash, type sniffed from the bytes, and a
 real decode (Pillow for images, pyHanko's PDF reader for PDFs).
 
-``upload_check`` is what ``object_store`` runs; apps that take files (photos, documents)
-can call it, or its parts, before doing anything else with a file.
+``upload_check`` is everything ``object_store`` runs, in two parts: ``upload_precheck``
+before the put starts and ``content_check`` (the decode) while the put is under way. Apps
+that take files (photos, documents) can call them before doing anything else with a file.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from storage.images import PILLOW_FORMATS, image_check
+from storage.images import PILLOW_FORMATS, image_check, image_header_check
 
 CHUNK_SIZE = 1024 * 1024
 SNIFF_BYTES = 8192
@@ -181,13 +182,17 @@ def type_check(
     return actual
 
 
-def pdf_check(fileobj: BinaryIO) -> int:
-    """Parse the PDF's structure (header, cross-reference, trailer, page tree); return its
-    page count or raise ValidationError."""
+def pdf_header_check(fileobj: BinaryIO) -> None:
     fileobj.seek(0)
     if not fileobj.read(1024).lstrip().startswith(b"%PDF-"):
         raise _pdf_corrupt()
     fileobj.seek(0)
+
+
+def pdf_check(fileobj: BinaryIO) -> int:
+    """Parse the PDF's structure (header, cross-reference, trailer, page tree); return its
+    page count or raise ValidationError."""
+    pdf_header_check(fileobj)
     try:
         reader = PdfFileReader(fileobj, strict=False)
         pages = int(reader.root["/Pages"]["/Count"])
@@ -209,11 +214,37 @@ def upload_check(
     allowed_types: Iterable[str] | None = None,
     max_bytes: int | None = None,
 ) -> CheckedFile:
-    """Everything ``object_store`` checks before a byte leaves for the object store.
+    """Everything ``object_store`` checks before it keeps a file: ``upload_precheck`` and
+    then ``content_check`` (the real decode)."""
+    checked = upload_precheck(
+        fileobj=fileobj,
+        name=name,
+        declared_type=declared_type,
+        declared_sha256=declared_sha256,
+        allowed_types=allowed_types,
+        max_bytes=max_bytes,
+    )
+    content_check(fileobj, content_type=checked.content_type)
+    return checked
+
+
+def upload_precheck(
+    *,
+    fileobj: BinaryIO,
+    name: str = "",
+    declared_type: str | None = None,
+    declared_sha256: str | None = None,
+    allowed_types: Iterable[str] | None = None,
+    max_bytes: int | None = None,
+) -> CheckedFile:
+    """The checks made before a byte leaves for the object store.
 
     In order: size limit, SHA-256 (against ``declared_sha256`` when given, so damage in
     transit is named as such rather than as a corrupt image), type sniffed from the bytes
-    against the name and declared type and ``allowed_types``, then a real decode.
+    against the name and declared type and ``allowed_types``, then what the file's header
+    says: an image's pixel count (a decompression bomb is refused here, before any
+    decoding), a PDF's signature. Only damage deep inside the data is left to
+    ``content_check``.
     """
     max_bytes = settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
     size_check(file_size(fileobj), max_bytes=max_bytes)
@@ -226,11 +257,21 @@ def upload_check(
         allowed_types=DEFAULT_ALLOWED_TYPES if allowed_types is None else allowed_types,
     )
     if content_type in PILLOW_FORMATS:
+        image_header_check(fileobj, content_type=content_type)
+    elif content_type == "application/pdf":
+        pdf_header_check(fileobj)
+    fileobj.seek(0)
+    return CheckedFile(sha256=sha256, size=size, content_type=content_type)
+
+
+def content_check(fileobj: BinaryIO, *, content_type: str) -> None:
+    """Decode the file for real (images) or parse its structure (PDFs); raise
+    ValidationError when it is damaged. Other types have nothing to decode."""
+    if content_type in PILLOW_FORMATS:
         image_check(fileobj, content_type=content_type)
     elif content_type == "application/pdf":
         pdf_check(fileobj)
     fileobj.seek(0)
-    return CheckedFile(sha256=sha256, size=size, content_type=content_type)
 
 
 def size_text(size: int) -> str:

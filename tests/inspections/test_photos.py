@@ -5,13 +5,16 @@ import io
 import urllib.request
 
 import pytest
+from django.conf import settings
 from PIL import Image
 
 from inspections.models import Photo
 from ledger.models import LedgerEntry
 from storage import gateway
+from storage.errors import ObjectNotFound
 from storage.models import StoredObject
 from storage.selectors import object_read_bytes
+from storage.services import object_key
 from tests.inspections import photos
 from tests.inspections.conftest import url
 
@@ -164,6 +167,9 @@ def test_files_that_are_not_good_photos_are_refused_with_a_reason_and_nothing_st
     assert message in str(body)
     assert not Photo.objects.exists()
     assert not StoredObject.objects.exists()
+    # Nor in the object store, where the truncated photo's put had already started.
+    with pytest.raises(ObjectNotFound):
+        gateway.stat(settings.S3_ARCHIVE_BUCKET, object_key(hashlib.sha256(content).hexdigest()))
 
 
 def test_one_refused_file_does_not_stop_the_others(api_as, project, tree):

@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.test import override_settings
@@ -10,6 +11,7 @@ from django.utils import translation
 
 from ledger.models import LedgerEntry
 from storage import gateway
+from storage.errors import ObjectNotFound, ObjectProtected
 from storage.models import StoredObject
 from storage.selectors import object_read_bytes
 from storage.services import object_key, object_store
@@ -19,12 +21,19 @@ pytestmark = pytest.mark.django_db
 
 
 def refused(**kwargs) -> str:
-    """The message object_store refuses with; also checks that nothing was written."""
+    """The message object_store refuses with; also checks that nothing was written, to the
+    database or to the object store (where a put may already have started)."""
     objects, entries = StoredObject.objects.count(), LedgerEntry.objects.count()
+    fileobj = kwargs["fileobj"]
+    key = object_key(hashlib.sha256(fileobj.read()).hexdigest())
+    fileobj.seek(0)
     with pytest.raises(ValidationError) as caught:
         object_store(**kwargs)
     assert StoredObject.objects.count() == objects
     assert LedgerEntry.objects.count() == entries
+    for bucket in (settings.S3_ARCHIVE_BUCKET, settings.S3_DERIVED_BUCKET):
+        with pytest.raises(ObjectNotFound):
+            gateway.stat(bucket, key)
     return " ".join(caught.value.messages)
 
 
@@ -141,12 +150,42 @@ def test_a_caller_can_narrow_the_allowed_types(supervisor):
     assert "Accepted types: HEIC, JPEG." in message
 
 
-def test_a_truncated_jpeg_is_refused(supervisor):
+@pytest.mark.parametrize("archival", [True, False], ids=["archive", "derived"])
+def test_a_truncated_jpeg_is_refused_and_its_put_undone(supervisor, archival):
+    # The header is whole, so the put starts (under a legal hold in the archive) while the
+    # decode runs; the decode then finds the cut and the version is removed.
     data = samples.jpeg((400, 300))
     message = refused(
-        fileobj=samples.named(data[: len(data) // 2], "cut.jpg"), user=supervisor, archival=True
+        fileobj=samples.named(data[: len(data) // 2], "cut.jpg"),
+        user=supervisor,
+        archival=archival,
     )
     assert "damaged or incomplete" in message
+
+
+def test_an_archived_file_is_left_under_compliance_retention_and_no_hold(supervisor):
+    obj = object_store(
+        fileobj=samples.named(samples.jpeg(), "a.jpg"), user=supervisor, archival=True
+    )
+    on_server = gateway.stat(obj.bucket, obj.key, version_id=obj.version_id)
+    assert on_server.retention_until == obj.retention_until
+    assert not on_server.legal_hold
+    assert obj.version_id
+    assert on_server.size == obj.size
+    with pytest.raises(ObjectProtected):
+        gateway.remove(obj.bucket, obj.key, version_id=obj.version_id)
+
+
+def test_a_file_that_cannot_be_read_twice_at_once_is_stored_after_its_check(supervisor, tmp_path):
+    # A plain file handle has no second reader: the put waits for the decode and carries
+    # its retention in the same request.
+    path = tmp_path / "site.jpg"
+    path.write_bytes(samples.jpeg((300, 200)))
+    with path.open("rb") as handle:
+        obj = object_store(fileobj=handle, user=supervisor, archival=True)
+    assert obj.original_name == "site.jpg"
+    assert object_read_bytes(obj=obj) == path.read_bytes()
+    assert gateway.stat(obj.bucket, obj.key, version_id=obj.version_id).retention_until
 
 
 def test_a_decompression_bomb_is_refused_with_the_pixel_limit(supervisor):
