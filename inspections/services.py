@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
@@ -511,6 +511,15 @@ def _completion_check(record: AcceptanceRecord) -> None:
 # --- Evidence photos ---
 
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif")
+PHOTO_KNOWN_RELATIONS = (
+    "project",
+    "subject_type",
+    "original",
+    "preview",
+    "thumbnail",
+    "uploaded_by",
+    "location",
+)
 
 
 def photo_subject_context(subject) -> tuple[Project, datetime.date | None]:
@@ -561,7 +570,11 @@ def photo_ingest(
             ).first()
             if existing is not None:
                 return existing, False
-        decoded = photo_decode(fileobj, content_type=original.obj.content_type)
+        with image_open(fileobj, content_type=original.obj.content_type) as image:
+            size = photo_load(image)  # refuses a damaged photo: the put is then undone
+            staging.checked(original)
+            decoded = photo_derive(image, size)
+        fileobj.seek(0)
         stem = original.obj.sha256[:16]
         preview, thumbnail = (
             staging.stage(
@@ -592,7 +605,13 @@ def photo_ingest(
         camera_model=metadata.camera_model,
     )
     _photo_flags(photo, reference_date)
-    return _photo_record(photo=photo, files=(original, preview, thumbnail), actor=actor), True
+    try:
+        return _photo_record(photo=photo, files=(original, preview, thumbnail), actor=actor), True
+    except IntegrityError:
+        # The same photo was sent twice at once to this subject; the first one stands.
+        return Photo.objects.get(
+            subject_type=subject_type, subject_id=subject.pk, original__sha256=original.obj.sha256
+        ), False
 
 
 @dataclass(frozen=True)
@@ -605,14 +624,32 @@ class DecodedPhoto:
 
 
 def photo_decode(fileobj, *, content_type: str) -> DecodedPhoto:
-    """Decode a photo once, at the smallest scale its preview allows (refusing one that is
-    damaged or truncated), and read its EXIF; return its size, metadata and derived copies."""
+    """Decode a photo once (refusing one that is damaged or truncated) and make its
+    preview and thumbnail; return them with its size and EXIF metadata."""
     with image_open(fileobj, content_type=content_type) as image:
-        width, height = image.size
-        metadata = photo_metadata(image, default_tz=timezone.get_default_timezone())
-        preview, thumbnail = derived_jpegs(image)
+        decoded = photo_derive(image, photo_load(image))
     fileobj.seek(0)
-    return DecodedPhoto(width, height, metadata, preview, thumbnail)
+    return decoded
+
+
+def photo_load(image: Image.Image) -> tuple[int, int]:
+    """Decode an opened photo at the smallest scale its preview allows, or raise
+    ValidationError; return its size as taken. A 4000 × 3000 JPEG decodes at 1/4 scale for
+    a 1000 px preview; every byte of the scan is still read, so a truncated or damaged file
+    is refused all the same."""
+    size = image.size
+    if image.format == "JPEG":  # (a no-op once the image is decoded)
+        ratio = settings.PHOTO_PREVIEW_PIXELS / max(image.size)
+        image.draft("RGB", (round(image.width * ratio), round(image.height * ratio)))
+    image_load(image)
+    return size
+
+
+def photo_derive(image: Image.Image, size: tuple[int, int]) -> DecodedPhoto:
+    """EXIF metadata and derived copies of a photo ``photo_load`` decoded."""
+    metadata = photo_metadata(image, default_tz=timezone.get_default_timezone())
+    preview, thumbnail = derived_jpegs(image)
+    return DecodedPhoto(*size, metadata, preview, thumbnail)
 
 
 def _location_in(location: Location, subject) -> bool:
@@ -650,21 +687,19 @@ def _photo_record(
     *, photo: Photo, files: tuple[StagedObject, ...], actor: AbstractBaseUser
 ) -> Photo:
     photo.original, photo.preview, photo.thumbnail = objects_record(files, actor=actor)
-    _save(photo, action="create", actor=actor)
+    # The related rows were all just read or written here: checking that each exists would
+    # be six more queries per photo.
+    photo.full_clean(exclude=PHOTO_KNOWN_RELATIONS)
+    photo.save()
+    ledger_append(record=photo, action="create", actor=actor)
     return photo
 
 
 def derived_jpegs(image: Image.Image) -> tuple[bytes, bytes]:
-    """Decode an opened image (raising ValidationError if it is damaged) and make its
-    orientation-corrected preview and thumbnail, as JPEG without EXIF."""
+    """An opened image's orientation-corrected preview and thumbnail, as JPEG without EXIF
+    (decoding it first, if ``photo_load`` has not)."""
     preview_px = settings.PHOTO_PREVIEW_PIXELS
-    if image.format == "JPEG":
-        # Decode at the smallest scale that still covers the preview: a 4000 × 3000 JPEG
-        # decodes at 1/4 scale for a 1000 px preview. Every byte of the scan is still read,
-        # so a truncated or damaged file is refused all the same.
-        ratio = preview_px / max(image.size)
-        image.draft("RGB", (round(image.width * ratio), round(image.height * ratio)))
-    image_load(image)
+    photo_load(image)
     upright = image if image.mode == "RGB" else image.convert("RGB")
     # In place: no copy of the pixels when the photo is already upright. A hostile
     # orientation tag leaves the photo as it was taken.

@@ -7,7 +7,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO
@@ -106,7 +106,8 @@ class StagedObject:
 
     obj: StoredObject
     _reader: BinaryIO | None = None
-    _future: Future | None = None
+    _future: Future | None = None  # the put, under a legal hold for an archival file
+    _permanent: Future | None = None  # its retention set and hold lifted, once checked
     _put: gateway.PutResult | None = None
 
     @property
@@ -204,6 +205,19 @@ class ObjectStaging:
         self._staged.append(staged)
         return staged
 
+    def checked(self, staged: StagedObject) -> None:
+        """The caller's decode of ``staged`` passed: if its put has finished, make the
+        version permanent now, in the background, rather than when the block ends."""
+        future = staged._future
+        if (
+            staged.obj.retention_until is not None
+            and future is not None
+            and future.done()
+            and future.exception() is None
+            and staged._permanent is None
+        ):
+            staged._permanent = _put_executor().submit(_permanent, staged.obj, future.result())
+
     def _settle(self) -> None:
         for staged in self._staged:
             if staged._future is None:  # one reader only: put now, retention included
@@ -213,11 +227,10 @@ class ObjectStaging:
                 staged._put = staged._future.result()
             staged.obj.version_id = staged._put.version_id or ""
         for staged in self._staged:
-            obj = staged.obj
-            if obj.retention_until is not None and staged._future is not None:
-                version, until = obj.version_id or None, obj.retention_until
-                gateway.set_retention(obj.bucket, obj.key, version_id=version, until=until)
-                gateway.set_legal_hold(obj.bucket, obj.key, version_id=version, on=False)
+            if staged._permanent is not None:
+                staged._permanent.result()
+            elif staged.obj.retention_until is not None and staged._future is not None:
+                _permanent(staged.obj, staged._put)
 
     def _abandon(self) -> None:
         """Remove every version put here; what cannot be removed is logged for the
@@ -228,6 +241,8 @@ class ObjectStaging:
                     staged._put = staged._future.result()
                 except Exception:  # noqa: BLE001, S112 - the put failed: nothing to remove
                     continue
+            if staged._permanent is not None:
+                wait([staged._permanent])
             if staged._put is None:
                 continue
             obj, version = staged.obj, staged._put.version_id
@@ -236,6 +251,8 @@ class ObjectStaging:
                     gateway.set_legal_hold(obj.bucket, obj.key, version_id=version, on=False)
                 gateway.remove(obj.bucket, obj.key, version_id=version)
             except StorageError:
+                # Also where a checked version was already made permanent before a later
+                # file failed: it stays, under its retention, without a row.
                 logger.warning(
                     "could not remove %s/%s version %s of a refused upload; the reconciler"
                     " will report it",
@@ -244,6 +261,13 @@ class ObjectStaging:
                     version,
                     exc_info=True,
                 )
+
+
+def _permanent(obj: StoredObject, put: gateway.PutResult) -> None:
+    """Put a held archival version under its COMPLIANCE retention, then lift the hold."""
+    version = put.version_id or None
+    gateway.set_retention(obj.bucket, obj.key, version_id=version, until=obj.retention_until)
+    gateway.set_legal_hold(obj.bucket, obj.key, version_id=version, on=False)
 
 
 def _put_held(obj: StoredObject, reader: BinaryIO) -> gateway.PutResult:

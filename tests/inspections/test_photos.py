@@ -2,12 +2,15 @@
 
 import hashlib
 import io
+import threading
 import urllib.request
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from PIL import Image
 
+from inspections import services
 from inspections.models import Photo
 from ledger.models import LedgerEntry
 from storage import gateway
@@ -273,3 +276,36 @@ def test_photos_cannot_be_added_to_an_accepted_record(api_as, project, tree, ali
     assert response.status_code == 400
     assert "has been accepted and can no longer be changed" in str(response.json())
     assert not StoredObject.objects.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_same_photo_sent_four_times_at_once_is_one_photo(project, tree, alice):
+    # A phone retrying on a bad network: the four requests race past the duplicate check.
+    content = photos.jpeg()
+    start = threading.Barrier(4)
+    results, errors = [], []
+
+    def send(n: int) -> None:
+        try:
+            start.wait()
+            results.append(
+                services.photo_ingest(
+                    subject=tree["lot"], fileobj=photos.named(content, f"{n}.jpg"), actor=alice
+                )
+            )
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len({photo.pk for photo, _created in results}) == 1
+    assert sorted(created for _photo, created in results) == [False, False, False, True]
+    assert Photo.objects.count() == 1
+    assert StoredObject.objects.count() == 3  # original, preview, thumbnail
