@@ -133,6 +133,11 @@ STORAGES = {
 
 # Uploads larger than this are streamed to a temporary file, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Django's two handlers, hashing each file as it arrives (storage/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "storage.uploads.HashingMemoryFileUploadHandler",
+    "storage.uploads.HashingTemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Object storage (any S3 API; SeaweedFS embedded, MinIO in production) ---

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from inspections import selectors, services
 from inspections import serializers as s
 from inspections.filters import AcceptanceRecordFilter
+from inspections.models import AcceptanceRecord
 from projects import access
 from projects.api import ApiView, list_schema
 from projects.http import client_address
@@ -23,6 +24,15 @@ def _record(project, record_id):
     record = selectors.record_list(project=project).filter(pk=record_id).first()
     if record is None:
         raise access.not_found()
+    return record
+
+
+def _record_alone(project, record_id):
+    """The record without its sign-offs and rounds, for the photo endpoints."""
+    record = AcceptanceRecord.objects.filter(project=project, pk=record_id).first()
+    if record is None:
+        raise access.not_found()
+    record.project = project  # already read, with the site position the photo checks use
     return record
 
 
@@ -139,7 +149,7 @@ class RecordPhotoListApi(ApiView):
 
     @list_schema(s.PhotoOutputSerializer, "acceptance_record_photo_list")
     def get(self, request, project_id: int, record_id: int):
-        record = _record(self.project(), record_id)
+        record = _record_alone(self.project(), record_id)
         return self.list_response(
             selectors.record_photo_list(record=record), s.PhotoOutputSerializer
         )
@@ -149,7 +159,7 @@ class RecordPhotoListApi(ApiView):
         responses={201: s.PhotoOutputSerializer(many=True)},
     )
     def post(self, request, project_id: int, record_id: int):
-        record = _record(self.project(write=True), record_id)
+        record = _record_alone(self.project(write=True), record_id)
         data = self.input(s.PhotoUploadInputSerializer)
         hashes = data.get("sha256") or []
         results = []

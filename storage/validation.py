@@ -105,7 +105,16 @@ def size_check(size: int, *, max_bytes: int) -> None:
 
 
 def file_sha256(fileobj: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int]:
-    """SHA-256 (hex) and size, read in chunks from the start; the file is left at 0."""
+    """SHA-256 (hex) and size, read in chunks from the start; the file is left at 0.
+
+    An upload hashed as it arrived (storage/uploads.py) is not read again.
+    """
+    received = getattr(fileobj, "received_sha256", None)
+    if isinstance(received, str):
+        size = file_size(fileobj)
+        if max_bytes is not None:
+            size_check(size, max_bytes=max_bytes)
+        return received, size
     digest = hashlib.sha256()
     size = 0
     fileobj.seek(0)

@@ -309,3 +309,25 @@ def test_the_same_photo_sent_four_times_at_once_is_one_photo(project, tree, alic
     assert sorted(created for _photo, created in results) == [False, False, False, True]
     assert Photo.objects.count() == 1
     assert StoredObject.objects.count() == 3  # original, preview, thumbnail
+
+
+def test_a_photo_spooled_to_disk_is_hashed_as_it_arrives(api_as, project, tree):
+    content = photos.jpeg(size=(2000, 1500))
+    assert len(content) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE  # a temporary file, not memory
+    client = api_as("alice")
+    damaged = upload(
+        client, project, tree["lot"], photos.named(content, "big.jpg"), sha256="f" * 64
+    )
+    assert damaged.status_code == 400
+    assert "damaged in transit" in str(damaged.json())
+    response = upload(
+        client,
+        project,
+        tree["lot"],
+        photos.named(content, "big.jpg"),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+    assert response.status_code == 201, response.content
+    photo = Photo.objects.get()
+    assert photo.original.sha256 == hashlib.sha256(content).hexdigest()
+    assert object_read_bytes(obj=photo.original) == content
