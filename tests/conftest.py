@@ -25,6 +25,7 @@ from rest_framework.test import APIClient
 from projects import services
 from projects.models import Membership, Person, Role
 from projects.validators import credit_code_check_char, id_number_check_char
+from tests import browser as browser_helpers
 
 PASSWORD = "correct-horse-2026"
 
@@ -251,3 +252,9 @@ def api_as(actors):
         return api
 
     return client
+
+
+@pytest.fixture
+def browser():
+    """Chromium through Playwright (tests/browser.py), for the page tests."""
+    yield from browser_helpers.chromium()

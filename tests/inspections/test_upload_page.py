@@ -1,39 +1,12 @@
 """A site supervisor uploads several photos from a phone; each shows its own progress and
 the server's verdict, a disguised file is refused with its reason, and nothing is lost."""
 
-import os
-from pathlib import Path
-
-import pytest
-
 from inspections.models import Photo
+from tests.browser import MARKS
 from tests.conftest import PASSWORD
 from tests.inspections.photos import jpeg
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's own ORM calls are synchronous
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="make test installs chromium"),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
+pytestmark = MARKS
 
 
 def test_three_photos_at_once_two_stored_and_a_disguised_one_refused(

@@ -1,41 +1,12 @@
 """A real browser (Debian's chromium, driven by Playwright) signs a pledge on a phone."""
 
-import os
-from pathlib import Path
-
-import pytest
-
 from projects.models import Role
 from responsibility.models import ResponsibilityDocument
+from tests.browser import MARKS
 from tests.conftest import PASSWORD
 from tests.responsibility.conftest import client_for, prepare
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-# itself are synchronous and safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="make test installs chromium"),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
+pytestmark = MARKS
 
 
 def test_a_lead_signs_on_a_phone_sees_the_pdf_and_cannot_sign_twice(

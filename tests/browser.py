@@ -1,0 +1,45 @@
+"""A real browser for the page tests: Debian's chromium, driven by Playwright.
+
+A test module uses ``pytestmark = browser.MARKS`` and the ``browser`` fixture, which
+tests/conftest.py provides from here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests
+# themselves are synchronous and safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MARKS = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="make test installs chromium"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def chromium():
+    """Launch chromium for one test; close it, and the test's database connection, after."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+        # The test ran in Playwright's greenlet, whose context has its own database
+        # connection: left open, it keeps the test database from being dropped.
+        connections.close_all()
