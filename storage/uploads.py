@@ -15,7 +15,7 @@ from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFi
 CHUNK_SIZE = 1024 * 1024
 
 
-class HashingMemoryFileUploadHandler(MemoryFileUploadHandler):
+class _Hashing:
     chunk_size = CHUNK_SIZE
 
     def new_file(self, *args, **kwargs):
@@ -23,8 +23,11 @@ class HashingMemoryFileUploadHandler(MemoryFileUploadHandler):
         self.sha256 = hashlib.sha256()
         super().new_file(*args, **kwargs)
 
+    def keeps_file(self) -> bool:
+        return True
+
     def receive_data_chunk(self, raw_data, start):
-        if self.activated:
+        if self.keeps_file():
             self.sha256.update(raw_data)
         return super().receive_data_chunk(raw_data, start)
 
@@ -35,18 +38,10 @@ class HashingMemoryFileUploadHandler(MemoryFileUploadHandler):
         return uploaded
 
 
-class HashingTemporaryFileUploadHandler(TemporaryFileUploadHandler):
-    chunk_size = CHUNK_SIZE
+class HashingMemoryFileUploadHandler(_Hashing, MemoryFileUploadHandler):
+    def keeps_file(self) -> bool:
+        return self.activated  # else the request is too large and the next handler keeps it
 
-    def new_file(self, *args, **kwargs):
-        self.sha256 = hashlib.sha256()
-        super().new_file(*args, **kwargs)
 
-    def receive_data_chunk(self, raw_data, start):
-        self.sha256.update(raw_data)
-        return super().receive_data_chunk(raw_data, start)
-
-    def file_complete(self, file_size):
-        uploaded = super().file_complete(file_size)
-        uploaded.received_sha256 = self.sha256.hexdigest()
-        return uploaded
+class HashingTemporaryFileUploadHandler(_Hashing, TemporaryFileUploadHandler):
+    pass

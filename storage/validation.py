@@ -1,9 +1,9 @@
 """Upload validation at the boundary: size limit, hash, type sniffed from the bytes, and a
 real decode (Pillow for images, pyHanko's PDF reader for PDFs).
 
-``upload_check`` is everything ``object_store`` runs, in two parts: ``upload_precheck``
-before the put starts and ``content_check`` (the decode) while the put is under way. Apps
-that take files (photos, documents) can call them before doing anything else with a file.
+``object_store`` runs them in two parts: ``upload_precheck`` before the put starts and
+``content_check`` (the decode) while the put is under way. Apps that take files (photos,
+documents) can call them before doing anything else with a file.
 """
 
 from __future__ import annotations
@@ -212,29 +212,6 @@ def pdf_check(fileobj: BinaryIO) -> int:
     if pages < 1:
         raise _pdf_corrupt()
     return pages
-
-
-def upload_check(
-    *,
-    fileobj: BinaryIO,
-    name: str = "",
-    declared_type: str | None = None,
-    declared_sha256: str | None = None,
-    allowed_types: Iterable[str] | None = None,
-    max_bytes: int | None = None,
-) -> CheckedFile:
-    """Everything ``object_store`` checks before it keeps a file: ``upload_precheck`` and
-    then ``content_check`` (the real decode)."""
-    checked = upload_precheck(
-        fileobj=fileobj,
-        name=name,
-        declared_type=declared_type,
-        declared_sha256=declared_sha256,
-        allowed_types=allowed_types,
-        max_bytes=max_bytes,
-    )
-    content_check(fileobj, content_type=checked.content_type)
-    return checked
 
 
 def upload_precheck(
