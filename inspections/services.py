@@ -576,15 +576,8 @@ def photo_ingest(
             decoded = photo_derive(image, size)
         fileobj.seek(0)
         stem = original.obj.sha256[:16]
-        preview, thumbnail = (
-            staging.stage(
-                fileobj=io.BytesIO(data),
-                archival=False,
-                original_name=f"{stem}-{variant}.jpg",
-                content_type="image/jpeg",
-            )
-            for variant, data in (("preview", decoded.preview), ("thumbnail", decoded.thumbnail))
-        )
+        preview = _derived_stage(staging, decoded.preview, f"{stem}-preview.jpg")
+        thumbnail = _derived_stage(staging, decoded.thumbnail, f"{stem}-thumbnail.jpg")
     metadata = decoded.metadata
     photo = Photo(
         project=project,
@@ -612,6 +605,12 @@ def photo_ingest(
         return Photo.objects.get(
             subject_type=subject_type, subject_id=subject.pk, original__sha256=original.obj.sha256
         ), False
+
+
+def _derived_stage(staging: ObjectStaging, data: bytes, name: str) -> StagedObject:
+    return staging.stage(
+        fileobj=io.BytesIO(data), archival=False, original_name=name, content_type="image/jpeg"
+    )
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,9 @@ class ObjectStaging:
     and then, for each archival version, sets its retention and lifts the hold — the
     version is never deletable without first lifting a hold, and no row points at it before
     its retention is set. If the block raises, or a put fails, every version put here is
-    removed and the error propagates. The rows are the caller's: ``objects_record``.
+    removed and the error propagates. The rows are the caller's: ``objects_record``. A
+    caller with more to do after its decode passes calls ``checked(staged)``, so that the
+    retention is set meanwhile rather than at the end.
 
     A file that cannot be read twice at once (neither a temporary upload on disk nor bytes in
     memory) is put after the block instead, with its retention in the same request.
