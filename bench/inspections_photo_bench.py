@@ -17,11 +17,13 @@ then for each photo, alternating which goes first:
 - raw: the MinIO SDK's ``put_object`` of the same bytes, as it comes (a multipart upload
   above 5 MiB) and in one request as our gateway puts; the faster is the reference;
 - floor: a raw put and the preview's decode side by side and nothing else — the least an
-  ingest that must decode the photo could take on this machine.
+  ingest that must decode the photo could take on this machine;
+- then through the API: each photo (with a tail, so that it is new) POSTed over HTTP to a
+  gunicorn worker, alternating with a raw put of the same bytes; the worker's peak RSS.
 
 Prints MB/s and median milliseconds of each, the ratios (goals ≥ 0.6 with derived copies,
 ≥ 0.9 for the original alone), the time of the preview and thumbnail alone (goal ≤ 100 ms)
-and the process's peak RSS (goal < 300 MB).
+and the peak RSS of this process and of the gunicorn worker (goal < 300 MB).
 
 ``--store-on-own-core`` pins SeaweedFS and PostgreSQL to one core and this process to the
 other, as when the object store and the database run on their own hosts: on two shared cores
