@@ -12,10 +12,6 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests
-# themselves are synchronous and safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
     "--headless",
@@ -36,10 +32,20 @@ def chromium():
     """Launch chromium for one test; close it, and the test's database connection, after."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
-        # The test ran in Playwright's greenlet, whose context has its own database
-        # connection: left open, it keeps the test database from being dropped.
-        connections.close_all()
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+    # test itself are synchronous and safe.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            yield browser
+            browser.close()
+            # The test ran in Playwright's greenlet, whose context has its own database
+            # connection: left open, it keeps the test database from being dropped.
+            connections.close_all()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
