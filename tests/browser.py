@@ -1,7 +1,7 @@
 """A real browser for the page tests: Debian's chromium, driven by Playwright.
 
-A test module uses ``pytestmark = browser.MARKS`` and the ``browser`` fixture, which
-tests/conftest.py provides from here.
+A test module sets ``pytestmark = MARKS`` (``from tests.browser import MARKS``) and takes
+the ``browser`` fixture, which tests/conftest.py provides from ``chromium()`` here.
 """
 
 from __future__ import annotations
