@@ -9,6 +9,8 @@ units and their leads in office. The cast:
 - ``reggie``  regulator for Hangzhou (330100), which includes the project's district
 - ``rita``    regulator for Jiangsu province (320000), which does not
 - ``charlie`` site supervisor on ANOTHER project (南京, 320102): the outsider
+- ``dan``     regulator for Xihu district (330106), the project's neighbour, not its district
+- ``sam``     site supervisor on a THIRD project in the project's own district (330108)
 - ``admin``   archive operator (staff)
 """
 
@@ -229,7 +231,36 @@ def charlie(other_project, admin):
 
 
 @pytest.fixture
-def actors(admin, alice, leo, olga, reggie, rita, charlie):
+def dan(admin):
+    user = _user("dan")
+    services.regulator_account_create(
+        user=user, agency="杭州市西湖区建设工程质量监督站", jurisdiction_code="330106", actor=admin
+    )
+    return user
+
+
+@pytest.fixture
+def third_project(admin):
+    """A neighbour's project in the same district: the same regulator, other members."""
+    return services.project_create(
+        name="杭州市滨江区某商业综合体", jurisdiction_code="330108", actor=admin
+    )
+
+
+@pytest.fixture
+def sam(third_project, admin):
+    user = _user("sam")
+    services.person_create(
+        name="钱勇", id_number=id_number("33010819870304157"), user=user, actor=admin
+    )
+    services.membership_create(
+        user=user, project=third_project, role=Membership.Role.SITE_SUPERVISOR, actor=admin
+    )
+    return user
+
+
+@pytest.fixture
+def actors(admin, alice, leo, olga, reggie, rita, charlie, dan, sam):
     return {
         "admin": admin,
         "alice": alice,
@@ -238,6 +269,8 @@ def actors(admin, alice, leo, olga, reggie, rita, charlie):
         "reggie": reggie,
         "rita": rita,
         "charlie": charlie,
+        "dan": dan,
+        "sam": sam,
     }
 
 
