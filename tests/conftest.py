@@ -260,7 +260,7 @@ def sam(third_project, admin):
 
 
 @pytest.fixture
-def actors(admin, alice, leo, olga, reggie, rita, charlie, dan, sam):
+def actors(admin, alice, leo, olga, reggie, rita, charlie):
     return {
         "admin": admin,
         "alice": alice,
@@ -269,19 +269,19 @@ def actors(admin, alice, leo, olga, reggie, rita, charlie, dan, sam):
         "reggie": reggie,
         "rita": rita,
         "charlie": charlie,
-        "dan": dan,
-        "sam": sam,
     }
 
 
 @pytest.fixture
-def api_as(actors):
-    """``api_as("alice")``: an API client authenticated as that actor (None: anonymous)."""
+def api_as(actors, request):
+    """``api_as("alice")``: an API client authenticated as that actor (None: anonymous).
+    ``dan`` and ``sam`` (and their third project) are made only for the tests that name them."""
 
     def client(name: str | None) -> APIClient:
         api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
         if name is not None:
-            api.force_authenticate(actors[name])
+            user = actors[name] if name in actors else request.getfixturevalue(name)
+            api.force_authenticate(user)
         return api
 
     return client

@@ -196,6 +196,51 @@ def _start_reaper(*dirs: Path) -> None:
     _state["reaper_pipe"] = write_end  # closed by the kernel when this process ends
 
 
+class SessionS3(EmbeddedS3):
+    """The session's S3 server. A test that stops it and starts it again gets it back only
+    once it really serves: the S3 port answers before the volume server takes connections,
+    and a test that went on at that moment would see "connection refused" on its next read."""
+
+    restarted = False
+
+    def start(self, timeout: float = 30.0) -> None:
+        super().start(timeout)
+        if self.restarted:  # a restart inside a test, not the session's first start
+            self.wait_serving(timeout)
+        self.restarted = True
+
+    def wait_serving(self, timeout: float) -> None:
+        import io
+
+        from storage import gateway
+        from storage.errors import StorageUnavailable
+
+        probe = b"ready"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                gateway.put(
+                    derived_bucket(),
+                    "_test-session/ready",
+                    data=io.BytesIO(probe),
+                    length=len(probe),
+                    content_type="text/plain",
+                )
+                with gateway.get(derived_bucket(), "_test-session/ready") as stream:
+                    if b"".join(stream) == probe:
+                        return
+            except StorageUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.2)
+
+
+def derived_bucket() -> str:
+    from django.conf import settings
+
+    return settings.S3_DERIVED_BUCKET
+
+
 def _terminated(signum, frame):
     # SIGTERM and SIGHUP end the run like Ctrl+C does, so pytest_unconfigure stops the servers.
     raise KeyboardInterrupt
@@ -219,7 +264,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
         _state["postgres"] = postgres
     else:
         _start_reaper(tmp)
-    s3 = EmbeddedS3(data_dir=tmp / "s3", access_key="lqa-test", secret_key="lqa-test-secret")
+    s3 = SessionS3(data_dir=tmp / "s3", access_key="lqa-test", secret_key="lqa-test-secret")
     s3.start()
     _state["s3"] = s3
     os.environ["S3_ENDPOINT"] = s3.endpoint

@@ -58,6 +58,7 @@ def test_a_presigned_url_downloads_the_exact_bytes(supervisor):
         assert hashlib.sha256(response.read()).hexdigest() == obj.sha256
 
 
+@pytest.mark.slow
 def test_a_presigned_url_stops_working_when_it_expires(supervisor):
     obj = object_store(
         fileobj=samples.named(samples.jpeg(), "a.jpg"), user=supervisor, archival=True
