@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.dates import add_years
 from ledger.models import Ledgered
 from projects import validators
 
@@ -236,11 +237,7 @@ class UnitWork(Ledgered):
         """The end of the lifetime-responsibility horizon: completion + design service life."""
         if self.completion_date is None:
             return None
-        years = self.completion_date.year + self.design_service_life_years
-        try:
-            return self.completion_date.replace(year=years)
-        except ValueError:  # 29 February in a year that has none
-            return self.completion_date.replace(year=years, day=28)
+        return add_years(self.completion_date, self.design_service_life_years)
 
 
 class Location(Ledgered):

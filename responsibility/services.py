@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.dates import add_years
 from ledger.models import LedgerEntry
 from ledger.services import ledger_append
 from projects.models import MANDATORY_ROLES, LeadTenure, Participation, Person, Project, Role
@@ -240,10 +241,7 @@ def retention_for(project: Project) -> datetime.datetime:
         base = unit_work.completion_date or unit_work.start_date
         if base is None:
             continue
-        try:
-            end = base.replace(year=base.year + unit_work.design_service_life_years)
-        except ValueError:
-            end = base.replace(year=base.year + unit_work.design_service_life_years, day=28)
+        end = add_years(base, unit_work.design_service_life_years)
         ends.append(datetime.datetime.combine(end, datetime.time(), tzinfo=datetime.UTC))
     future = [end for end in ends if end > timezone.now()]
     return max(future) if future else default_retention_until()

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.dates import add_years
 from ledger.models import LedgerEntry
 from ledger.services import ledger_append
 from storage import gateway
@@ -40,11 +41,7 @@ def object_key(sha256: str) -> str:
 def default_retention_until(now: datetime | None = None) -> datetime:
     """Now plus ARCHIVE_DEFAULT_RETENTION_YEARS, to the second (29 February → 28th)."""
     now = (now or timezone.now()).astimezone(UTC).replace(microsecond=0)
-    years = settings.ARCHIVE_DEFAULT_RETENTION_YEARS
-    try:
-        return now.replace(year=now.year + years)
-    except ValueError:
-        return now.replace(year=now.year + years, day=28)
+    return add_years(now, settings.ARCHIVE_DEFAULT_RETENTION_YEARS)
 
 
 def object_store(
