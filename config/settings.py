@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "materials",
     "inspections",
     "responsibility",
+    "demo",  # composes the demo above every app (make run's load_demo)
 ]
 
 MIDDLEWARE = [

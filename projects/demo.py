@@ -128,9 +128,13 @@ def _user(username: str, **extra):
     return get_user_model().objects.create_user(username=username, password=DEMO_PASSWORD, **extra)
 
 
+DEMO_PERMIT_NUMBER = "330108202504180101"
+
+
 @transaction.atomic
 def demo_load() -> Project | None:
-    """Create the demo project and its logins; does nothing if the project exists."""
+    """Create the demo project, its parties, leads, locations and logins, not yet signed;
+    does nothing if the project exists. The whole demo is composed in ``demo/``."""
     if demo_exists():
         return None
     admin = _user("admin", is_staff=True, is_superuser=True)
@@ -257,16 +261,17 @@ def demo_load() -> Project | None:
     )
 
     _build_unit_work(project, admin)
-    # Signed letters and pledges (responsibility/, a higher layer) open the supervision gate.
-    from responsibility.demo import demo_sign_all
+    return project
 
-    demo_sign_all(project=project, admin=admin, password=DEMO_PASSWORD)
-    # The construction permit comes once everything is signed (the permit gate).
-    services.project_update(project=project, permit_number="330108202504180101", actor=admin)
+
+def demo_supervision_start(*, project: Project) -> None:
+    """The construction permit and supervision, once every letter and pledge is signed
+    (the permit gate): the top-level demo calls this after the signatures."""
+    admin = get_user_model().objects.get(username="admin")
+    services.project_update(project=project, permit_number=DEMO_PERMIT_NUMBER, actor=admin)
     services.project_stage_advance(
         project=project, to_stage=Project.Stage.UNDER_SUPERVISION, actor=admin
     )
-    return project
 
 
 def _build_unit_work(project: Project, admin) -> UnitWork:

@@ -1,21 +1,18 @@
 from django.core.management.base import BaseCommand
 
-from projects.demo import DEMO_LOGINS, DEMO_PROJECT_NAME, demo_load
+from demo.loader import demo_project_load
+from projects.demo import DEMO_LOGINS, DEMO_PROJECT_NAME
 
 
 class Command(BaseCommand):
     help = (
         "Create a demo project (杭州市滨江区某住宅小区3号楼) with its five parties, leads,"
-        " locations and one login per role. Does nothing but print the logins if it exists."
+        " signed letters and pledges, locations, acceptance records and one login per role."
+        " Does nothing but print the logins if it exists."
     )
 
     def handle(self, *args, **options):
-        project = demo_load()
-        if project is not None:
-            # Acceptance records and photos (inspections/, a higher layer) for the demo.
-            from inspections.demo import demo_inspections_load
-
-            demo_inspections_load(project=project)
+        project = demo_project_load()
         if project is None:
             self.stdout.write(f"The demo project {DEMO_PROJECT_NAME} already exists.")
         else:
