@@ -8,6 +8,7 @@ units and their leads in office. The cast:
 - ``olga``    the owner's legal representative on the project (read only)
 - ``reggie``  regulator for Hangzhou (330100), which includes the project's district
 - ``rita``    regulator for Jiangsu province (320000), which does not
+- ``quinn``   the contractor's quality inspector (质检员) on the project
 - ``charlie`` site supervisor on ANOTHER project (南京, 320102): the outsider
 - ``dan``     regulator for Xihu district (330106), the project's neighbour, not its district
 - ``sam``     site supervisor on a THIRD project in the project's own district (330108)
@@ -195,6 +196,26 @@ def olga(project, admin):
         project=project,
         role=Membership.Role.LEGAL_REPRESENTATIVE,
         organization=owner,
+        actor=admin,
+    )
+    return user
+
+
+@pytest.fixture
+def quinn(project, admin):
+    user = _user("quinn")
+    services.person_create(
+        name="钱质检",
+        id_number=id_number("33010619920305162"),
+        organization=organization_of(project, Role.CONTRACTOR),
+        user=user,
+        actor=admin,
+    )
+    services.membership_create(
+        user=user,
+        project=project,
+        role=Membership.Role.SITE_SUPERVISOR,
+        organization=organization_of(project, Role.CONTRACTOR),
         actor=admin,
     )
     return user

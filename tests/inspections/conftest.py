@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from inspections import services
 from projects import services as project_services
 from projects.models import Membership, Project, Role
-from tests.conftest import PASSWORD, id_number, lead_of, organization_of
+from tests.conftest import PASSWORD, lead_of, organization_of
 
 DAY = datetime.date(2025, 6, 10)
 
@@ -35,26 +35,6 @@ def _lead_user(project, admin, role, name, membership_role):
         project=project,
         role=membership_role,
         organization=organization_of(project, role),
-        actor=admin,
-    )
-    return user
-
-
-@pytest.fixture
-def quinn(project, admin):
-    user = _user("quinn")
-    project_services.person_create(
-        name="钱质检",
-        id_number=id_number("33010619920305162"),
-        organization=organization_of(project, Role.CONTRACTOR),
-        user=user,
-        actor=admin,
-    )
-    project_services.membership_create(
-        user=user,
-        project=project,
-        role=Membership.Role.SITE_SUPERVISOR,
-        organization=organization_of(project, Role.CONTRACTOR),
         actor=admin,
     )
     return user

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from projects import services
 from projects.models import Membership, Role
 from tests.conftest import PASSWORD, id_number, lead_of, organization_of
-from tests.responsibility.defect_data import quinn, site  # noqa: F401 - defect-case fixtures
+from tests.responsibility.defect_data import site_build
 
 REP_IDS = {
     Role.SURVEY: "33010619700101231",
@@ -120,3 +120,9 @@ def signature_png(size=(300, 100)) -> io.BytesIO:
     buffer.seek(0)
     buffer.name = "signature.png"
     return buffer
+
+
+@pytest.fixture
+def site(project, admin, alice, leo, quinn):
+    """A building with evidence to trace (tests/responsibility/defect_data.py)."""
+    return site_build(project, admin, alice, leo, quinn)

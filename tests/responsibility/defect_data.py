@@ -13,8 +13,6 @@ import datetime
 import io
 from decimal import Decimal
 
-import pytest
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from inspections import services as inspections
@@ -22,7 +20,7 @@ from ledger.services import ledger_append
 from materials import services as materials
 from materials.models import MaterialCategory
 from projects import services as projects
-from projects.models import Membership, Project, Role
+from projects.models import Project, Role
 from tests.conftest import PASSWORD, credit_code, id_number, lead_of, organization_of
 from tests.storage.samples import jpeg, pdf
 
@@ -41,26 +39,6 @@ def cases_url(project, case=None, action=""):
         return url
     case_id = case if isinstance(case, int) else case["id"] if isinstance(case, dict) else case.pk
     return f"{url}{case_id}/{action}"
-
-
-@pytest.fixture
-def quinn(project, admin):
-    user = get_user_model().objects.create_user(username="quinn", password=PASSWORD)
-    projects.person_create(
-        name="钱质检",
-        id_number=id_number("33010619920305162"),
-        organization=organization_of(project, Role.CONTRACTOR),
-        user=user,
-        actor=admin,
-    )
-    projects.membership_create(
-        user=user,
-        project=project,
-        role=Membership.Role.SITE_SUPERVISOR,
-        organization=organization_of(project, Role.CONTRACTOR),
-        actor=admin,
-    )
-    return user
 
 
 def build_site(project, admin, *, name="3号楼", floors=("5层", "6层")):
@@ -111,8 +89,8 @@ def record_chain(project, unit_work, admin, floor, *, title):
     return {"unit": unit, "division": division, "sub_item": sub_item, "lot": lot}
 
 
-@pytest.fixture
-def site(project, admin, alice, leo, quinn):
+def site_build(project, admin, alice, leo, quinn) -> dict:
+    """The traced building and its evidence (the ``site`` fixture of the responsibility tests)."""
     unit_work, unit, (floor5, floor6) = build_site(project, admin)
     column = projects.location_create(
         unit_work=unit_work, parent=floor5, kind="element", name="5层A轴柱", actor=admin
