@@ -6,7 +6,7 @@ subtree come from one recursive query, the acceptance records from two (their id
 with its chain of parents), and every other kind of item from one query each; the ledger
 entries of all items come from one query and their proofs from one batch
 (``ledger.selectors.inclusion_proofs``). Kinds with nothing to look up (no records, no
-usages) skip their queries, so the count is a ceiling: 17 per API request, pinned by a test.
+usages) skip their queries, so the count is a ceiling: 18 per API request, pinned by a test.
 
 Which checkpoint: the newest one if it covers every entry of the trace; otherwise a new one
 is signed (``checkpoint_create``, which returns the newest one when nothing was appended
