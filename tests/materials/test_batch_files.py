@@ -5,11 +5,13 @@ earlier version, each ledgered."""
 
 from __future__ import annotations
 
+import importlib
 import urllib.request
 
 import pytest
 
 from ledger.models import LedgerEntry
+from ledger.verify import verify_archive
 from materials import services
 from materials.models import Batch, BatchFile
 from projects import services as project_services
@@ -144,6 +146,7 @@ def test_an_operators_correction_keeps_both_versions_and_ledgers_each(
     missing = f"{files_url(recorded_batch)}certificate_of_conformity/?version=3"
     assert reader.get(missing).status_code == 404
     assert reader.get(missing.replace("=3", "=x")).status_code == 404
+    assert verify_archive() == []
 
 
 def test_a_correction_without_a_reason_is_refused_and_nothing_is_stored(
@@ -231,3 +234,37 @@ def test_a_batch_is_recorded_for_the_project_whose_records_its_recorder_keeps(
     )
     assert named_one.status_code == 201
     assert named_one.json()["recorded_for"] == other_project.pk
+
+
+def test_files_named_before_versions_become_ledgered_version_1_and_the_archive_verifies(
+    recorded_batch, leo, admin
+):
+    """Migration 0004 on a batch as the old code left it: the file in the batch's own column,
+    the batch ledgered with it."""
+    from django.apps import apps
+    from django.db import transaction
+
+    from ledger.services import ledger_append
+    from storage.services import object_store
+
+    migration = importlib.import_module("materials.migrations.0004_carry_batch_files_into_versions")
+    old = object_store(fileobj=certificate("old"), user=leo, archival=True)
+    with transaction.atomic():
+        Batch.objects.filter(pk=recorded_batch.pk).update(certificate_of_conformity=old)
+        recorded_batch.refresh_from_db()
+        entry = ledger_append(record=recorded_batch, action="update", actor=leo)
+    assert verify_archive() == []
+
+    with transaction.atomic():
+        migration.carry_batch_files_into_versions(apps, None)
+        migration.carry_batch_files_into_versions(apps, None)  # twice: nothing more
+
+    [version] = BatchFile.objects.filter(batch=recorded_batch)
+    assert (version.kind, version.version, version.stored_object_id) == (
+        "certificate_of_conformity",
+        1,
+        old.pk,
+    )
+    assert version.recorded_by is None
+    assert version.recorded_at == entry.recorded_at
+    assert verify_archive() == []
