@@ -6,7 +6,7 @@ import csv
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -79,7 +79,17 @@ class BatchFileApi(ApiView):
 
     @extend_schema(
         request={"multipart/form-data": s.BatchFileInputSerializer},
-        responses={201: s.BatchOutputSerializer},
+        responses={
+            201: s.BatchOutputSerializer,
+            400: OpenApiResponse(
+                description="Not a PDF or image, a correction without a reason, or the same"
+                " file as the current version."
+            ),
+            403: OpenApiResponse(
+                description="Not an operator or a records keeper of the recording project,"
+                " or a delivery of the batch is already accepted (then operators only)."
+            ),
+        },
     )
     def post(self, request, batch_id: int):
         """Add a version of the certificate of conformity or the type-test report. Files are
@@ -110,7 +120,10 @@ class BatchFileDownloadApi(ApiView):
                 description="the version to fetch; the current (latest) one when left out",
             )
         ],
-        responses={302: None},
+        responses={
+            302: None,
+            404: OpenApiResponse(description="No such batch, document kind or version."),
+        },
     )
     def get(self, request, batch_id: int, document: str):
         """A version of a batch file: a redirect to a short-lived download URL."""

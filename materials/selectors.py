@@ -46,10 +46,15 @@ def batch_list(*, user) -> QuerySet[Batch]:
     versions = BatchFile.objects.select_related("stored_object", "recorded_by").order_by(
         "kind", "version"
     )
+    # Which project a batch was recorded for is shown only to those who may see the project.
+    sees_project = Exists(
+        access.projects_visible_to_user(user).filter(pk=OuterRef("recorded_for_id"))
+    )
     return (
         access.batches_visible_to(user)
         .select_related("category", "manufacturer")
         .prefetch_related(Prefetch("files", queryset=versions))
+        .annotate(recorded_for_visible=sees_project)
     )
 
 

@@ -92,6 +92,7 @@ class BatchOutputSerializer(serializers.ModelSerializer):
     certificate_of_conformity_download = serializers.SerializerMethodField()
     type_test_report_sha256 = serializers.SerializerMethodField()
     type_test_report_download = serializers.SerializerMethodField()
+    recorded_for = serializers.SerializerMethodField()
     files = serializers.SerializerMethodField()
 
     class Meta:
@@ -113,6 +114,10 @@ class BatchOutputSerializer(serializers.ModelSerializer):
             "type_test_report_download",
             "files",
         ]
+
+    def get_recorded_for(self, batch) -> int | None:
+        """The recording project's id, for readers who may see that project."""
+        return batch.recorded_for_id if getattr(batch, "recorded_for_visible", False) else None
 
     def _current(self, batch: Batch, kind: str) -> BatchFile | None:
         return current_batch_files(batch).get(kind)

@@ -211,6 +211,9 @@ def test_a_batch_is_recorded_for_the_project_whose_records_its_recorder_keeps(
     response = api_as("alice").post("/api/v1/batches/", body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["recorded_for"] == project.pk
+    detail = f"/api/v1/batches/{response.json()['id']}/"
+    assert api_as("reggie").get(detail).json()["recorded_for"] == project.pk
+    assert api_as("charlie").get(detail).json()["recorded_for"] is None  # not his to know
 
     refused = api_as("charlie").post(
         "/api/v1/batches/", {**body, "batch_number": "R2", "project": project.pk}, format="json"
