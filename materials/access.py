@@ -8,11 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from materials.models import Batch, DefectNotice, Delivery
-from projects.access import (
-    not_found,
-    projects_visible_to,
-    regulator_account_of,
-)
+from projects.access import not_found, projects_visible_to, regulator_account_of
 from projects.models import Membership, Project
 
 
