@@ -44,6 +44,13 @@ class BatchAdmin(ReadOnlyAdmin):
     search_fields = ["batch_number", "product"]
 
 
+@admin.register(models.BatchFile)
+class BatchFileAdmin(ReadOnlyAdmin):
+    list_display = ["batch", "kind", "version", "recorded_by", "recorded_at"]
+    list_filter = ["kind"]
+    list_select_related = ["batch", "recorded_by"]
+
+
 @admin.register(models.Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ["pk", "project", "batch", "quantity", "unit", "delivered_on", "state"]

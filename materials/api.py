@@ -6,7 +6,7 @@ import csv
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -49,15 +49,28 @@ class BatchListApi(ApiView):
     @extend_schema(request=s.BatchInputSerializer, responses={201: s.BatchOutputSerializer})
     def post(self, request):
         access.batch_create_check(request.user)
-        batch = services.batch_create(actor=request.user, **self.input(s.BatchInputSerializer))
-        return _created(s.BatchOutputSerializer, batch)
+        data = self.input(s.BatchInputSerializer)
+        recorded_for = access.batch_recorded_for_check(request.user, data.pop("project", None))
+        batch = services.batch_create(actor=request.user, recorded_for=recorded_for, **data)
+        return _created(
+            s.BatchOutputSerializer, selectors.batch_list(user=request.user).get(pk=batch.pk)
+        )
+
+
+def _batch_response(request, batch_id: int) -> Response:
+    batch = selectors.batch_list(user=request.user).filter(pk=batch_id).first()
+    if batch is None:
+        raise not_found()
+    return Response(s.BatchOutputSerializer(batch).data)
 
 
 class BatchDetailApi(ApiView):
     serializer_class = s.BatchOutputSerializer
 
     def get(self, request, batch_id: int):
-        return Response(s.BatchOutputSerializer(access.batch_for_user(request.user, batch_id)).data)
+        """The batch with every version of its files, the current one of each kind marked."""
+        access.batch_for_user(request.user, batch_id)
+        return _batch_response(request, batch_id)
 
 
 class BatchFileApi(ApiView):
@@ -66,28 +79,63 @@ class BatchFileApi(ApiView):
 
     @extend_schema(
         request={"multipart/form-data": s.BatchFileInputSerializer},
-        responses=s.BatchOutputSerializer,
+        responses={
+            201: s.BatchOutputSerializer,
+            400: OpenApiResponse(
+                description="Not a PDF or image, a correction without a reason, or the same"
+                " file as the current version."
+            ),
+            403: OpenApiResponse(
+                description="Not an operator or a records keeper of the recording project,"
+                " or a delivery of the batch is already accepted (then operators only)."
+            ),
+        },
     )
     def post(self, request, batch_id: int):
+        """Add a version of the certificate of conformity or the type-test report. Files are
+        append-only: a second file of a kind is a correction and needs a ``reason``; every
+        earlier version is kept. Operators may always add one; the site supervisors and
+        leads of the project that recorded the batch only while no delivery of it is
+        accepted."""
         batch = access.batch_for_user(request.user, batch_id, write=True)
         data = self.input(s.BatchFileInputSerializer)
-        batch = services.batch_file_attach(
-            batch=batch, kind=data["document"], fileobj=data["file"], actor=request.user
+        services.batch_file_add(
+            batch=batch,
+            kind=data["document"],
+            fileobj=data["file"],
+            reason=data.get("reason", ""),
+            actor=request.user,
         )
-        return Response(s.BatchOutputSerializer(batch).data)
+        response = _batch_response(request, batch_id)
+        response.status_code = status.HTTP_201_CREATED
+        return response
 
 
 class BatchFileDownloadApi(ApiView):
-    @extend_schema(responses={302: None})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "version",
+                int,
+                description="the version to fetch; the current (latest) one when left out",
+            )
+        ],
+        responses={
+            302: None,
+            404: OpenApiResponse(description="No such batch, document kind or version."),
+        },
+    )
     def get(self, request, batch_id: int, document: str):
+        """A version of a batch file: a redirect to a short-lived download URL."""
         batch = access.batch_for_user(request.user, batch_id)
-        stored = getattr(batch, document) if document in BATCH_DOCUMENTS else None
-        if stored is None:
+        version = request.query_params.get("version")
+        versions = selectors.batch_file_list(batch=batch).filter(kind=document)
+        if version is not None:
+            versions = versions.filter(version=int(version)) if version.isdigit() else None
+        found = versions.order_by("-version").first() if versions is not None else None
+        if found is None:
             raise not_found()
-        return download_redirect(stored)
-
-
-BATCH_DOCUMENTS = ("certificate_of_conformity", "type_test_report")
+        return download_redirect(found.stored_object)
 
 
 # --- Deliveries ---

@@ -97,14 +97,16 @@ def demo_materials_load() -> Project | None:
             batch_number=number,
             production_date=produced,
             actor=contractor,
+            recorded_for=project,
             **extra,
         )
-        return services.batch_file_attach(
+        services.batch_file_add(
             batch=made,
             kind="certificate_of_conformity",
             fileobj=_pdf("产品合格证", f"产品：{product} {spec}", f"批号：{number}"),
             actor=contractor,
         )
+        return made
 
     def deliver(made, quantity, day):
         return services.delivery_create(

@@ -54,6 +54,13 @@ class MaterialCategory(Ledgered):
 
 
 class Batch(Ledgered):
+    """A manufacturer's batch. Its certificate of conformity and type-test report are kept as
+    append-only versions in ``BatchFile``; ``recorded_for`` is the project whose records
+    keepers recorded it and may add its first files (see ``materials.access``)."""
+
+    # Added after batches were first ledgered: see Ledgered.ledger_added_fields.
+    ledger_added_fields = ("recorded_for_id",)
+
     category = models.ForeignKey(
         MaterialCategory,
         verbose_name=_("category"),
@@ -73,21 +80,35 @@ class Batch(Ledgered):
     ccc_certificate_number = models.CharField(
         _("CCC certificate number"), max_length=100, blank=True
     )
+    # Frozen: the files as they stood before versions were kept, copied into version-1
+    # BatchFile rows by migration 0004. Never written again, never read for the current
+    # file; kept because dropping a column would change every old batch's ledger hash.
     certificate_of_conformity = models.ForeignKey(
         "storage.StoredObject",
-        verbose_name=_("certificate of conformity"),
+        verbose_name=_("certificate of conformity (before versions)"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        editable=False,
         related_name="+",
     )
     type_test_report = models.ForeignKey(
         "storage.StoredObject",
-        verbose_name=_("type test report"),
+        verbose_name=_("type test report (before versions)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    recorded_for = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("recorded for project"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        help_text=_("the project whose records keepers recorded the batch; empty: an operator"),
     )
     synthetic = models.BooleanField(_("synthetic"), default=False, editable=False)
     created_by = models.ForeignKey(
@@ -122,6 +143,88 @@ class Batch(Ledgered):
                 {
                     "ccc_certificate_number": _("%(category)s needs its CCC certificate number.")
                     % {"category": self.category.name}
+                }
+            )
+
+
+class BatchFile(Ledgered):
+    """One version of a batch's certificate of conformity or type-test report. Append-only:
+    a version is never changed or removed; a correction is a new version with a reason, and
+    the latest version of a kind is the current one."""
+
+    class Kind(models.TextChoices):
+        CERTIFICATE_OF_CONFORMITY = "certificate_of_conformity", _("certificate of conformity")
+        TYPE_TEST_REPORT = "type_test_report", _("type test report")
+
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="files"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    stored_object = models.ForeignKey(
+        "storage.StoredObject",
+        verbose_name=_("stored file"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("supersedes"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+    )
+    reason = models.TextField(
+        _("reason for the correction"), blank=True, help_text=_("required from version 2 on")
+    )
+    # Empty only on version-1 rows carried over from before versions were kept.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("batch file")
+        verbose_name_plural = _("batch files")
+        ordering = ["batch", "kind", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "kind", "version"],
+                name="batch_file_one_row_per_version",
+                violation_error_message=_(
+                    "This version of the batch's file is already recorded; add the next one."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(version=1, supersedes__isnull=True)
+                    | Q(version__gt=1, supersedes__isnull=False) & ~Q(reason="")
+                ),
+                name="batch_file_correction_has_reason",
+                violation_error_message=_(
+                    "A correction supersedes the previous version and says why."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} {self.get_kind_display()} v{self.version}"
+
+    def clean(self) -> None:
+        if self.version and self.version > 1 and not self.reason.strip():
+            raise ValidationError(
+                {
+                    "reason": _(
+                        "This batch already has a %(kind)s: say why it is being corrected"
+                        " (reason); the earlier version is kept."
+                    )
+                    % {"kind": self.get_kind_display()}
                 }
             )
 

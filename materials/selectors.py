@@ -22,6 +22,7 @@ from materials import access
 from materials.models import (
     WITNESS_SHARE_REQUIRED,
     Batch,
+    BatchFile,
     DefectNotice,
     Delivery,
     DeliveryPhoto,
@@ -36,8 +37,25 @@ from projects.models import LeadTenure, Project
 _ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=3))
 
 
+def batch_file_list(*, batch: Batch) -> QuerySet[BatchFile]:
+    """Every version of ``batch``'s files, oldest first within each kind."""
+    return BatchFile.objects.filter(batch=batch).select_related("stored_object", "recorded_by")
+
+
 def batch_list(*, user) -> QuerySet[Batch]:
-    return access.batches_visible_to(user).select_related("category", "manufacturer")
+    versions = BatchFile.objects.select_related("stored_object", "recorded_by").order_by(
+        "kind", "version"
+    )
+    # Which project a batch was recorded for is shown only to those who may see the project.
+    sees_project = Exists(
+        access.projects_visible_to_user(user).filter(pk=OuterRef("recorded_for_id"))
+    )
+    return (
+        access.batches_visible_to(user)
+        .select_related("category", "manufacturer")
+        .prefetch_related(Prefetch("files", queryset=versions))
+        .annotate(recorded_for_visible=sees_project)
+    )
 
 
 def _used_quantity():

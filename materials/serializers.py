@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from materials.models import (
     Batch,
+    BatchFile,
     DefectNotice,
     Delivery,
     DeliveryPhoto,
@@ -35,21 +37,63 @@ class MaterialCategoryOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class BatchFileOutputSerializer(serializers.ModelSerializer):
+    document = serializers.ChoiceField(source="kind", choices=BatchFile.Kind.choices)
+    current = serializers.SerializerMethodField()
+    supersedes_version = serializers.SerializerMethodField()
+    name = serializers.CharField(source="stored_object.original_name")
+    content_type = serializers.CharField(source="stored_object.content_type")
+    sha256 = serializers.CharField(source="stored_object.sha256")
+    recorded_by = serializers.CharField(source="recorded_by.username", default=None)
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BatchFile
+        fields = [
+            "id",
+            "document",
+            "version",
+            "current",
+            "supersedes_version",
+            "reason",
+            "name",
+            "content_type",
+            "sha256",
+            "recorded_by",
+            "recorded_at",
+            "download",
+        ]
+
+    def get_supersedes_version(self, version) -> int | None:
+        # Versions of a kind are numbered without gaps: a correction supersedes the one before.
+        return version.version - 1 if version.supersedes_id else None
+
+    def get_current(self, version) -> bool:
+        return version.pk in self.context.get("current_ids", ())
+
+    def get_download(self, version) -> str:
+        url = reverse("batch-file-download", args=[version.batch_id, version.kind])
+        return f"{url}?version={version.version}"
+
+
+def current_batch_files(batch: Batch) -> dict[str, BatchFile]:
+    """The latest version of each kind among ``batch``'s (prefetched) files."""
+    current: dict[str, BatchFile] = {}
+    for version in batch.files.all():
+        if version.kind not in current or version.version > current[version.kind].version:
+            current[version.kind] = version
+    return current
+
+
 class BatchOutputSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code")
     manufacturer_name = serializers.CharField(source="manufacturer.name")
-    certificate_of_conformity_sha256 = serializers.CharField(
-        source="certificate_of_conformity.sha256", default=None
-    )
-    type_test_report_sha256 = serializers.CharField(source="type_test_report.sha256", default=None)
+    certificate_of_conformity_sha256 = serializers.SerializerMethodField()
     certificate_of_conformity_download = serializers.SerializerMethodField()
+    type_test_report_sha256 = serializers.SerializerMethodField()
     type_test_report_download = serializers.SerializerMethodField()
-
-    def get_certificate_of_conformity_download(self, batch) -> str | None:
-        return _batch_file_url(batch, "certificate_of_conformity")
-
-    def get_type_test_report_download(self, batch) -> str | None:
-        return _batch_file_url(batch, "type_test_report")
+    recorded_for = serializers.SerializerMethodField()
+    files = serializers.SerializerMethodField()
 
     class Meta:
         model = Batch
@@ -63,17 +107,48 @@ class BatchOutputSerializer(serializers.ModelSerializer):
             "batch_number",
             "production_date",
             "ccc_certificate_number",
+            "recorded_for",
             "certificate_of_conformity_sha256",
             "certificate_of_conformity_download",
             "type_test_report_sha256",
             "type_test_report_download",
+            "files",
         ]
 
+    def get_recorded_for(self, batch) -> int | None:
+        """The recording project's id, for readers who may see that project."""
+        return batch.recorded_for_id if getattr(batch, "recorded_for_visible", False) else None
 
-def _batch_file_url(batch: Batch, document: str) -> str | None:
-    if getattr(batch, f"{document}_id") is None:
+    def _current(self, batch: Batch, kind: str) -> BatchFile | None:
+        return current_batch_files(batch).get(kind)
+
+    def get_certificate_of_conformity_sha256(self, batch) -> str | None:
+        current = self._current(batch, BatchFile.Kind.CERTIFICATE_OF_CONFORMITY)
+        return current.stored_object.sha256 if current else None
+
+    def get_certificate_of_conformity_download(self, batch) -> str | None:
+        return _batch_file_url(batch, BatchFile.Kind.CERTIFICATE_OF_CONFORMITY, self)
+
+    def get_type_test_report_sha256(self, batch) -> str | None:
+        current = self._current(batch, BatchFile.Kind.TYPE_TEST_REPORT)
+        return current.stored_object.sha256 if current else None
+
+    def get_type_test_report_download(self, batch) -> str | None:
+        return _batch_file_url(batch, BatchFile.Kind.TYPE_TEST_REPORT, self)
+
+    @extend_schema_field(BatchFileOutputSerializer(many=True))
+    def get_files(self, batch) -> list[dict]:
+        current_ids = {v.pk for v in current_batch_files(batch).values()}
+        return BatchFileOutputSerializer(
+            batch.files.all(), many=True, context={"current_ids": current_ids}
+        ).data
+
+
+def _batch_file_url(batch: Batch, kind: str, serializer) -> str | None:
+    """The current version's download: the URL without ``version``."""
+    if serializer._current(batch, kind) is None:
         return None
-    return reverse("batch-file-download", args=[batch.pk, document])
+    return reverse("batch-file-download", args=[batch.pk, kind])
 
 
 class DeliveryOutputSerializer(serializers.ModelSerializer):
@@ -300,6 +375,14 @@ class BatchInputSerializer(serializers.Serializer):
     batch_number = serializers.CharField(max_length=100)
     production_date = serializers.DateField()
     ccc_certificate_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    project = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "the project whose records you keep that this batch is recorded for; its site"
+            " supervisors and leads may add the batch's files until a delivery is accepted"
+        ),
+    )
 
 
 class FileInputSerializer(serializers.Serializer):
@@ -307,7 +390,12 @@ class FileInputSerializer(serializers.Serializer):
 
 
 class BatchFileInputSerializer(FileInputSerializer):
-    document = serializers.ChoiceField(choices=["certificate_of_conformity", "type_test_report"])
+    document = serializers.ChoiceField(choices=BatchFile.Kind.values)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_("why a file already recorded is being corrected; required from version 2"),
+    )
 
 
 class DeliveryInputSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from ledger.services import ledger_append
 from materials import catalogue
 from materials.models import (
     Batch,
+    BatchFile,
     DefectNotice,
     Delivery,
     DeliveryPhoto,
@@ -129,6 +130,7 @@ def batch_create(
     production_date: date,
     actor: AbstractBaseUser,
     ccc_certificate_number: str = "",
+    recorded_for: Project | None = None,
 ) -> Batch:
     batch = Batch(
         category=category,
@@ -138,30 +140,72 @@ def batch_create(
         batch_number=(batch_number or "").strip(),
         production_date=production_date,
         ccc_certificate_number=(ccc_certificate_number or "").strip(),
+        recorded_for=recorded_for,
         created_by=actor,
     )
     _save(batch, action="create", actor=actor)
     return batch
 
 
-BATCH_FILE_FIELDS = ("certificate_of_conformity", "type_test_report")
-
-
-def batch_file_attach(*, batch: Batch, kind: str, fileobj, actor: AbstractBaseUser) -> Batch:
-    if kind not in BATCH_FILE_FIELDS:
+def batch_file_add(
+    *, batch: Batch, kind: str, fileobj, actor: AbstractBaseUser, reason: str = ""
+) -> BatchFile:
+    """Add a version of a batch's certificate of conformity or type-test report. The first
+    file of a kind is version 1; a later one is a correction that needs a reason and leaves
+    every earlier version as it was."""
+    if kind not in BatchFile.Kind.values:
         raise ValidationError(
-            {"kind": _("Attach a certificate_of_conformity or a type_test_report.")}
+            {"document": _("Attach a certificate_of_conformity or a type_test_report.")}
         )
+    reason = (reason or "").strip()
+    # Checked before the file is stored too, so a refused correction stores nothing.
+    _batch_file_reason_check(batch=batch, kind=kind, reason=reason)
     stored = _store(fileobj=fileobj, actor=actor, allowed_types=DOCUMENT_TYPES)
-    return _batch_file_record(batch=batch, kind=kind, stored=stored, actor=actor)
+    return _batch_file_record(batch=batch, kind=kind, stored=stored, reason=reason, actor=actor)
+
+
+def _batch_file_reason_check(*, batch: Batch, kind: str, reason: str) -> BatchFile | None:
+    current = BatchFile.objects.filter(batch=batch, kind=kind).order_by("-version").first()
+    if current is not None and not reason:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "This batch already has a %(kind)s (version %(version)s). To correct it,"
+                    " send the new file with a reason; the earlier version is kept."
+                )
+                % {"kind": BatchFile.Kind(kind).label, "version": current.version}
+            }
+        )
+    return current
 
 
 @transaction.atomic
-def _batch_file_record(*, batch: Batch, kind: str, stored, actor) -> Batch:
+def _batch_file_record(*, batch: Batch, kind: str, stored, reason: str, actor) -> BatchFile:
+    # The batch row is the lock: versions of one batch are numbered one at a time.
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
-    setattr(batch, kind, stored)
-    _save(batch, action="update", actor=actor)
-    return batch
+    current = _batch_file_reason_check(batch=batch, kind=kind, reason=reason)
+    if current is not None and current.stored_object.sha256 == stored.sha256:
+        raise ValidationError(
+            {
+                "file": _(
+                    "This file is the same as the current version %(version)s; a correction"
+                    " must be a different file."
+                )
+                % {"version": current.version}
+            }
+        )
+    version = BatchFile(
+        batch=batch,
+        kind=kind,
+        version=1 if current is None else current.version + 1,
+        supersedes=current,
+        stored_object=stored,
+        reason=reason,
+        recorded_by=actor,
+        recorded_at=timezone.now(),
+    )
+    _save(version, action="create", actor=actor)
+    return version
 
 
 # --- Deliveries ---

@@ -42,6 +42,7 @@ from ledger.selectors import inclusion_proofs
 from ledger.services import checkpoint_create
 from materials.models import (
     Batch,
+    BatchFile,
     DefectNotice,
     Delivery,
     DeliveryPhoto,
@@ -134,6 +135,7 @@ def _record_sets(project: Project) -> list[tuple[type[models.Model], models.Quer
         ),
         (MaterialCategory, MaterialCategory.objects.filter(pk__in=batches.values("category_id"))),
         (Batch, batches),
+        (BatchFile, BatchFile.objects.filter(batch__in=batches)),
         (Delivery, deliveries),
         (DeliveryPhoto, DeliveryPhoto.objects.filter(delivery__project=project)),
         (Sample, samples),

@@ -6,7 +6,7 @@ subtree come from one recursive query, the acceptance records from two (their id
 with its chain of parents), and every other kind of item from one query each; the ledger
 entries of all items come from one query and their proofs from one batch
 (``ledger.selectors.inclusion_proofs``). Kinds with nothing to look up (no records, no
-usages) skip their queries, so the count is a ceiling: 17 per API request, pinned by a test.
+usages) skip their queries, so the count is a ceiling: 18 per API request, pinned by a test.
 
 Which checkpoint: the newest one if it covers every entry of the trace; otherwise a new one
 is signed (``checkpoint_create``, which returns the newest one when nothing was appended
@@ -31,7 +31,7 @@ from ledger.canonical import record_type
 from ledger.models import Checkpoint, LedgerEntry
 from ledger.selectors import checkpoint_latest, inclusion_proofs
 from ledger.services import checkpoint_create
-from materials.models import DeliveryPhoto, Sample, Usage
+from materials.models import BatchFile, Delivery, DeliveryPhoto, Sample, Usage
 from projects.models import MANDATORY_ROLES, LeadTenure, Location
 from responsibility.models import DefectCase, ResponsibilityDocument
 from storage.models import StoredObject
@@ -57,6 +57,7 @@ class TraceData:
     delivery_photos: dict[int, list[DeliveryPhoto]]
     tenures: list[LeadTenure]
     documents: dict[int, list[ResponsibilityDocument]]
+    batch_files: dict[int, list[BatchFile]] = field(default_factory=dict)
     work_dates: list[datetime.date] = field(default_factory=list)
 
 
@@ -144,8 +145,6 @@ def trace_collect(case: DefectCase) -> TraceData:
             "installer",
             "delivery__batch__manufacturer",
             "delivery__batch__category",
-            "delivery__batch__certificate_of_conformity",
-            "delivery__batch__type_test_report",
             "delivery__supplier",
             "delivery__inspected_by",
             "delivery__decided_by__person",
@@ -164,6 +163,15 @@ def trace_collect(case: DefectCase) -> TraceData:
         "stored_object"
     ):
         delivery_photos[photo.delivery_id].append(photo)
+    batch_files: dict[int, list[BatchFile]] = defaultdict(list)
+    batch_ids = sorted({u.delivery.batch_id for u in usages})
+    if batch_ids:
+        for version in (
+            BatchFile.objects.filter(batch_id__in=batch_ids)
+            .select_related("stored_object", "recorded_by__person")
+            .order_by("batch_id", "kind", "version")
+        ):
+            batch_files[version.batch_id].append(version)
 
     record_photos: dict[int, list[Photo]] = defaultdict(list)
     case_photos: list[Photo] = []
@@ -212,6 +220,7 @@ def trace_collect(case: DefectCase) -> TraceData:
         delivery_photos=delivery_photos,
         tenures=tenures,
         documents=documents,
+        batch_files=batch_files,
         work_dates=sorted(dates),
     )
 
@@ -241,9 +250,9 @@ def evidence_objects(data: TraceData) -> list[StoredObject]:
             add(photo.original)
     for photo in data.case_photos:
         add(photo.original)
-    for usage in data.usages:
-        add(usage.delivery.batch.certificate_of_conformity)
-        add(usage.delivery.batch.type_test_report)
+    for versions in data.batch_files.values():
+        for version in versions:  # superseded versions too: the trace shows them
+            add(version.stored_object)
     for taken in (s for samples in data.samples.values() for s in samples):
         report = getattr(taken, "report", None)
         add(report.stored_object if report else None)
@@ -363,6 +372,7 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
     ledger.want(data.usages)
     ledger.want(deliveries.values())
     ledger.want(batches.values())
+    ledger.want(v for group in data.batch_files.values() for v in group)
     ledger.want(samples)
     ledger.want(getattr(s, "report", None) for s in samples)
     ledger.want(p for group in data.delivery_photos.values() for p in group)
@@ -450,8 +460,29 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
             },
         }
 
+    def batch_file(version: BatchFile | None, current: dict[str, BatchFile]) -> dict | None:
+        if version is None:
+            return None
+        return {
+            "id": version.pk,
+            "kind": version.kind,
+            "version": version.version,
+            "current": current.get(version.kind) is version,
+            "reason": version.reason,
+            "recorded_by": _user_name(version.recorded_by),
+            "recorded_at": version.recorded_at,
+            "file": file(version.stored_object),
+            "ledger": of(version),
+        }
+
     def usage(u: Usage) -> dict:
         delivery, batch = u.delivery, u.delivery.batch
+        versions = data.batch_files.get(batch.pk, [])
+        current = {v.kind: v for v in versions}  # ordered by version: the latest wins
+        accepted_at = delivery.decided_at if delivery.state == Delivery.State.ACCEPTED else None
+        at_acceptance = {
+            v.kind: v for v in versions if accepted_at and v.recorded_at <= accepted_at
+        }
         return {
             "id": u.pk,
             "location": {"id": u.location_id, "name": u.location.name},
@@ -475,6 +506,12 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
                     for p in data.delivery_photos.get(delivery.pk, [])
                 ],
                 "samples": [sample(s) for s in data.samples.get(delivery.pk, [])],
+                # The batch's files as they stood when the delivery was accepted (None: not
+                # accepted, or no version recorded by then); "current" says if still so.
+                "batch_files_at_acceptance": {
+                    kind: batch_file(at_acceptance.get(kind), current)
+                    for kind in BatchFile.Kind.values
+                },
                 "ledger": of(delivery),
             },
             "batch": {
@@ -485,8 +522,16 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
                 "batch_number": batch.batch_number,
                 "production_date": batch.production_date,
                 "manufacturer": _org(batch.manufacturer),
-                "certificate_of_conformity": file(batch.certificate_of_conformity),
-                "type_test_report": file(batch.type_test_report),
+                # The current version of each file, and every version with its reason.
+                "certificate_of_conformity": file(
+                    getattr(
+                        current.get(BatchFile.Kind.CERTIFICATE_OF_CONFORMITY), "stored_object", None
+                    )
+                ),
+                "type_test_report": file(
+                    getattr(current.get(BatchFile.Kind.TYPE_TEST_REPORT), "stored_object", None)
+                ),
+                "files": [batch_file(v, current) for v in versions],
                 "ledger": of(batch),
             },
         }

@@ -105,6 +105,9 @@ class _Report:
         self.ledger(file["ledger"])
 
 
+BATCH_FILE_LABELS = {"certificate_of_conformity": "合格证", "type_test_report": "型式检验报告"}
+
+
 def trace_report_pdf(trace: dict) -> bytes:
     """Draw the report of ``trace`` (``responsibility.trace.defect_trace``)."""
     report = _Report()
@@ -203,8 +206,23 @@ def trace_report_pdf(trace: dict) -> bytes:
             f"生产厂家：{_name(batch['manufacturer'])}；生产日期 {_text(batch['production_date'])}",
         )
         report.ledger(batch["ledger"])
-        report.file("合格证", batch["certificate_of_conformity"])
-        report.file("型式检验报告", batch["type_test_report"])
+        at_acceptance = delivery["batch_files_at_acceptance"]
+        for version in batch["files"]:
+            label = BATCH_FILE_LABELS[version["kind"]]
+            notes = []
+            if (
+                at_acceptance.get(version["kind"])
+                and at_acceptance[version["kind"]]["id"] == (version["id"])
+            ):
+                notes.append("验收时现行")
+            if version["current"]:
+                notes.append("现行")
+            else:
+                notes.append("已被更正")
+            if version["reason"]:
+                notes.append(f"更正原因：{version['reason']}")
+            report.file(f"{label}第 {version['version']} 版（{'，'.join(notes)}）", version["file"])
+            report.ledger(version["ledger"])
         report.plain(
             f"进场：{_text(delivery['delivered_on'])}，供应单位 {_name(delivery['supplier'])}，"
             f"施工单位检查 {_name(delivery['inspected_by'])}，"

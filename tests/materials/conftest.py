@@ -173,3 +173,19 @@ def used_cable(accepted_cable, floor, leo):
         actor=leo,
     )
     return accepted_cable
+
+
+@pytest.fixture
+def recorded_batch(catalogue, cement_maker, project, leo):
+    """A batch the project's contractor lead recorded for the project: its records keepers
+    may add its files until a delivery of it is accepted."""
+    return services.batch_create(
+        category=catalogue["cement"],
+        manufacturer=cement_maker,
+        product="普通硅酸盐水泥",
+        model_spec="P·O 42.5",
+        batch_number="HS250401",
+        production_date=datetime.date(2025, 3, 20),
+        recorded_for=project,
+        actor=leo,
+    )

@@ -48,35 +48,35 @@ def test_the_admin_lists_open(operator, accepted_cable, page):
     assert operator.get(page).status_code == 200
 
 
-def test_a_certificate_of_conformity_is_attached_to_a_batch(api_as, cable_batch, leo):
+def test_a_certificate_of_conformity_is_attached_to_a_batch(api_as, recorded_batch, leo):
     response = api_as("leo").post(
-        f"/api/v1/batches/{cable_batch.pk}/files/",
+        f"/api/v1/batches/{recorded_batch.pk}/files/",
         {"document": "certificate_of_conformity", "file": report_pdf()},
         format="multipart",
     )
-    assert response.status_code == 200, response.content
+    assert response.status_code == 201, response.content
     assert len(response.json()["certificate_of_conformity_sha256"]) == 64
 
 
-def test_a_type_test_report_must_really_be_a_pdf_or_an_image(api_as, cable_batch, leo):
+def test_a_type_test_report_must_really_be_a_pdf_or_an_image(api_as, recorded_batch, leo):
     response = api_as("leo").post(
-        f"/api/v1/batches/{cable_batch.pk}/files/",
+        f"/api/v1/batches/{recorded_batch.pk}/files/",
         {"document": "type_test_report", "file": named(b"MZ\x90\x00not a report", "report.pdf")},
         format="multipart",
     )
     assert response.status_code == 400
     scan = api_as("leo").post(
-        f"/api/v1/batches/{cable_batch.pk}/files/",
+        f"/api/v1/batches/{recorded_batch.pk}/files/",
         {"document": "type_test_report", "file": named(jpeg(), "scan.jpg")},
         format="multipart",
     )
-    assert scan.status_code == 200
+    assert scan.status_code == 201
 
 
-def test_read_only_roles_cannot_attach_batch_files(api_as, cable_batch, olga, reggie):
+def test_read_only_roles_cannot_attach_batch_files(api_as, recorded_batch, olga, reggie):
     for name in ("olga", "reggie"):
         response = api_as(name).post(
-            f"/api/v1/batches/{cable_batch.pk}/files/",
+            f"/api/v1/batches/{recorded_batch.pk}/files/",
             {"document": "type_test_report", "file": report_pdf()},
             format="multipart",
         )

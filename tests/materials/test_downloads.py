@@ -17,7 +17,7 @@ def fetched(response) -> bytes:
 
 def test_batch_certificates_are_downloadable_by_those_who_see_the_batch(api_as, cable_batch, admin):
     certificate = report_pdf()
-    services.batch_file_attach(
+    services.batch_file_add(
         batch=cable_batch, kind="certificate_of_conformity", fileobj=certificate, actor=admin
     )
     body = api_as("alice").get(f"/api/v1/batches/{cable_batch.pk}/").json()

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from ledger.models import LedgerEntry
-from materials.models import Batch
+from materials.models import BatchFile
 from responsibility.models import DefectCase, DefectCaseHold
 from storage import gateway
 from storage.errors import ObjectProtected
@@ -86,7 +86,13 @@ def test_the_store_refuses_to_remove_a_held_file_after_its_retention_ended(
         archival=True,
         retention_until=timezone.now() + datetime.timedelta(seconds=2),
     )
-    Batch.objects.filter(pk=site["batch"].pk).update(certificate_of_conformity=certificate)
+    BatchFile.objects.create(
+        batch=site["batch"],
+        kind=BatchFile.Kind.CERTIFICATE_OF_CONFORMITY,
+        version=1,
+        stored_object=certificate,
+        recorded_by=admin,
+    )
     case = open_case(api_as("alice"), project, site)
     certificate.refresh_from_db()
     assert certificate.legal_hold

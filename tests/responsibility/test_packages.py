@@ -19,8 +19,11 @@ from django.core.management import CommandError, call_command
 from django.utils.translation import gettext
 
 from ledger import signing
+from materials.services import batch_file_add
 from projects.models import AuditEvent
 from tests.responsibility.conftest import sign_all
+from tests.responsibility.defect_data import named
+from tests.storage.samples import pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "verify_package.py"
@@ -105,6 +108,31 @@ def test_an_exported_package_holds_the_project_and_verifies_clean(package, proje
     assert ok, out
     assert "PDF signatures intact" in out
     assert AuditEvent.objects.filter(action="export_package", project=project).count() == 1
+
+
+def test_a_package_holds_every_version_of_its_batches_files_and_verifies_clean(
+    tmp_path, project, site, admin
+):
+    for n, reason in ((1, ""), (2, "厂家重新出具")):
+        batch_file_add(
+            batch=site["batch"],
+            kind="certificate_of_conformity",
+            fileobj=named(pdf(f"Certificate issue {n}"), "certificate.pdf"),
+            reason=reason,
+            actor=admin,
+        )
+    path = tmp_path / "package.zip"
+    call_command("export_archive", str(project.pk), "-o", str(path), stderr=io.StringIO())
+    with zipfile.ZipFile(path) as bag:
+        versions = [
+            json.loads(line)
+            for line in bag.read("data/records/materials.batchfile.jsonl").decode().splitlines()
+        ]
+        files = bag.read("data/files.jsonl").decode()
+    assert [v["content"]["version"] for v in versions] == [1, 2]
+    assert files.count("stored_object of materials.batchfile") == 2
+    ok, out = verify(path)
+    assert ok, out
 
 
 def test_the_standalone_script_checks_a_package_without_django_or_the_repository(package, tmp_path):

@@ -211,10 +211,10 @@ def test_the_case_photos_are_ordinary_evidence_photos_in_the_trace(api_as, proje
 
 
 # The project and the case (access): 2; the trace's rows, one query per kind (two for the
-# acceptance records: their ids, then their chains): 11; ledger entries and the checkpoint:
+# acceptance records: their ids, then their chains): 12; ledger entries and the checkpoint:
 # 2; the batch of proofs (leaves, cached subtree hashes): 2; the audit event of the view and
 # its ledger entry (savepoint, insert, head lock and append, release): 7.
-TRACE_QUERIES = 24
+TRACE_QUERIES = 25
 
 
 def _trace_queries(api, url, django_assert_num_queries) -> int:
@@ -325,3 +325,58 @@ def test_the_pdf_report_is_chinese_text_with_the_parties_and_proofs(api_as, proj
         if "/A" in annotation.get_object()
     ]
     assert any("/files/" in link for link in links)
+
+
+def test_each_delivery_shows_the_batch_files_current_when_it_was_accepted(
+    api_as, project, site, alice, leo, admin
+):
+    """The site's delivery was accepted before the batch had a certificate; three more are
+    accepted under version 1; an operator's correction then makes version 2 current. The
+    trace keeps both versions and says which one each acceptance relied on."""
+    batch = site["batch"]
+    first = materials.batch_file_add(
+        batch=batch,
+        kind="certificate_of_conformity",
+        fileobj=named(pdf("Certificate, first issue"), "certificate.pdf"),
+        actor=admin,
+    )
+    _grow(project, site, alice, leo, admin, usages=3)
+    response = api_as("admin").post(
+        f"/api/v1/batches/{batch.pk}/files/",
+        {
+            "document": "certificate_of_conformity",
+            "file": named(pdf("Certificate, reissued"), "certificate.pdf"),
+            "reason": "厂家重新出具合格证",
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    second_sha = response.json()["files"][1]["sha256"]
+
+    case = open_case(api_as("alice"), project, site)
+    trace = api_as("reggie").get(cases_url(project, case, "trace/")).json()
+
+    by_delivery = {u["delivery"]["id"]: u for u in trace["material_usages"]}
+    assert len(by_delivery) == 4
+    original = by_delivery.pop(site["delivery"].pk)
+    assert original["delivery"]["batch_files_at_acceptance"]["certificate_of_conformity"] is None
+    for usage in by_delivery.values():
+        at_acceptance = usage["delivery"]["batch_files_at_acceptance"]
+        certificate = at_acceptance["certificate_of_conformity"]
+        assert certificate["version"] == 1
+        assert not certificate["current"]
+        assert certificate["file"]["sha256"] == first.stored_object.sha256
+        assert certificate["ledger"]["index"] is not None
+        assert at_acceptance["type_test_report"] is None
+    batch_files = original["batch"]["files"]
+    assert [(v["version"], v["current"]) for v in batch_files] == [(1, False), (2, True)]
+    assert batch_files[1]["reason"] == "厂家重新出具合格证"
+    assert original["batch"]["certificate_of_conformity"]["sha256"] == second_sha
+    assert {first.stored_object.sha256, second_sha} <= {f["sha256"] for f in files(trace)}
+    assert all(f["legal_hold"] for f in files(batch_files))
+
+    pdf_text = api_as("reggie").get(cases_url(project, case, "trace.pdf"))
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf_text.content)).pages)
+    squeezed = re.sub(r"\s+", "", text)
+    assert "合格证第1版（验收时现行，已被更正）" in squeezed
+    assert "合格证第2版（现行，更正原因：厂家重新出具合格证）" in squeezed
