@@ -193,7 +193,9 @@ def person_update(
     values before and after; who may make it is checked by the caller
     (``access.person_identity_change_check``). Tenures, sign-offs and documents keep the
     values they froze when they were made."""
-    before, index_before = _identity_values(person), person.id_number_index
+    # As stored, not as handed in: the admin's form has already set its changes on ``person``.
+    stored = Person.objects.select_related("organization").get(pk=person.pk)
+    before, index_before = _identity_values(stored), stored.id_number_index
     _apply_changes(person, changes, PERSON_FIELDS)
     if id_number is not None:
         _set_id_number(person, id_number)

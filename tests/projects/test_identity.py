@@ -246,3 +246,33 @@ def _deputy(project, admin):
         practice_qualification="registered_constructor",
         actor=admin,
     )
+
+
+def test_an_operator_in_the_admin_gives_a_reason_for_an_identity_change(client, admin, project):
+    person = lead_of(project, Role.CONTRACTOR).person
+    client.force_login(admin)
+    url = f"/admin/projects/person/{person.pk}/change/"
+    form = {
+        "name": "李国庆",
+        "id_number": "",
+        "phone": "",
+        "organization": person.organization_id,
+        "practice_qualification": person.practice_qualification,
+        "practice_cert_no": person.practice_cert_no,
+        "user": "",
+        "reason": "",
+    }
+
+    refused = client.post(url, form)
+
+    assert refused.status_code == 200
+    assert "请说明修改此人身份信息的理由" in refused.content.decode()
+    assert identity_of(person)[0] == "李国强"
+
+    accepted = client.post(url, {**form, "reason": "依公安机关出具的更名证明"})
+
+    assert accepted.status_code == 302, accepted.content.decode()[:2000]
+    assert identity_of(person)[0] == "李国庆"
+    event = AuditEvent.objects.get(action="change_identity")
+    assert (event.actor, event.reason) == (admin, "依公安机关出具的更名证明")
+    assert event.changes == {"name": ["李国强", "李国庆"]}
