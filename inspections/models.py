@@ -176,6 +176,9 @@ class AcceptanceRound(Ledgered):
 class SignOff(Ledgered):
     """A named person's sign-off on one round of a record, with its evidence."""
 
+    # Added after sign-offs were first ledgered: see Ledgered.ledger_added_fields.
+    ledger_added_fields = ("person_snapshot",)
+
     class Capacity(models.TextChoices):
         SUPERVISING_ENGINEER = "supervising_engineer", _("specialist supervising engineer")
         QUALITY_INSPECTOR = "quality_inspector", _("contractor quality inspector")
@@ -203,6 +206,13 @@ class SignOff(Ledgered):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     content_sha256 = models.CharField(_("SHA-256 of the content signed"), max_length=64)
+    person_snapshot = models.JSONField(
+        _("person as recorded at signing"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("name, ID (masked), employer and qualification when they signed"),
+    )
 
     class Meta:
         verbose_name = _("sign-off")
@@ -218,6 +228,11 @@ class SignOff(Ledgered):
 
     def __str__(self) -> str:
         return f"{self.person.name} — {self.get_capacity_display()}"
+
+    @property
+    def person_as_recorded(self) -> dict:
+        """The signer as they were recorded when they signed, not as they are now."""
+        return self.person_snapshot or self.person.identity_snapshot()
 
 
 class Photo(Ledgered):

@@ -5,10 +5,13 @@ from rest_framework import serializers
 
 from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
 from projects.models import Location, UnitWork
+from projects.serializers import PersonAsRecordedSerializer
 
 
 class SignOffOutputSerializer(serializers.ModelSerializer):
-    person_name = serializers.CharField(source="person.name", read_only=True)
+    # As they were recorded when they signed, not as the person row says today.
+    person_name = serializers.CharField(source="person_as_recorded.name", read_only=True)
+    person_as_recorded = PersonAsRecordedSerializer(read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
@@ -19,6 +22,7 @@ class SignOffOutputSerializer(serializers.ModelSerializer):
             "capacity",
             "person",
             "person_name",
+            "person_as_recorded",
             "username",
             "signed_at",
             "ip_address",

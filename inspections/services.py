@@ -422,6 +422,7 @@ def record_sign(
         ip_address=ip_address or None,
         user_agent=(user_agent or "")[:500],
         content_sha256=record_content_sha256(record),
+        person_snapshot=person.identity_snapshot(),
     )
     _save(sign_off, action="sign", actor=user)
     return sign_off

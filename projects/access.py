@@ -170,10 +170,31 @@ def person_for_user(user, person_id, *, write: bool = False) -> Person:
     raise PermissionDenied(_("Only archive operators and the person themselves can change this."))
 
 
-def person_id_number_change_check(user) -> None:
-    """Who a person is stays as registered: only operators correct an ID number."""
-    if not user.is_staff:
-        raise PermissionDenied(_("Only archive operators can correct an ID number."))
+# Who a person is. The law's checks rest on these (a contractor's project manager must be a
+# registered constructor, a party's staff are its employees) and every tenure, sign-off and
+# document names the person by them, so neither the person nor their employer may set them.
+PERSON_IDENTITY_FIELDS = (
+    "name",
+    "id_number",
+    "organization",
+    "practice_qualification",
+    "practice_cert_no",
+)
+
+
+def person_identity_change_check(user, fields) -> None:
+    """Only operators change who a person is (checking the ID card or certificate shown);
+    the person themselves may change their contact data (phone)."""
+    identity = [field for field in PERSON_IDENTITY_FIELDS if field in fields]
+    if identity and not user.is_staff:
+        raise PermissionDenied(
+            _(
+                "Only archive operators can change %(fields)s: ask an operator, with the ID"
+                " card or certificate that shows the new value. You can change your phone"
+                " number yourself."
+            )
+            % {"fields": ", ".join(identity)}
+        )
 
 
 # --- Personal data and the audit log ---

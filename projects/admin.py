@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from projects import pii, services
+from projects.access import PERSON_IDENTITY_FIELDS
 from projects.models import (
     AuditEvent,
     LeadTenure,
@@ -93,6 +94,15 @@ class PersonForm(forms.ModelForm):
         required=False,
         help_text=_("Stored encrypted and shown masked. Leave empty to keep the current one."),
     )
+    reason = forms.CharField(
+        label=_("reason for the change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Needed when the name, ID number, employer, qualification or certificate changes;"
+            " kept in the audit log."
+        ),
+    )
 
     class Meta:
         model = Person
@@ -112,6 +122,16 @@ class PersonForm(forms.ModelForm):
 
     def clean_phone(self):
         return self.cleaned_data["phone"] or None
+
+    def clean(self):
+        cleaned = super().clean()
+        identity = [f for f in PERSON_IDENTITY_FIELDS if f in self.changed_data]
+        if self.instance.pk and identity and not (cleaned.get("reason") or "").strip():
+            self.add_error(
+                "reason",
+                _("Say why the person's identity changes; the reason is kept in the audit log."),
+            )
+        return cleaned
 
 
 @admin.register(Person)
@@ -136,10 +156,14 @@ class PersonAdmin(ArchiveAdmin):
     def get_fields(self, request, obj=None):
         fields = ["name", "id_number", "phone", "organization"]
         fields += ["practice_qualification", "practice_cert_no", "user"]
-        return (["id_number_masked", "phone_masked"] if obj else []) + fields
+        if obj:
+            return ["id_number_masked", "phone_masked", *fields, "reason"]
+        return fields
 
     def service_fields(self, form, names) -> dict:
         fields = super().service_fields(form, names)
+        if form.instance.pk is None:
+            fields.pop("reason", None)
         if fields.get("id_number") is None:
             fields.pop("id_number", None)
         if fields.get("phone") is None:

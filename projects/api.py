@@ -151,13 +151,12 @@ class PersonDetailApi(ApiView):
         person = access.person_for_user(request.user, person_id)
         return Response(s.PersonOutputSerializer(person).data)
 
-    @extend_schema(request=s.PersonInputSerializer, responses=s.PersonOutputSerializer)
+    @extend_schema(request=s.PersonUpdateInputSerializer, responses=s.PersonOutputSerializer)
     def patch(self, request, person_id: int):
         person = access.person_for_user(request.user, person_id, write=True)
-        data = self.input(s.PersonInputSerializer, partial=True)
-        if "id_number" in data:
-            access.person_id_number_change_check(request.user)
-        person = services.person_update(person=person, actor=request.user, **data)
+        data = self.input(s.PersonUpdateInputSerializer, partial=True)
+        access.person_identity_change_check(request.user, data)
+        person = services.person_update(person=person, actor=request.user, request=request, **data)
         return Response(s.PersonOutputSerializer(person).data)
 
 

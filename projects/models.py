@@ -119,6 +119,25 @@ class Person(Ledgered):
     def __str__(self) -> str:
         return f"{self.name} ({self.id_number_masked})"
 
+    def identity_snapshot(self) -> dict:
+        """Who this person is recorded as now, frozen onto a tenure, a sign-off or a document
+        so that the record keeps showing them as they were when it was made."""
+        organization = self.organization
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "id_number_masked": self.id_number_masked,
+            "practice_qualification": self.practice_qualification,
+            "practice_cert_no": self.practice_cert_no,
+            "organization": None
+            if organization is None
+            else {
+                "id": organization.pk,
+                "name": organization.name,
+                "credit_code": organization.credit_code,
+            },
+        }
+
     def ledger_content(self) -> dict:
         # Ciphertext changes when keys rotate; the keyed index and the mask stand for it.
         content = super().ledger_content()
@@ -358,6 +377,9 @@ class Participation(Ledgered):
 class LeadTenure(Ledgered):
     """Who led a party's work on a project, and when. Never deleted: history is evidence."""
 
+    # Added after tenures were first ledgered: see Ledgered.ledger_added_fields.
+    ledger_added_fields = ("person_snapshot",)
+
     Role = Role
 
     project = models.ForeignKey(
@@ -385,6 +407,13 @@ class LeadTenure(Ledgered):
         related_name="predecessor",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    person_snapshot = models.JSONField(
+        _("person as recorded at opening"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("name, ID (masked), employer and qualification when the tenure opened"),
+    )
 
     class Meta:
         verbose_name = _("lead tenure")
@@ -409,6 +438,11 @@ class LeadTenure(Ledgered):
 
     def __str__(self) -> str:
         return f"{self.person.name} — {self.get_role_display()}"
+
+    @property
+    def person_as_recorded(self) -> dict:
+        """The lead as they were recorded when the tenure opened, not as they are now."""
+        return self.person_snapshot or self.person.identity_snapshot()
 
     def clean(self) -> None:
         if self.participation_id is None:
@@ -540,18 +574,24 @@ class ProjectDocument(Ledgered):
 
 
 class AuditEvent(Ledgered):
-    """A read the archive must answer for: a personal-data reveal, an export, a trace.
+    """A read the archive must answer for (a personal-data reveal, an export, a trace), or a
+    correction of who a person is.
 
-    Writes are in the ledger already; these are the reads that matter. Each event is itself
+    Writes are in the ledger already, but the ledger keeps who and when, not why: these are
+    the reads that matter and the identity changes that need a reason. Each event is itself
     appended to the ledger, so the audit log is as tamper-evident as the records. The value
     revealed is never stored here.
     """
+
+    # Added after events were first ledgered: see Ledgered.ledger_added_fields.
+    ledger_added_fields = ("changes",)
 
     class Action(models.TextChoices):
         REVEAL_ID_NUMBER = "reveal_id_number", _("revealed an ID number")
         REVEAL_PHONE = "reveal_phone", _("revealed a phone number")
         EXPORT_PACKAGE = "export_package", _("exported an archive package")
         VIEW_TRACE = "view_trace", _("viewed a defect trace")
+        CHANGE_IDENTITY = "change_identity", _("changed who a person is recorded as")
 
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(
@@ -578,6 +618,12 @@ class AuditEvent(Ledgered):
     reason = models.TextField(_("reason"), blank=True)
     remote_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    changes = models.JSONField(
+        _("changes"),
+        null=True,
+        blank=True,
+        help_text=_("for an identity change: each field's value before and after (ID masked)"),
+    )
 
     class Meta:
         verbose_name = _("audit event")

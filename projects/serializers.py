@@ -100,6 +100,14 @@ class PersonInputSerializer(serializers.Serializer):
     practice_cert_no = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
+class PersonUpdateInputSerializer(PersonInputSerializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="why the name, ID number, employer or qualification changes (operators)",
+    )
+
+
 # --- Projects ---
 
 
@@ -225,8 +233,20 @@ class PersonMaskedRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "id_number_masked", "practice_qualification", "practice_cert_no"]
 
 
+class PersonAsRecordedSerializer(serializers.Serializer):
+    """A person as a record froze them (``identity_snapshot``): later corrections to the
+    person do not change what a tenure, a sign-off or a signed document showed."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    id_number_masked = serializers.CharField()
+    practice_qualification = serializers.CharField()
+    practice_cert_no = serializers.CharField()
+    organization = OrganizationRefSerializer(allow_null=True)
+
+
 class LeadTenureOutputSerializer(serializers.ModelSerializer):
-    person = PersonMaskedRefSerializer(read_only=True)
+    person = PersonAsRecordedSerializer(source="person_as_recorded", read_only=True)
     organization = OrganizationRefSerializer(source="participation.organization", read_only=True)
     is_open = serializers.BooleanField(read_only=True)
 
@@ -368,5 +388,6 @@ class AuditEventOutputSerializer(serializers.ModelSerializer):
             "subject",
             "project",
             "reason",
+            "changes",
             "remote_address",
         ]

@@ -165,6 +165,18 @@ def person_create(
     return person
 
 
+def _identity_values(person: Person) -> dict[str, Any]:
+    """What an identity change is recorded as: readable values, the ID number masked."""
+    organization = person.organization
+    return {
+        "name": person.name,
+        "id_number": person.id_number_masked,
+        "organization": None if organization is None else f"{organization}",
+        "practice_qualification": person.practice_qualification,
+        "practice_cert_no": person.practice_cert_no,
+    }
+
+
 @transaction.atomic
 def person_update(
     *,
@@ -172,14 +184,51 @@ def person_update(
     actor: AbstractBaseUser | None,
     id_number: str | None = None,
     phone: str | None = None,
+    reason: str = "",
+    request=None,
     **changes: Any,
 ) -> Person:
+    """Change ``person``. A change to who they are (name, ID number, employer, practice
+    qualification or certificate) needs a ``reason`` and goes into the audit log with the
+    values before and after; who may make it is checked by the caller
+    (``access.person_identity_change_check``). Tenures, sign-offs and documents keep the
+    values they froze when they were made."""
+    # As stored, not as handed in: the admin's form has already set its changes on ``person``.
+    stored = Person.objects.select_related("organization").get(pk=person.pk)
+    before, index_before = _identity_values(stored), stored.id_number_index
     _apply_changes(person, changes, PERSON_FIELDS)
     if id_number is not None:
         _set_id_number(person, id_number)
     if phone is not None:
         _set_phone(person, phone)
+    after = _identity_values(person)
+    changed = {
+        field: [before[field], after[field]]
+        for field in before
+        if before[field] != after[field]
+        or (field == "id_number" and person.id_number_index != index_before)
+    }
+    reason = (reason or "").strip()
+    if changed and not reason:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Say why %(fields)s change (for example which certificate or ID card"
+                    " shows the new value); the reason is kept in the audit log."
+                )
+                % {"fields": ", ".join(changed)}
+            }
+        )
     _save(person, action="update", actor=actor)
+    if changed:
+        audit_event_record(
+            actor=actor,
+            action=AuditEvent.Action.CHANGE_IDENTITY,
+            subject=person,
+            reason=reason,
+            request=request,
+            changes=changed,
+        )
     return person
 
 
@@ -489,6 +538,7 @@ def lead_tenure_open(
         participation=participation,
         person=person,
         start_date=start_date,
+        person_snapshot=person.identity_snapshot(),
     )
     _save(tenure, action="create", actor=actor)
     return tenure
@@ -534,6 +584,7 @@ def lead_tenure_replace(
         participation=tenure.participation,
         person=person,
         start_date=effective_date,
+        person_snapshot=person.identity_snapshot(),
     )
     _save(successor, action="create", actor=actor)
     tenure.successor = successor
@@ -629,9 +680,11 @@ def audit_event_record(
     project: Project | None = None,
     reason: str = "",
     request=None,
+    changes: dict | None = None,
 ) -> AuditEvent:
-    """Record a read the archive must answer for, in the ledger too, in the caller's
-    transaction: if it cannot be written, whatever it records must not happen."""
+    """Record a read the archive must answer for, or an identity change with its reason, in
+    the ledger too, in the caller's transaction: if it cannot be written, whatever it
+    records must not happen."""
     event = AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
@@ -642,6 +695,7 @@ def audit_event_record(
         reason=(reason or "").strip(),
         remote_address=client_address(request) if request is not None else None,
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
+        changes=changes,
     )
     event.full_clean()
     event.save()

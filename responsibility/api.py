@@ -218,7 +218,7 @@ class SignedPdfVerifyApi(ApiView):
                 "sha256": result.sha256,
                 "problems": result.problems,
                 "document": document.number if document else None,
-                "signer": document.signer.name if document else None,
+                "signer": document.signer_as_recorded["name"] if document else None,
                 "signed_at": document.signed_at if document else None,
             }
         )

@@ -41,6 +41,9 @@ class ResponsibilityDocument(Ledgered):
     """An authorization letter (signed by the legal representative) or a pledge (signed by
     the lead) for one lead tenure. Immutable once signed; a correction supersedes it."""
 
+    # Added after documents were first ledgered: see Ledgered.ledger_added_fields.
+    ledger_added_fields = ("signer_snapshot",)
+
     Kind = DocumentKind
 
     class Status(models.TextChoices):
@@ -100,6 +103,13 @@ class ResponsibilityDocument(Ledgered):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    signer_snapshot = models.JSONField(
+        _("signer as recorded in the text"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("name, ID (masked), employer and qualification when the text was drawn up"),
+    )
 
     class Meta:
         verbose_name = _("letter or pledge")
@@ -122,6 +132,11 @@ class ResponsibilityDocument(Ledgered):
     @property
     def is_signed(self) -> bool:
         return self.status != self.Status.DRAFT
+
+    @property
+    def signer_as_recorded(self) -> dict:
+        """The signer as the document's text names them, not as they are recorded now."""
+        return self.signer_snapshot or self.signer.identity_snapshot()
 
 
 class SigningEvidence(Ledgered):

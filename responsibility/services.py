@@ -110,13 +110,15 @@ def _draft(*, tenure: LeadTenure, kind: str, supersedes=None, actor) -> Responsi
     qualification_check(tenure)
     template = template_current(kind)
     text = document_text(template=template, tenure=tenure)
+    signer = _signer_of(kind, tenure)
     document = ResponsibilityDocument(
         number=_new_number(kind),
         kind=kind,
         project=tenure.project,
         participation=tenure.participation,
         lead_tenure=tenure,
-        signer=_signer_of(kind, tenure),
+        signer=signer,
+        signer_snapshot=signer.identity_snapshot(),
         template=template,
         text=text,
         text_sha256=text_sha256(text),
@@ -261,6 +263,16 @@ def _signing_checks(
             % {"number": document.number},
             code="already_signed",
         )
+    if document.signer_snapshot and document.signer_snapshot != document.signer.identity_snapshot():
+        raise ValidationError(
+            _(
+                "%(name)s's recorded name, ID, employer or qualification changed after %(number)s"
+                " was drawn up; discard it and prepare it again so that it names them as they"
+                " are recorded now."
+            )
+            % {"name": document.signer.name, "number": document.number},
+            code="signer_changed",
+        )
     window = settings.SIGNING_REAUTH_SECONDS
     fresh = context.reauthenticated_at is not None and (
         timezone.now() - context.reauthenticated_at
@@ -340,7 +352,7 @@ def document_sign(
 def signed_pdf(*, document, evidence: SigningEvidence, signature_png: bytes | None) -> bytes:
     summary = [
         ("文件编号 Number", document.number),
-        ("签署人 Signer", document.signer.name),
+        ("签署人 Signer", document.signer_as_recorded["name"]),
         ("签署时间 Signed (UTC)", f"{evidence.signed_at:%Y-%m-%d %H:%M:%S} UTC"),
         ("IP", evidence.ip_address or "-"),
         ("终端 User agent", evidence.user_agent or "-"),

@@ -337,6 +337,18 @@ def _person(person) -> dict | None:
     return {"id": person.pk, "name": person.name, "id_number": person.id_number_masked}
 
 
+def _as_recorded(snapshot: dict) -> dict:
+    """A person as the record froze them when it was made: a later correction of the person
+    (a new name, employer or qualification) does not rewrite who signed or led then."""
+    return {
+        "id": snapshot["id"],
+        "name": snapshot["name"],
+        "id_number": snapshot["id_number_masked"],
+        "practice_qualification": snapshot["practice_qualification"],
+        "practice_cert_no": snapshot["practice_cert_no"],
+    }
+
+
 def _org(organization) -> dict | None:
     if organization is None:
         return None
@@ -426,8 +438,8 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
                     "round": s.round,
                     "capacity": s.capacity,
                     "capacity_display": s.get_capacity_display(),
-                    "person": _person(s.person),
-                    "organization": _org(s.person.organization),
+                    "person": _as_recorded(s.person_as_recorded),
+                    "organization": s.person_as_recorded["organization"],
                     "signed_at": s.signed_at,
                     "ledger": of(s),
                 }
@@ -540,7 +552,7 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
         dates = _in_office(t, data.work_dates)
         return {
             "id": t.pk,
-            "person": _person(t.person),
+            "person": _as_recorded(t.person_as_recorded),
             "organization": _org(t.participation.organization),
             "start_date": t.start_date,
             "end_date": t.end_date,
@@ -563,7 +575,7 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
             "kind": d.kind,
             "kind_display": d.get_kind_display(),
             "status": d.status,
-            "signer": _person(d.signer),
+            "signer": _as_recorded(d.signer_as_recorded),
             "lead_tenure": d.lead_tenure_id,
             "signed_at": d.signed_at,
             "text_sha256": d.text_sha256,

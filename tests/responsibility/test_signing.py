@@ -146,7 +146,10 @@ def test_a_lead_without_the_required_qualification_cannot_be_named(project, sign
 
     person = lead_of(project, Role.SUPERVISOR).person
     services.person_update(
-        person=person, practice_qualification="registered_architect", actor=admin
+        person=person,
+        practice_qualification="registered_architect",
+        reason="certificate re-checked",
+        actor=admin,
     )
     api = client_for(signers[Role.SUPERVISOR]["rep"])
 

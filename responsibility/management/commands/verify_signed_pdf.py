@@ -22,7 +22,8 @@ class Command(BaseCommand):
         result = signed_pdf_verify(data)
         if not result.valid:
             raise CommandError("NOT VALID: " + " ".join(result.problems))
+        document = result.document
         self.stdout.write(
-            f"VALID: {result.document.number}, signed by {result.document.signer.name}"
-            f" at {result.document.signed_at:%Y-%m-%d %H:%M:%S} UTC (SHA-256 {result.sha256})"
+            f"VALID: {document.number}, signed by {document.signer_as_recorded['name']}"
+            f" at {document.signed_at:%Y-%m-%d %H:%M:%S} UTC (SHA-256 {result.sha256})"
         )

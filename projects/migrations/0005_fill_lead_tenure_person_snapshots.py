@@ -1,0 +1,43 @@
+"""Records made before LeadTenure.person_snapshot existed get the person as they are recorded now: the
+closest the archive can come to how they stood then. Each filled record is ledgered."""
+
+from django.db import migrations
+
+from ledger.backfill import ledgered_backfill
+
+
+def identity_snapshot(person) -> dict:
+    # As Person.identity_snapshot() in projects/models.py, frozen here as of this migration.
+    organization = person.organization
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "id_number_masked": person.id_number_masked,
+        "practice_qualification": person.practice_qualification,
+        "practice_cert_no": person.practice_cert_no,
+        "organization": None
+        if organization is None
+        else {
+            "id": organization.pk,
+            "name": organization.name,
+            "credit_code": organization.credit_code,
+        },
+    }
+
+
+def fill_snapshots(apps, schema_editor):
+    model = apps.get_model("projects", "LeadTenure")
+    ledgered_backfill(
+        model.objects.select_related("person__organization"),
+        field="person_snapshot",
+        value_of=lambda row: identity_snapshot(row.person),
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("projects", "0004_person_snapshots_and_identity_changes"),
+        ("ledger", "0004_subtree_hash_cache"),
+    ]
+
+    operations = [migrations.RunPython(fill_snapshots, migrations.RunPython.noop)]
