@@ -543,7 +543,8 @@ class ProjectDocument(Ledgered):
 
 
 class AuditEvent(Ledgered):
-    """A read the archive must answer for: a personal-data reveal, an export, a trace.
+    """A read the archive must answer for: a personal-data reveal, an export, a trace; and a
+    sign-in lockout, which may be someone guessing a password.
 
     Writes are in the ledger already; these are the reads that matter. Each event is itself
     appended to the ledger, so the audit log is as tamper-evident as the records. The value
@@ -555,6 +556,7 @@ class AuditEvent(Ledgered):
         REVEAL_PHONE = "reveal_phone", _("revealed a phone number")
         EXPORT_PACKAGE = "export_package", _("exported an archive package")
         VIEW_TRACE = "view_trace", _("viewed a defect trace")
+        SIGN_IN_LOCKOUT = "sign_in_lockout", _("sign-in locked after wrong passwords")
 
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(
