@@ -9,6 +9,7 @@ import datetime
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 from knox.models import AuthToken
@@ -16,6 +17,7 @@ from rest_framework.test import APIClient
 
 from ledger.models import LedgerEntry
 from projects.models import AuditEvent
+from projects.reauth import password_reentered_check
 from tests.conftest import PASSWORD
 
 LIMIT = settings.SIGNIN_FAILURE_LIMIT
@@ -294,3 +296,15 @@ def test_the_wrong_password_on_the_login_page_shows_the_form_again(alice, langua
     response = page_login("alice", "not-the-password", language=language)
     assert response.status_code == 200
     assert "_auth_user_id" not in response.wsgi_request.session
+
+
+def test_a_password_check_without_a_request_counts_against_the_account(alice, leo):
+    for _attempt in range(LIMIT):
+        with pytest.raises(ValidationError):
+            password_reentered_check(user=alice, password="not-the-password")
+    with pytest.raises(ValidationError) as refused:
+        password_reentered_check(user=alice, password=PASSWORD)
+    assert "Too many wrong passwords" in refused.value.message_dict["password"][0]
+    # No address to lock: other accounts are not affected.
+    assert obtain("alice", PASSWORD).status_code == 429
+    assert obtain("leo", PASSWORD).status_code == 200
