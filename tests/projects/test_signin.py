@@ -308,3 +308,15 @@ def test_a_password_check_without_a_request_counts_against_the_account(alice, le
     # No address to lock: other accounts are not affected.
     assert obtain("alice", PASSWORD).status_code == 429
     assert obtain("leo", PASSWORD).status_code == 200
+
+
+def test_listing_tokens_takes_the_same_few_queries_however_many_there_are(
+    alice, django_assert_max_num_queries
+):
+    api, _token = token_client("alice")
+    with django_assert_max_num_queries(4):
+        assert len(api.get("/api/v1/auth/tokens/").json()) == 1
+    for _sign_in in range(5):
+        token_client("alice")
+    with django_assert_max_num_queries(4):
+        assert len(api.get("/api/v1/auth/tokens/").json()) == 6
