@@ -131,11 +131,12 @@ def through_api(photo_dir: Path, record, user, sdk, bucket: str) -> dict:
     (the photos were already ingested above) and every upload does the whole work.
     """
     from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
-    from rest_framework.authtoken.models import Token
+
+    from projects.services import api_token_issue
 
     user.is_staff = True  # operators may write to any project
     user.save()
-    token = Token.objects.create(user=user).key
+    _row, token = api_token_issue(user=user)
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own command line
         [

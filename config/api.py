@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.authentication import get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -31,7 +32,18 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, Http404) and not str(exc):
         exc = Http404(_("Not found, or you do not have access to it."))
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, AuthenticationFailed) and _sent_credentials(context):
+        # DRF answers 403 when the first authenticator is the session; a token that was
+        # refused (expired, revoked) is a 401, so a phone knows to ask for the password.
+        response.status_code = status.HTTP_401_UNAUTHORIZED
+        response["WWW-Authenticate"] = "Token"
+    return response
+
+
+def _sent_credentials(context) -> bool:
+    request = context.get("request")
+    return request is not None and bool(get_authorization_header(request))
 
 
 def _django_errors(exc: DjangoValidationError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import secrets
 from pathlib import Path
@@ -11,6 +12,7 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_secret, env_str
@@ -48,7 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -71,7 +74,18 @@ MIDDLEWARE = [
     "ledger.accounts.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a sign-in refused by the lockout into the answer
+    # of projects.signin.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes first: it refuses a locked-out account or address before the password is
+# checked, on every path that calls authenticate() (login page, API token, re-entry).
+AUTHENTICATION_BACKENDS = [
+    "projects.signin.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_REDIRECT_URL = "home"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -216,11 +230,35 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # then take the client's address from X-Forwarded-For instead of the proxy's REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+# --- Sign-in ---
+# After this many wrong passwords for one account, or from one address, within the cool-off,
+# sign-in (login page, API token, password re-entry for signing) is refused for that account
+# and that address until the cool-off has passed since the last wrong password.
+SIGNIN_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+SIGNIN_COOLOFF_MINUTES = env_int("SIGNIN_COOLOFF_MINUTES", 15)
+if SIGNIN_FAILURE_LIMIT < 1 or SIGNIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("SIGNIN_FAILURE_LIMIT and SIGNIN_COOLOFF_MINUTES must be 1 or more.")
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=SIGNIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "projects.signin.lockout_parameters"  # by account, and by address
+AXES_CLIENT_IP_CALLABLE = "projects.http.client_address"  # honours TRUSTED_PROXY_COUNT
+AXES_LOCKOUT_CALLABLE = "projects.signin.lockout_response"
+# Trying again while locked out does not push the end of the lockout further: the wait the
+# message names stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True  # a few typos before a good login are forgotten
+AXES_VERBOSE = False
+# API tokens (django-rest-knox): a new one per sign-in, stored only as a hash, valid this long.
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 7 * 24)
+if API_TOKEN_HOURS < 1:
+    raise ImproperlyConfigured("API_TOKEN_HOURS must be 1 or more.")
+REST_KNOX = {"TOKEN_TTL": datetime.timedelta(hours=API_TOKEN_HOURS), "AUTH_HEADER_PREFIX": "Token"}
+
 REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "projects.signin.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -120,6 +120,7 @@ class RecordSignApi(ApiView):
             capacity=data.get("capacity"),
             ip_address=client_address(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            request=request,
         )
         return Response(s.SignOffOutputSerializer(sign_off).data, status=status.HTTP_201_CREATED)
 

@@ -368,7 +368,6 @@ def signer_person(record: AcceptanceRecord, capacity: str, user) -> Person | Non
     return person if is_staff_there else None
 
 
-@transaction.atomic
 def record_sign(
     *,
     record: AcceptanceRecord,
@@ -377,9 +376,27 @@ def record_sign(
     capacity: str | None = None,
     ip_address: str | None = None,
     user_agent: str = "",
+    request=None,
 ) -> SignOff:
-    """Sign the current round as a named person in office, after re-entering the password."""
-    password_reentered_check(user=user, password=password)
+    """Sign the current round as a named person in office, after re-entering the password.
+
+    The password is checked before the signing transaction: a wrong one must stay counted
+    towards the sign-in lockout when the refusal rolls the transaction back."""
+    password_reentered_check(user=user, password=password, request=request)
+    return _record_sign(
+        record=record, user=user, capacity=capacity, ip_address=ip_address, user_agent=user_agent
+    )
+
+
+@transaction.atomic
+def _record_sign(
+    *,
+    record: AcceptanceRecord,
+    user: AbstractBaseUser,
+    capacity: str | None,
+    ip_address: str | None,
+    user_agent: str,
+) -> SignOff:
     record = _locked(record)
     _submitted_check(record)
     signed = set(

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
 
 from projects.models import (
     AuditEvent,
@@ -218,3 +220,16 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
         raise PermissionDenied(_("The audit log is for regulators and archive operators."))
     projects = projects_visible_to(user).values("pk")
     return AuditEvent.objects.filter(Q(project__in=projects) | Q(actor=user))
+
+
+def api_token_for_user(user, key: str) -> AuthToken:
+    """One of the user's own API tokens that still works, named by its first characters.
+    Anyone else's, or an expired one, is not found."""
+    token = (
+        AuthToken.objects.filter(user=user, token_key=key, expiry__gt=timezone.now())
+        .order_by("-created")
+        .first()
+    )
+    if token is None:
+        raise Http404(_("You have no working token starting with these characters."))
+    return token

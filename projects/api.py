@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import get_user_model, logout
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from projects import access, selectors, services
+from projects import access, selectors, services, signin
 from projects import serializers as s
 from projects.filters import AuditEventFilter, LeadTenureFilter, ProjectFilter
 from projects.models import AuditEvent, Location, UnitWork
@@ -490,3 +493,84 @@ class MeApi(ApiView):
             "roles": roles,
         }
         return Response(s.MeOutputSerializer(data).data)
+
+
+# --- Sign-in: API tokens ---
+
+
+class AuthTokenApi(ApiView):
+    """Username and password in, a new token out. A wrong password counts towards the
+    sign-in lockout (429 with Retry-After once it starts)."""
+
+    serializer_class = s.AuthTokenInputSerializer
+    authentication_classes: list = []  # a password exchange, not a session: no CSRF check
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_token_obtain",
+        request=s.AuthTokenInputSerializer,
+        responses={200: s.AuthTokenOutputSerializer},
+        auth=[],
+    )
+    def post(self, request):
+        data = self.input(s.AuthTokenInputSerializer)
+        user = signin.credentials_authenticate(
+            request=request, username=data["username"], password=data["password"]
+        )
+        if user is None:
+            raise ValidationError(
+                _(
+                    "The username or password is not correct. After %(limit)d wrong passwords"
+                    " signing in is locked for %(minutes)d minutes."
+                )
+                % {
+                    "limit": settings.SIGNIN_FAILURE_LIMIT,
+                    "minutes": settings.SIGNIN_COOLOFF_MINUTES,
+                },
+                code="invalid_credentials",
+            )
+        instance, token = services.api_token_issue(user=user, request=request)
+        return Response(
+            s.AuthTokenOutputSerializer({"token": token, "expiry": instance.expiry}).data
+        )
+
+
+class ApiTokenListApi(ApiView):
+    """Your own API tokens that still work (never the tokens themselves), and signing out of
+    the API everywhere."""
+
+    serializer_class = s.ApiTokenOutputSerializer
+    pagination_class = None
+
+    def get(self, request):
+        tokens = selectors.api_token_list(user=request.user)
+        context = {"current_digest": getattr(request.auth, "pk", None)}
+        return Response(s.ApiTokenOutputSerializer(tokens, many=True, context=context).data)
+
+    @extend_schema(operation_id="auth_tokens_revoke_all", responses={204: None})
+    def delete(self, request):
+        services.api_tokens_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenDetailApi(ApiView):
+    serializer_class = s.ApiTokenOutputSerializer
+
+    @extend_schema(operation_id="auth_token_revoke", responses={204: None})
+    def delete(self, request, key: str):
+        services.api_token_revoke(token=access.api_token_for_user(request.user, key))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutApi(ApiView):
+    """Sign out: the token this request came with is revoked (or the browser session ends)."""
+
+    serializer_class = s.ApiTokenOutputSerializer
+
+    @extend_schema(operation_id="auth_logout", request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, AuthToken):
+            services.api_token_revoke(token=request.auth)
+        else:
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -574,8 +574,9 @@ class ProjectDocument(Ledgered):
 
 
 class AuditEvent(Ledgered):
-    """A read the archive must answer for (a personal-data reveal, an export, a trace), or a
-    correction of who a person is.
+    """A read the archive must answer for (a personal-data reveal, an export, a trace), a
+    correction of who a person is, or a sign-in lockout, which may be someone guessing a
+    password.
 
     Writes are in the ledger already, but the ledger keeps who and when, not why: these are
     the reads that matter and the identity changes that need a reason. Each event is itself
@@ -592,6 +593,7 @@ class AuditEvent(Ledgered):
         EXPORT_PACKAGE = "export_package", _("exported an archive package")
         VIEW_TRACE = "view_trace", _("viewed a defect trace")
         CHANGE_IDENTITY = "change_identity", _("changed who a person is recorded as")
+        SIGN_IN_LOCKOUT = "sign_in_lockout", _("sign-in locked after wrong passwords")
 
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(

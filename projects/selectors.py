@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from knox.models import AuthToken
 
 from projects import access
 from projects.models import (
@@ -77,3 +79,8 @@ def project_document_list(*, project: Project) -> QuerySet[ProjectDocument]:
 
 def open_lead_tenures(*, project: Project) -> QuerySet[LeadTenure]:
     return lead_tenure_list(project=project).filter(end_date__isnull=True)
+
+
+def api_token_list(*, user) -> QuerySet[AuthToken]:
+    """The user's API tokens that still work, newest first."""
+    return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")

@@ -7,6 +7,7 @@ or phone, and input serializers are never used for output.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 from rest_framework import serializers
 
 from projects.models import (
@@ -391,3 +392,30 @@ class AuditEventOutputSerializer(serializers.ModelSerializer):
             "changes",
             "remote_address",
         ]
+
+
+# --- Sign-in (API tokens) ---
+
+
+class AuthTokenInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class AuthTokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(help_text="After this the token is refused (401).")
+
+
+class ApiTokenOutputSerializer(serializers.ModelSerializer):
+    key = serializers.CharField(
+        source="token_key", help_text="The token's first characters, which name it."
+    )
+    current = serializers.SerializerMethodField(help_text="The token this request came with.")
+
+    class Meta:
+        model = AuthToken
+        fields = ["key", "created", "expiry", "current"]
+
+    def get_current(self, token) -> bool:
+        return token.pk == self.context.get("current_digest")

@@ -11,10 +11,14 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
 
 from ledger.canonical import record_type
 from ledger.services import ledger_append
@@ -737,3 +741,34 @@ def person_reveal(
         actor=actor, action=action, subject=person, reason=reason, request=request
     )
     return pii.decrypt(ciphertext), event
+
+
+# --- API tokens (django-rest-knox) ---
+# Sign-ins are not archive records: like the account's last_login, issuing and revoking a
+# token is not ledgered. Lockouts, which may be someone guessing, are audit events.
+
+
+@transaction.atomic
+def api_token_issue(*, user, request=None) -> tuple[AuthToken, str]:
+    """A new token for ``user``, who has just given the right password; returns the row and
+    the token itself, which is shown only now (the row keeps a hash of it). The user's
+    expired tokens are cleared out on the way."""
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    instance, token = AuthToken.objects.create(
+        user=user, expiry=datetime.timedelta(hours=settings.API_TOKEN_HOURS)
+    )
+    # As knox's own login view does: last_login, and django-axes forgets earlier typos.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return instance, token
+
+
+@transaction.atomic
+def api_token_revoke(*, token: AuthToken) -> None:
+    token.delete()
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user) -> int:
+    """Sign ``user`` out of the API everywhere; returns how many tokens were revoked."""
+    count, _deleted = AuthToken.objects.filter(user=user).delete()
+    return count

@@ -1,5 +1,4 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from projects import api
 
@@ -7,7 +6,10 @@ project = "projects/<int:project_id>/"
 unit_work = project + "unit-works/<int:unit_work_id>/"
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", api.AuthTokenApi.as_view(), name="auth-token"),
+    path("auth/tokens/", api.ApiTokenListApi.as_view(), name="auth-token-list"),
+    path("auth/tokens/<str:key>/", api.ApiTokenDetailApi.as_view(), name="auth-token-detail"),
+    path("auth/logout/", api.LogoutApi.as_view(), name="auth-logout"),
     path("me/", api.MeApi.as_view(), name="me"),
     path("organizations/", api.OrganizationListApi.as_view(), name="organization-list"),
     path(
