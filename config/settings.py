@@ -152,7 +152,9 @@ S3_ARCHIVE_BUCKET = env_str("S3_ARCHIVE_BUCKET", "lqa-archive")
 S3_DERIVED_BUCKET = env_str("S3_DERIVED_BUCKET", "lqa-derived")
 S3_TIMEOUT_SECONDS = env_int("S3_TIMEOUT_SECONDS", 10)
 S3_RETRIES = env_int("S3_RETRIES", 2)
-S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 300)
+# Lifetime of every download link (storage/downloads.py): long enough to follow the redirect
+# and start the transfer, short enough that a leaked link is soon worthless.
+S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 120)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)
 # Retention for archival objects with no longer horizon of their own.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -16,7 +15,7 @@ from projects import access, selectors, services
 from projects import serializers as s
 from projects.filters import AuditEventFilter, LeadTenureFilter, ProjectFilter
 from projects.models import AuditEvent, Location, UnitWork
-from storage.selectors import object_download_url
+from storage.downloads import download_redirect
 
 
 def list_schema(serializer_class, operation_id: str):
@@ -441,15 +440,6 @@ class ProjectDocumentDetailApi(ApiView):
     def get(self, request, project_id: int, document_id: int):
         document = _document(self.project(), document_id)
         return Response(s.ProjectDocumentOutputSerializer(document).data)
-
-
-def download_redirect(obj, *, download_name: str | None = None) -> HttpResponseRedirect:
-    """A redirect to a short-lived presigned URL of ``obj``'s exact version. Call it only
-    after the access check: the URL itself carries the right to read."""
-    url = object_download_url(obj=obj, expires_seconds=120, download_name=download_name)
-    response = HttpResponseRedirect(url)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class ProjectDocumentDownloadApi(ApiView):
