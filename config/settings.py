@@ -35,10 +35,18 @@ SECRET_KEY, SECRET_KEY_IS_LOCAL = env_secret(
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# Behind TLS, plain HTTP is redirected to HTTPS and browsers are told (HSTS) to use nothing
+# else for a year, this host's subdomains included. ``preload`` only consents to the
+# browsers' preload lists; nothing is listed unless the domain's owner submits it.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", BEHIND_TLS_PROXY)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if BEHIND_TLS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", BEHIND_TLS_PROXY)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", BEHIND_TLS_PROXY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -135,6 +143,7 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Django's two handlers, hashing each file as it arrives (storage/uploads.py).
 FILE_UPLOAD_HANDLERS = [
+    "storage.uploads.RequestSizeLimitHandler",
     "storage.uploads.HashingMemoryFileUploadHandler",
     "storage.uploads.HashingTemporaryFileUploadHandler",
 ]
@@ -156,6 +165,9 @@ S3_RETRIES = env_int("S3_RETRIES", 2)
 # and start the transfer, short enough that a leaked link is soon worthless.
 S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 120)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# A whole multipart request (its files and fields together), refused from its Content-Length
+# before the body is read; the extra MiB is room for the form's other fields.
+UPLOAD_REQUEST_MAX_BYTES = env_int("UPLOAD_REQUEST_MAX_BYTES", UPLOAD_MAX_BYTES + 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)
 # Retention for archival objects with no longer horizon of their own.
 ARCHIVE_DEFAULT_RETENTION_YEARS = env_int("ARCHIVE_DEFAULT_RETENTION_YEARS", 50)
@@ -170,7 +182,7 @@ PII_ENCRYPTION_KEYS, PII_KEYS_ARE_LOCAL = env_secret(
     "PII_ENCRYPTION_KEYS", VAR_DIR / "keys" / "pii_keys", lambda: Fernet.generate_key().decode()
 )
 # Keyed hash of an ID number, so a person can be found by it without decrypting everyone.
-PII_INDEX_KEY, _pii_index_local = env_secret(
+PII_INDEX_KEY, PII_INDEX_KEY_IS_LOCAL = env_secret(
     "PII_INDEX_KEY",
     VAR_DIR / "keys" / "pii_index_key",
     lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -21,6 +22,37 @@ from storage.downloads import download_redirect
 def list_schema(serializer_class, operation_id: str):
     """A paginated list in the schema (these views are not ListAPIViews)."""
     return extend_schema(operation_id=operation_id, responses=serializer_class(many=True))
+
+
+# Fields that take several values from a form body: everything else takes exactly one.
+MANY_VALUED_FIELDS = (
+    serializers.ListField,
+    serializers.ListSerializer,
+    serializers.ManyRelatedField,
+    serializers.MultipleChoiceField,
+)
+
+
+def repeated_fields_check(serializer, data) -> None:
+    """Refuse a form body (multipart) that sends a one-value field twice, e.g. two parts
+    named ``file``: the parser would silently keep the last, and the archive would store a
+    file the sender may not have meant."""
+    if not hasattr(data, "getlist"):
+        return  # JSON: a key appears once
+    errors = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or isinstance(field, MANY_VALUED_FIELDS):
+            continue
+        count = len(data.getlist(name))
+        if count < 2:
+            continue
+        if isinstance(field, serializers.FileField):
+            message = _("Send one file in “%(field)s”; this request sent %(count)d.")
+        else:
+            message = _("Send one value for “%(field)s”; this request sent %(count)d.")
+        errors[name] = [message % {"field": name, "count": count}]
+    if errors:
+        raise DrfValidationError(errors)
 
 
 class ApiView(GenericAPIView):
@@ -38,6 +70,7 @@ class ApiView(GenericAPIView):
 
     def input(self, serializer_class, *, partial: bool = False) -> dict:
         serializer = serializer_class(data=self.request.data, partial=partial)
+        repeated_fields_check(serializer, self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

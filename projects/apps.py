@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Projects and parties")
+
+    def ready(self) -> None:
+        from projects import checks  # noqa: F401 - registers the system checks
