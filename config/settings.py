@@ -6,11 +6,13 @@ import base64
 import json
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_secret, env_str
@@ -27,6 +29,12 @@ def _new_ed25519_pem() -> str:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode("ascii")
+
+
+def _browser_origin(endpoint: str, secure: bool) -> str:
+    """``https://files.example.gov.cn`` from an S3 endpoint as the settings name it."""
+    parsed = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}")
+    return f"{parsed.scheme or ('https' if secure else 'http')}://{parsed.netloc}"
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -60,6 +68,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "storage",
     "ledger",
     "projects",
@@ -70,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -129,6 +139,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The base layout's stylesheet and script (each app keeps its own under <app>/static/).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     # Evidence files never go through Django's file storage: see storage/gateway.py.
@@ -171,6 +183,22 @@ UPLOAD_REQUEST_MAX_BYTES = env_int("UPLOAD_REQUEST_MAX_BYTES", UPLOAD_MAX_BYTES 
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)
 # Retention for archival objects with no longer horizon of their own.
 ARCHIVE_DEFAULT_RETENTION_YEARS = env_int("ARCHIVE_DEFAULT_RETENTION_YEARS", 50)
+
+# --- Content-Security-Policy (django-csp), on every response ---
+# Scripts and styles only from the archive's own static files: no inline code, no CDN.
+# Images also from the object store, where a photo's thumbnail link redirects.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", _browser_origin(S3_PUBLIC_ENDPOINT or S3_ENDPOINT, S3_SECURE)],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # TrueType CJK font embedded in every generated PDF (see storage/fonts.py).
 CJK_FONT_PATH = env_str("CJK_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
