@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from ledger.models import LedgerEntry
@@ -112,3 +113,29 @@ def test_a_body_within_the_limit_is_taken(api_as, project, alice, settings):
 
     assert response.status_code == 201, response.content
     assert response.json()["size"] == len(content)
+
+
+def test_a_signed_in_browser_is_refused_the_same_way_during_the_csrf_check(
+    project, alice, settings
+):
+    """The page's uploads use the session: its CSRF check is what reads the body first."""
+    settings.UPLOAD_REQUEST_MAX_BYTES = 51 * 1024 * 1024
+    browser = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(alice)
+    browser.get("/")  # sets the CSRF cookie, as the page does
+    token = browser.cookies["csrftoken"].value
+    small = encode_multipart(BOUNDARY, {"title": "许可证", "file": named(permit_scan(), "p.pdf")})
+
+    response = browser.generic(
+        "POST",
+        documents_url(project),
+        small,
+        content_type=MULTIPART_CONTENT,
+        CONTENT_LENGTH=str(60 * 1024 * 1024),
+        HTTP_X_CSRFTOKEN=token,
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+    assert nothing_stored()
