@@ -139,3 +139,21 @@ def test_a_signed_in_browser_is_refused_the_same_way_during_the_csrf_check(
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
     assert nothing_stored()
+
+
+def test_form_fields_larger_than_their_limit_are_refused_with_413(api_as, project, alice, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = {
+        "title": "许" * 1000,
+        "kind": "construction_permit",
+        "file": named(permit_scan(), "p.pdf"),
+    }
+    response = api_as("alice").post(documents_url(project), body, format="multipart")
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "The form fields of this request are larger than 1 KB."
+        " Send files as files, not as text fields.",
+        "code": "request_too_large",
+    }
+    assert nothing_stored()
