@@ -3,6 +3,8 @@ object store is down) with a message in the request's language, never a 500."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -13,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from storage.errors import StorageUnavailable
+from storage.uploads import RequestTooLarge
+from storage.validation import size_text
 
 
 def exception_handler(exc, context):
@@ -29,6 +33,23 @@ def exception_handler(exc, context):
             },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "60"},
+        )
+    if isinstance(exc, RequestTooLarge):
+        return Response(
+            {"detail": exc.message, "code": "request_too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {
+                "detail": _(
+                    "The form fields of this request are larger than %(limit)s. Send files as"
+                    " files, not as text fields."
+                )
+                % {"limit": size_text(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
+                "code": "request_too_large",
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404) and not str(exc):
         exc = Http404(_("Not found, or you do not have access to it."))

@@ -7,11 +7,13 @@ import datetime
 import json
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -31,16 +33,30 @@ def _new_ed25519_pem() -> str:
     ).decode("ascii")
 
 
+def _browser_origin(endpoint: str, secure: bool) -> str:
+    """``https://files.example.gov.cn`` from an S3 endpoint as the settings name it."""
+    parsed = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}")
+    return f"{parsed.scheme or ('https' if secure else 'http')}://{parsed.netloc}"
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY, SECRET_KEY_IS_LOCAL = env_secret(
     "SECRET_KEY", VAR_DIR / "keys" / "secret_key", lambda: secrets.token_urlsafe(50)
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# Behind TLS, plain HTTP is redirected to HTTPS and browsers are told (HSTS) to use nothing
+# else for a year, this host's subdomains included. ``preload`` only consents to the
+# browsers' preload lists; nothing is listed unless the domain's owner submits it.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", BEHIND_TLS_PROXY)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if BEHIND_TLS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", BEHIND_TLS_PROXY)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", BEHIND_TLS_PROXY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,6 +71,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "storage",
     "ledger",
     "projects",
@@ -66,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,6 +154,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The base layout's stylesheet and script (each app keeps its own under <app>/static/).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     # Evidence files never go through Django's file storage: see storage/gateway.py.
@@ -150,6 +170,7 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Django's two handlers, hashing each file as it arrives (storage/uploads.py).
 FILE_UPLOAD_HANDLERS = [
+    "storage.uploads.RequestSizeLimitHandler",
     "storage.uploads.HashingMemoryFileUploadHandler",
     "storage.uploads.HashingTemporaryFileUploadHandler",
 ]
@@ -167,11 +188,32 @@ S3_ARCHIVE_BUCKET = env_str("S3_ARCHIVE_BUCKET", "lqa-archive")
 S3_DERIVED_BUCKET = env_str("S3_DERIVED_BUCKET", "lqa-derived")
 S3_TIMEOUT_SECONDS = env_int("S3_TIMEOUT_SECONDS", 10)
 S3_RETRIES = env_int("S3_RETRIES", 2)
-S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 300)
+# Lifetime of every download link (storage/downloads.py): long enough to follow the redirect
+# and start the transfer, short enough that a leaked link is soon worthless.
+S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 120)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# A whole multipart request (its files and fields together), refused from its Content-Length
+# before the body is read; the extra MiB is room for the form's other fields.
+UPLOAD_REQUEST_MAX_BYTES = env_int("UPLOAD_REQUEST_MAX_BYTES", UPLOAD_MAX_BYTES + 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)
 # Retention for archival objects with no longer horizon of their own.
 ARCHIVE_DEFAULT_RETENTION_YEARS = env_int("ARCHIVE_DEFAULT_RETENTION_YEARS", 50)
+
+# --- Content-Security-Policy (django-csp), on every response ---
+# Scripts and styles only from the archive's own static files: no inline code, no CDN.
+# Images also from the object store, where a photo's thumbnail link redirects.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", _browser_origin(S3_PUBLIC_ENDPOINT or S3_ENDPOINT, S3_SECURE)],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # TrueType CJK font embedded in every generated PDF (see storage/fonts.py).
 CJK_FONT_PATH = env_str("CJK_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -183,7 +225,7 @@ PII_ENCRYPTION_KEYS, PII_KEYS_ARE_LOCAL = env_secret(
     "PII_ENCRYPTION_KEYS", VAR_DIR / "keys" / "pii_keys", lambda: Fernet.generate_key().decode()
 )
 # Keyed hash of an ID number, so a person can be found by it without decrypting everyone.
-PII_INDEX_KEY, _pii_index_local = env_secret(
+PII_INDEX_KEY, PII_INDEX_KEY_IS_LOCAL = env_secret(
     "PII_INDEX_KEY",
     VAR_DIR / "keys" / "pii_index_key",
     lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -17,7 +16,7 @@ from inspections.models import AcceptanceRecord
 from projects import access
 from projects.api import ApiView, list_schema
 from projects.http import client_address
-from storage.selectors import object_download_url
+from storage.downloads import download_redirect
 
 
 def _record(project, record_id):
@@ -214,7 +213,4 @@ class PhotoFileApi(ApiView):
         photo = selectors.photo_list(project=self.project()).filter(pk=photo_id).first()
         if photo is None or variant not in ("original", "preview", "thumbnail"):
             raise access.not_found()
-        obj = getattr(photo, variant)
-        response = HttpResponseRedirect(object_download_url(obj=obj, expires_seconds=120))
-        response["Cache-Control"] = "no-store"
-        return response
+        return download_redirect(getattr(photo, variant))

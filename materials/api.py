@@ -17,7 +17,8 @@ from materials.filters import DeliveryFilter
 from materials.models import Delivery, DeliveryPhoto, MaterialCategory, Usage
 from materials.pdf import notice_report_pdf
 from projects.access import not_found, project_for_user
-from projects.api import ApiView, download_redirect, list_schema
+from projects.api import ApiView, list_schema
+from storage.downloads import download_redirect
 
 
 def _created(serializer_class, instance) -> Response:

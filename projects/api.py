@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model, logout
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
-from rest_framework import status
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -19,12 +19,43 @@ from projects import access, selectors, services, signin
 from projects import serializers as s
 from projects.filters import AuditEventFilter, LeadTenureFilter, ProjectFilter
 from projects.models import AuditEvent, Location, UnitWork
-from storage.selectors import object_download_url
+from storage.downloads import download_redirect
 
 
 def list_schema(serializer_class, operation_id: str):
     """A paginated list in the schema (these views are not ListAPIViews)."""
     return extend_schema(operation_id=operation_id, responses=serializer_class(many=True))
+
+
+# Fields that take several values from a form body: everything else takes exactly one.
+MANY_VALUED_FIELDS = (
+    serializers.ListField,
+    serializers.ListSerializer,
+    serializers.ManyRelatedField,
+    serializers.MultipleChoiceField,
+)
+
+
+def repeated_fields_check(serializer, data) -> None:
+    """Refuse a form body (multipart) that sends a one-value field twice, e.g. two parts
+    named ``file``: the parser would silently keep the last, and the archive would store a
+    file the sender may not have meant."""
+    if not hasattr(data, "getlist"):
+        return  # JSON: a key appears once
+    errors = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or isinstance(field, MANY_VALUED_FIELDS):
+            continue
+        count = len(data.getlist(name))
+        if count < 2:
+            continue
+        if isinstance(field, serializers.FileField):
+            message = _("Send one file in “%(field)s”; this request sent %(count)d.")
+        else:
+            message = _("Send one value for “%(field)s”; this request sent %(count)d.")
+        errors[name] = [message % {"field": name, "count": count}]
+    if errors:
+        raise DrfValidationError(errors)
 
 
 class ApiView(GenericAPIView):
@@ -42,6 +73,7 @@ class ApiView(GenericAPIView):
 
     def input(self, serializer_class, *, partial: bool = False) -> dict:
         serializer = serializer_class(data=self.request.data, partial=partial)
+        repeated_fields_check(serializer, self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
@@ -443,15 +475,6 @@ class ProjectDocumentDetailApi(ApiView):
     def get(self, request, project_id: int, document_id: int):
         document = _document(self.project(), document_id)
         return Response(s.ProjectDocumentOutputSerializer(document).data)
-
-
-def download_redirect(obj, *, download_name: str | None = None) -> HttpResponseRedirect:
-    """A redirect to a short-lived presigned URL of ``obj``'s exact version. Call it only
-    after the access check: the URL itself carries the right to read."""
-    url = object_download_url(obj=obj, expires_seconds=120, download_name=download_name)
-    response = HttpResponseRedirect(url)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class ProjectDocumentDownloadApi(ApiView):

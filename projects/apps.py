@@ -7,4 +7,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects and parties")
 
     def ready(self) -> None:
-        from projects import signin  # noqa: F401 - connects the lockout's audit event
+        from projects import (
+            checks,  # noqa: F401 - registers the system checks
+            signin,  # noqa: F401 - connects the lockout's audit event
+        )

@@ -6,7 +6,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,8 +33,8 @@ from responsibility.trace import defect_trace, evidence_objects, trace_collect
 from responsibility.trace_pdf import trace_report_pdf
 from responsibility.verify import signed_pdf_verify
 from storage import gateway as storage_gateway
+from storage.downloads import download_redirect
 from storage.models import StoredObject
-from storage.selectors import object_download_url
 
 REAUTH_SESSION_KEY = "responsibility_reauthenticated_at"
 
@@ -186,9 +186,7 @@ class DocumentPdfApi(DocumentApi):
         document = self.document()
         if document.pdf is None:
             raise ValidationError(_("This document is not signed yet, so it has no PDF."))
-        return HttpResponseRedirect(
-            object_download_url(obj=document.pdf, download_name=f"{document.number}.pdf")
-        )
+        return download_redirect(document.pdf, download_name=f"{document.number}.pdf")
 
 
 class ResponsibilityGapsApi(ApiView):
@@ -331,7 +329,7 @@ class PlaquePdfApi(PlaqueBaseApi):
     @extend_schema(operation_id="plaque_pdf", responses={302: None})
     def get(self, request, project_id, unit_work_id):
         plaque = plaques.plaque_pdf(plaque=self.plaque(self.project()), actor=request.user)
-        return HttpResponseRedirect(object_download_url(obj=plaque.pdf, download_name="plaque.pdf"))
+        return download_redirect(plaque.pdf, download_name="plaque.pdf")
 
 
 class PlaqueInstallationApi(PlaqueBaseApi):
@@ -526,7 +524,7 @@ class DefectCaseFileApi(DefectCaseBaseApi):
         )
         if obj is None:
             raise not_found()
-        return HttpResponseRedirect(object_download_url(obj=obj))
+        return download_redirect(obj)
 
 
 class ArchivePackageApi(ApiView):

@@ -20,7 +20,7 @@ from responsibility import access, plaques, services
 from responsibility.api import reauthenticate, signing_context
 from responsibility.models import Plaque, ResponsibilityDocument
 from responsibility.oversight import oversight_lists
-from storage.selectors import object_download_url
+from storage.downloads import download_redirect
 
 
 def plaque_public(request, token: str):
@@ -114,7 +114,7 @@ def document_pdf_page(request, document_id: int):
     document = access.document_for_user(request.user, document.project_id, document_id)
     if document.pdf is None:
         raise not_found()
-    return redirect(object_download_url(obj=document.pdf, download_name=f"{document.number}.pdf"))
+    return download_redirect(document.pdf, download_name=f"{document.number}.pdf")
 
 
 def _drawn_signature(data_url: str):

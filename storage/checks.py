@@ -13,6 +13,30 @@ from django.utils.translation import gettext as _
 from storage import gateway
 from storage.errors import CredentialsRejected, StorageError, StorageMisconfigured
 
+# The secret config/settings.py and `make run` use when S3_SECRET_KEY is not set: it is in
+# the archive's source, so anyone can use it.
+LOCAL_SECRET_KEY = "lqa-local-secret"  # noqa: S105 - published on purpose
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def local_credentials_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    if settings.S3_SECRET_KEY != LOCAL_SECRET_KEY:
+        return []
+    return [
+        checks.Warning(
+            _(
+                "The object store is reached with the local default credentials"
+                " (access key %(key)s), whose secret is published with the archive."
+            )
+            % {"key": settings.S3_ACCESS_KEY},
+            hint=_(
+                "Create a user for the archive on the object store and set S3_ACCESS_KEY and"
+                " S3_SECRET_KEY (or S3_SECRET_KEY_FILE) to its credentials."
+            ),
+            id="storage.W001",
+        )
+    ]
+
 
 @checks.register("storage", deploy=True)
 def object_store_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:

@@ -16,6 +16,10 @@ def test_a_lead_signs_on_a_phone_sees_the_pdf_and_cannot_sign_twice(
     document = prepare(client_for(lead), project, "contractor", "pledge").json()
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     page = context.new_page()
+    blocked = []
+    page.on(
+        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else 0
+    )
     sign_url = f"{live_server.url}/sign/{document['id']}/"
 
     page.goto(sign_url)
@@ -54,4 +58,5 @@ def test_a_lead_signs_on_a_phone_sees_the_pdf_and_cannot_sign_twice(
     assert "已签署" in stale.inner_text("#error")
     assert ResponsibilityDocument.objects.filter(lead_tenure=signed.lead_tenure).count() == 1
     assert ResponsibilityDocument.objects.get(pk=document["id"]).signed_at == signed.signed_at
+    assert blocked == []
     context.close()
