@@ -187,8 +187,9 @@ def test_the_same_file_again_is_not_a_correction(api_as, recorded_batch, first_c
     ],
 )
 def test_who_may_add_a_batch_file(api_as, actors, recorded_batch, name, status, message):
+    client = api_as(name)  # dan and sam are made on first use: before counting
     before = written()
-    response = add_file(api_as(name), recorded_batch)
+    response = add_file(client, recorded_batch)
     assert response.status_code == status, response.content
     if message is not None:
         assert message in response.json()["detail"]
