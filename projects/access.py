@@ -11,11 +11,14 @@ from django.utils.translation import gettext as _
 from projects.models import (
     AuditEvent,
     LeadTenure,
+    Location,
     Membership,
     Organization,
+    Participation,
     Person,
     Project,
     RegulatorAccount,
+    UnitWork,
 )
 from projects.validators import region_prefix
 
@@ -47,6 +50,27 @@ def projects_visible_to(user) -> QuerySet[Project]:
         )
         return Project.objects.filter(member_of | in_jurisdiction)
     return Project.objects.filter(member_of)
+
+
+def project_records_visible_to(user, queryset: QuerySet, *, project_field: str = "project"):
+    """The rows of ``queryset`` that belong to projects ``user`` can see (for a model that
+    reaches its project through ``project_field``)."""
+    visible = projects_visible_to(user).values("pk")
+    return queryset.filter(**{f"{project_field}__in": visible})
+
+
+def unit_works_visible_to(user) -> QuerySet[UnitWork]:
+    return project_records_visible_to(user, UnitWork.objects.all())
+
+
+def locations_visible_to(user) -> QuerySet[Location]:
+    return project_records_visible_to(
+        user, Location.objects.all(), project_field="unit_work__project"
+    )
+
+
+def participations_visible_to(user) -> QuerySet[Participation]:
+    return project_records_visible_to(user, Participation.objects.all())
 
 
 def can_write_project(user, project: Project) -> bool:
@@ -179,13 +203,36 @@ def person_id_number_change_check(user) -> None:
 # --- Personal data and the audit log ---
 
 
+def projects_in_jurisdiction_of(regulator: RegulatorAccount) -> QuerySet[Project]:
+    return Project.objects.filter(
+        jurisdiction_code__startswith=region_prefix(regulator.jurisdiction_code)
+    )
+
+
 def person_reveal_check(user, person_id) -> Person:
     """Only a regulator reveals, and only people of projects in their jurisdiction: for
-    anyone else the person is either not there (404) or not theirs to reveal (403)."""
+    anyone else the person is either not there (404) or not theirs to reveal (403).
+
+    The jurisdiction alone decides, not what the regulator can see: a regulator who is also
+    a member of a project elsewhere sees its people but may not reveal their numbers.
+    """
     person = person_for_user(user, person_id)
-    if regulator_account_of(user) is None:
+    regulator = regulator_account_of(user)
+    if regulator is None:
         raise PermissionDenied(
             _("Only a regulator can reveal a full ID or phone number, and only with a reason.")
+        )
+    jurisdiction = projects_in_jurisdiction_of(regulator).values("pk")
+    leads_there = Q(lead_tenures__project__in=jurisdiction)
+    members_there = Q(
+        user__in=Membership.objects.filter(project__in=jurisdiction).values("user_id")
+    )
+    if not Person.objects.filter(leads_there | members_there, pk=person.pk).exists():
+        raise PermissionDenied(
+            _(
+                "You can reveal the numbers of people of projects in your jurisdiction only;"
+                " this person works on none of them."
+            )
         )
     return person
 
