@@ -13,6 +13,8 @@ class AcceptanceRecord(Ledgered):
     """One GB 50300 acceptance: an inspection lot up to a unit work, concealed works, or the
     completion acceptance of the project."""
 
+    ledger_project = "project"
+
     class Level(models.TextChoices):
         INSPECTION_LOT = "inspection_lot", _("inspection lot")
         SUB_ITEM = "sub_item", _("sub-item")
@@ -125,6 +127,8 @@ class AcceptanceRecord(Ledgered):
 class AcceptanceRound(Ledgered):
     """One submission of a record and what became of it; every round is kept."""
 
+    ledger_project = "record__project"
+
     class Outcome(models.TextChoices):
         PENDING = "pending", _("pending")
         RETURNED = "returned", _("returned")
@@ -175,6 +179,8 @@ class AcceptanceRound(Ledgered):
 
 class SignOff(Ledgered):
     """A named person's sign-off on one round of a record, with its evidence."""
+
+    ledger_project = "record__project"
 
     class Capacity(models.TextChoices):
         SUPERVISING_ENGINEER = "supervising_engineer", _("specialist supervising engineer")
@@ -227,6 +233,8 @@ class Photo(Ledgered):
     relation, so deliveries, samples, plaques and defects in apps above this one can own
     photos without this app importing them.
     """
+
+    ledger_project = "project"
 
     class Flag(models.TextChoices):
         CAPTURED_FAR_FROM_DATE = "captured_far_from_date", _("taken far from the record's date")

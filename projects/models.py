@@ -127,6 +127,8 @@ class Person(Ledgered):
 
 
 class Project(Ledgered):
+    ledger_project = "pk"
+
     class Stage(models.TextChoices):
         REGISTERED = "registered", _("registered")
         UNDER_SUPERVISION = "under_supervision", _("under quality supervision")
@@ -184,6 +186,8 @@ class Project(Ledgered):
 
 
 class UnitWork(Ledgered):
+    ledger_project = "project"
+
     class StructureType(models.TextChoices):
         FRAME = "frame", _("frame structure")
         SHEAR_WALL = "shear_wall", _("shear wall structure")
@@ -244,6 +248,8 @@ class UnitWork(Ledgered):
 
 
 class Location(Ledgered):
+    ledger_project = "unit_work__project"
+
     class Kind(models.TextChoices):
         UNIT = "unit", _("unit")
         FLOOR = "floor", _("floor")
@@ -317,6 +323,8 @@ MANDATORY_ROLES = (Role.OWNER, Role.SURVEY, Role.DESIGN, Role.CONTRACTOR, Role.S
 
 
 class Participation(Ledgered):
+    ledger_project = "project"
+
     Role = Role
 
     project = models.ForeignKey(
@@ -360,6 +368,8 @@ class Participation(Ledgered):
 
 class LeadTenure(Ledgered):
     """Who led a party's work on a project, and when. Never deleted: history is evidence."""
+
+    ledger_project = "project"
 
     Role = Role
 
@@ -431,6 +441,8 @@ class LeadTenure(Ledgered):
 
 
 class Membership(Ledgered):
+    ledger_project = "project"
+
     class Role(models.TextChoices):
         SITE_SUPERVISOR = "site_supervisor", _("site supervisor / quality inspector")
         PARTY_MEMBER = "party_member", _("member of a participating organization")
@@ -505,6 +517,8 @@ class RegulatorAccount(Ledgered):
 
 
 class ProjectDocument(Ledgered):
+    ledger_project = "project"
+
     class Kind(models.TextChoices):
         CONSTRUCTION_PERMIT = "construction_permit", _("construction permit scan")
         SUPERVISION_REGISTRATION = "supervision_registration", _("quality supervision registration")
@@ -549,6 +563,8 @@ class AuditEvent(Ledgered):
     appended to the ledger, so the audit log is as tamper-evident as the records. The value
     revealed is never stored here.
     """
+
+    ledger_project = "project"
 
     class Action(models.TextChoices):
         REVEAL_ID_NUMBER = "reveal_id_number", _("revealed an ID number")

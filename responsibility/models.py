@@ -41,6 +41,8 @@ class ResponsibilityDocument(Ledgered):
     """An authorization letter (signed by the legal representative) or a pledge (signed by
     the lead) for one lead tenure. Immutable once signed; a correction supersedes it."""
 
+    ledger_project = "project"
+
     Kind = DocumentKind
 
     class Status(models.TextChoices):
@@ -127,6 +129,8 @@ class ResponsibilityDocument(Ledgered):
 class SigningEvidence(Ledgered):
     """What shows that the named person, and nobody else, signed the document."""
 
+    ledger_project = "document__project"
+
     document = models.OneToOneField(
         ResponsibilityDocument,
         verbose_name=_("document"),
@@ -171,6 +175,8 @@ class Plaque(Ledgered):
     """The permanent plaque (永久性标牌) of one unit work. Its content is frozen when the
     project's completion is accepted; later changes elsewhere never alter it."""
 
+    ledger_project = "unit_work__project"
+
     unit_work = models.OneToOneField(
         "projects.UnitWork",
         verbose_name=_("unit work"),
@@ -201,6 +207,8 @@ class Plaque(Ledgered):
 
 
 class PlaqueInstallation(Ledgered):
+    ledger_project = "plaque__unit_work__project"
+
     plaque = models.ForeignKey(
         Plaque,
         verbose_name=_("plaque"),
@@ -229,6 +237,8 @@ class PlaqueInstallation(Ledgered):
 
 
 class PlaqueInstallationPhoto(Ledgered):
+    ledger_project = "installation__plaque__unit_work__project"
+
     installation = models.ForeignKey(
         PlaqueInstallation,
         verbose_name=_("installation"),
@@ -260,6 +270,8 @@ class DefectCase(Ledgered):
     While it is open, every stored object in its trace evidence is on legal hold
     (``DefectCaseHold``), so nothing it rests on can be deleted, even after retention ends.
     """
+
+    ledger_project = "project"
 
     class Category(models.TextChoices):
         STRUCTURE = "structure", _("main structure")
@@ -346,6 +358,8 @@ class DefectCase(Ledgered):
 class DefectCaseHold(Ledgered):
     """One stored object a case holds. Rows stay after closing (``released_at``): an object
     is held while any open case has a row for it."""
+
+    ledger_project = "case__project"
 
     case = models.ForeignKey(
         DefectCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="holds"
