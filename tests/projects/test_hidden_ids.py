@@ -7,7 +7,7 @@ import pytest
 from ledger.models import LedgerEntry
 from projects import services
 from projects.models import LeadTenure, Location, Organization, Role
-from tests.conftest import credit_code, lead_of
+from tests.conftest import LEADS, credit_code, lead_of
 
 MISSING = 999999
 
@@ -105,3 +105,19 @@ def test_a_location_of_a_hidden_project_is_no_parent(
     assert "you do not have access to it" in response.json()["parent"][0]
     assert "3号楼" not in response.content.decode()
     assert Location.objects.count() == locations
+
+
+def test_an_outsider_sees_every_organization_with_its_legal_representative_but_no_staff(
+    api_as, project, olga, charlie
+):
+    """Organizations are global product information: their legal representative's name is
+    public (the enterprise credit system publishes it), a project's staff is not."""
+    response = api_as("charlie").get("/api/v1/organizations/")
+    assert response.status_code == 200
+    owner = next(row for row in response.json()["results"] if row["legal_representative"])
+    assert owner["legal_representative"]["name"] == "周秀英"  # olga
+    body = response.content.decode()
+    for lead_name, *_ in LEADS.values():
+        assert lead_name not in body
+    for username in ("olga", "alice", "admin"):
+        assert f'"{username}"' not in body
