@@ -239,6 +239,9 @@ LEDGER_LOG_ID = env_str("LEDGER_LOG_ID", "lifetime-quality-archive")
 # stay trusted. ``HEX@2027-01-01T00:00:00Z`` also says when the key was retired; a checkpoint
 # it signed later is reported, as a leaked old key would sign.
 LEDGER_RETIRED_PUBLIC_KEYS = env_list("LEDGER_RETIRED_PUBLIC_KEYS", [])
+# Who may list which ledger entries is the projects' rule (members and regulators see their
+# projects' entries), and the ledger sits below the projects app: this names the function.
+LEDGER_ENTRIES_VISIBLE_TO = "projects.access.ledger_entries_visible_to"
 
 # --- Inspections (acceptance records and evidence photos) ---
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024)

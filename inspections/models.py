@@ -13,6 +13,8 @@ class AcceptanceRecord(Ledgered):
     """One GB 50300 acceptance: an inspection lot up to a unit work, concealed works, or the
     completion acceptance of the project."""
 
+    ledger_project = "project"
+
     class Level(models.TextChoices):
         INSPECTION_LOT = "inspection_lot", _("inspection lot")
         SUB_ITEM = "sub_item", _("sub-item")
@@ -125,6 +127,8 @@ class AcceptanceRecord(Ledgered):
 class AcceptanceRound(Ledgered):
     """One submission of a record and what became of it; every round is kept."""
 
+    ledger_project = "record__project"
+
     class Outcome(models.TextChoices):
         PENDING = "pending", _("pending")
         RETURNED = "returned", _("returned")
@@ -178,6 +182,7 @@ class SignOff(Ledgered):
 
     # Added after sign-offs were first ledgered: see Ledgered.ledger_added_fields.
     ledger_added_fields = ("person_snapshot",)
+    ledger_project = "record__project"
 
     class Capacity(models.TextChoices):
         SUPERVISING_ENGINEER = "supervising_engineer", _("specialist supervising engineer")
@@ -242,6 +247,8 @@ class Photo(Ledgered):
     relation, so deliveries, samples, plaques and defects in apps above this one can own
     photos without this app importing them.
     """
+
+    ledger_project = "project"
 
     class Flag(models.TextChoices):
         CAPTURED_FAR_FROM_DATE = "captured_far_from_date", _("taken far from the record's date")

@@ -4,8 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
+from projects import access
 from projects.models import Location, UnitWork
-from projects.serializers import PersonAsRecordedSerializer
+from projects.serializers import PersonAsRecordedSerializer, VisibleRelatedField
+
+
+def _records_visible_to(user):
+    return access.project_records_visible_to(user, AcceptanceRecord.objects.all())
 
 
 class SignOffOutputSerializer(serializers.ModelSerializer):
@@ -81,11 +86,11 @@ class AcceptanceRecordOutputSerializer(serializers.ModelSerializer):
 
 class AcceptanceRecordInputSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=AcceptanceRecord.Level.choices)
-    unit_work = serializers.PrimaryKeyRelatedField(
-        queryset=UnitWork.objects.all(), required=False, allow_null=True
+    unit_work = VisibleRelatedField(
+        model=UnitWork, visible_to=access.unit_works_visible_to, required=False, allow_null=True
     )
-    parent = serializers.PrimaryKeyRelatedField(
-        queryset=AcceptanceRecord.objects.all(), required=False, allow_null=True
+    parent = VisibleRelatedField(
+        model=AcceptanceRecord, visible_to=_records_visible_to, required=False, allow_null=True
     )
     division_kind = serializers.ChoiceField(
         choices=AcceptanceRecord.DivisionKind.choices, required=False
@@ -94,11 +99,11 @@ class AcceptanceRecordInputSerializer(serializers.Serializer):
     date = serializers.DateField()
     result = serializers.CharField(required=False, allow_blank=True)
     remarks = serializers.CharField(required=False, allow_blank=True)
-    locations = serializers.PrimaryKeyRelatedField(
-        queryset=Location.objects.all(), many=True, required=False
+    locations = VisibleRelatedField(
+        model=Location, visible_to=access.locations_visible_to, many=True, required=False
     )
-    concealed_works = serializers.PrimaryKeyRelatedField(
-        queryset=AcceptanceRecord.objects.all(), many=True, required=False
+    concealed_works = VisibleRelatedField(
+        model=AcceptanceRecord, visible_to=_records_visible_to, many=True, required=False
     )
 
 
@@ -110,11 +115,11 @@ class AcceptanceRecordUpdateSerializer(serializers.Serializer):
     date = serializers.DateField(required=False)
     result = serializers.CharField(required=False, allow_blank=True)
     remarks = serializers.CharField(required=False, allow_blank=True)
-    locations = serializers.PrimaryKeyRelatedField(
-        queryset=Location.objects.all(), many=True, required=False
+    locations = VisibleRelatedField(
+        model=Location, visible_to=access.locations_visible_to, many=True, required=False
     )
-    concealed_works = serializers.PrimaryKeyRelatedField(
-        queryset=AcceptanceRecord.objects.all(), many=True, required=False
+    concealed_works = VisibleRelatedField(
+        model=AcceptanceRecord, visible_to=_records_visible_to, many=True, required=False
     )
 
 
@@ -181,6 +186,6 @@ class PhotoUploadInputSerializer(serializers.Serializer):
         help_text=_("the SHA-256 of each file, in the same order, if the client computed it"),
     )
     caption = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    location = serializers.PrimaryKeyRelatedField(
-        queryset=Location.objects.all(), required=False, allow_null=True
+    location = VisibleRelatedField(
+        model=Location, visible_to=access.locations_visible_to, required=False, allow_null=True
     )

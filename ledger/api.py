@@ -50,9 +50,15 @@ class CheckpointLatestView(APIView):
 
 
 class EntryListView(generics.ListAPIView):
+    """The entries the caller may see (``selectors.entries_visible_to``): an entry names who
+    wrote what when, so it follows the record's project."""
+
     serializer_class = LedgerEntrySerializer
-    queryset = LedgerEntry.objects.order_by("index")
+    queryset = LedgerEntry.objects.none()  # for the schema and the filters' field types
     filterset_fields = ["record_type", "record_id"]
+
+    def get_queryset(self):
+        return selectors.entries_visible_to(self.request.user).order_by("index")
 
 
 class EntryProofView(APIView):
@@ -92,6 +98,9 @@ class EntryProofView(APIView):
                 % {"index": index, "size": checkpoint.tree_size, "last": checkpoint.tree_size - 1},
             )
         entry = get_object_or_404(LedgerEntry, index=index)
+        # The proof is public; the entry itself (who wrote what when) only for those who may
+        # list it. A verifier holding the entry hashes it and checks it against leaf_hash.
+        shown = selectors.entries_visible_to(request.user).filter(index=index).exists()
         try:
             path = selectors.inclusion_proof(index, checkpoint.tree_size)
         except selectors.LedgerDamaged as exc:
@@ -102,7 +111,7 @@ class EntryProofView(APIView):
             "leaf_hash": entry.leaf_hash,
             "path": [node.hex() for node in path],
             "root_hash": checkpoint.root_hash,
-            "entry": entry,
+            "entry": entry if shown else None,
             "checkpoint": checkpoint,
         }
         return Response(InclusionProofSerializer(data).data)

@@ -19,6 +19,11 @@ class Ledgered(models.Model):
     """
 
     ledger_added_fields: tuple[str, ...] = ()
+    # How a record reaches its project, as a lookup ("project", "unit_work__project"; "pk" for
+    # a project itself), or None for a record of no project (people, organizations, batches).
+    # Its entries carry that project's id, so the entry list shows a project's entries to
+    # those who see the project. The ledger knows only the path, never the project model.
+    ledger_project: str | None = None
 
     class Meta:
         abstract = True
@@ -66,6 +71,10 @@ class LedgerEntry(models.Model):
     actor = models.CharField(max_length=150, blank=True)
     recorded_at = models.DateTimeField()
     leaf_hash = models.CharField(max_length=64)
+    # The project of the record, when it has one (see Ledgered.ledger_project): who may list
+    # the entry, not evidence, so no leaf hash covers it. A plain id, as actor_id: the ledger
+    # sits below the projects app.
+    project_id = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("ledger entry")
@@ -92,6 +101,21 @@ LEAF_FIELDS = (
     "actor_id",
     "recorded_at",
 )
+
+
+def record_project_id(record) -> int | None:
+    """The id of ``record``'s project, following its ``ledger_project`` path."""
+    path = getattr(record, "ledger_project", None)
+    if path is None:
+        return None
+    if path == "pk":
+        return record.pk
+    *hops, last = path.split("__")
+    for hop in hops:
+        record = getattr(record, hop)
+        if record is None:
+            return None
+    return getattr(record, f"{last}_id")
 
 
 def build_leaf_data(

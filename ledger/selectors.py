@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils.module_loading import import_string
 
 from ledger import merkle
 from ledger.models import NODE_MIN_LEVEL, Checkpoint, LedgerEntry, LedgerNode
@@ -14,6 +16,17 @@ CHUNK = 5000
 
 class LedgerDamaged(Exception):
     """Stored entries are missing where a proof needs them; run verify_archive."""
+
+
+def entries_visible_to(user) -> QuerySet[LedgerEntry]:
+    """The entries ``user`` may list, by the rule ``settings.LEDGER_ENTRIES_VISIBLE_TO`` names
+    (the projects app's: the ledger does not know projects). Without one, operators only."""
+    rule = getattr(settings, "LEDGER_ENTRIES_VISIBLE_TO", None)
+    if rule:
+        return import_string(rule)(user)
+    if user.is_authenticated and user.is_staff:
+        return LedgerEntry.objects.all()
+    return LedgerEntry.objects.none()
 
 
 def checkpoint_latest() -> Checkpoint | None:

@@ -67,7 +67,10 @@ class InclusionProofSerializer(serializers.Serializer):
     leaf_hash = serializers.CharField()
     path = serializers.ListField(child=serializers.CharField(), help_text=_("hex, leaf first"))
     root_hash = serializers.CharField()
-    entry = LedgerEntrySerializer()
+    entry = LedgerEntrySerializer(
+        allow_null=True,
+        help_text=_("the entry, for those who may list it; null for everyone else"),
+    )
     checkpoint = LedgerCheckpointSerializer()
 
 

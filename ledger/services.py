@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from ledger import merkle, signing
 from ledger.canonical import canonical_json, record_hash, record_type
-from ledger.models import NODE_MIN_LEVEL, Checkpoint, LedgerEntry, LedgerHead, LedgerNode
+from ledger.models import (
+    NODE_MIN_LEVEL,
+    Checkpoint,
+    LedgerEntry,
+    LedgerHead,
+    LedgerNode,
+    record_project_id,
+)
 from ledger.selectors import checkpoint_latest
 
 # Table and column names come from the models, never from input.
@@ -88,6 +95,7 @@ def ledger_append(
         content_hash=record_hash(record),
         actor_id=getattr(actor, "pk", None),
         actor=getattr(actor, "username", "") or "",
+        project_id=record_project_id(record),
     )
     # Everything above runs before the lock is taken; everything below, under it.
     with db.cursor() as cursor:

@@ -230,6 +230,8 @@ class BatchFile(Ledgered):
 
 
 class Delivery(Ledgered):
+    ledger_project = "project"
+
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
         SAMPLED = "sampled", _("sampled")
@@ -321,6 +323,8 @@ class Delivery(Ledgered):
 
 
 class DeliveryPhoto(Ledgered):
+    ledger_project = "delivery__project"
+
     class Kind(models.TextChoices):
         LABEL = "label", _("label")
         DELIVERY_NOTE = "delivery_note", _("delivery note")
@@ -356,6 +360,8 @@ class DeliveryPhoto(Ledgered):
 class Sample(Ledgered):
     """A sample taken from a delivery, sealed and sent to a lab; witnessed when a witness is
     named."""
+
+    ledger_project = "delivery__project"
 
     delivery = models.ForeignKey(
         Delivery, verbose_name=_("delivery"), on_delete=models.PROTECT, related_name="samples"
@@ -405,6 +411,8 @@ class Sample(Ledgered):
 
 
 class TestReport(Ledgered):
+    ledger_project = "sample__delivery__project"
+
     class Result(models.TextChoices):
         PASS = "pass", _("pass")
         FAIL = "fail", _("fail")
@@ -440,6 +448,8 @@ class TestReport(Ledgered):
 
 class Usage(Ledgered):
     """Which accepted delivery went where, and the acceptance record that covered that work."""
+
+    ledger_project = "delivery__project"
 
     # Added after usages were first ledgered: see Ledgered.ledger_added_fields.
     ledger_added_fields = ("acceptance_record_id",)
@@ -553,6 +563,8 @@ class DefectNotice(Ledgered):
 
 
 class RecallAction(Ledgered):
+    ledger_project = "project"
+
     class Kind(models.TextChoices):
         STOP_USE = "stop_use", _("stop use")
         RETEST = "retest", _("retest")
@@ -602,6 +614,8 @@ class RecallAction(Ledgered):
 
 
 class RecallEvidence(Ledgered):
+    ledger_project = "action__project"
+
     action = models.ForeignKey(
         RecallAction, verbose_name=_("action"), on_delete=models.PROTECT, related_name="evidence"
     )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from materials import access as materials_access
 from materials.models import (
     Batch,
     BatchFile,
@@ -17,7 +18,9 @@ from materials.models import (
     Unit,
     Usage,
 )
+from projects import access
 from projects.models import Location, Organization, Person, Project
+from projects.serializers import VisibleRelatedField
 
 # --- Output ---
 
@@ -369,7 +372,9 @@ class BatchInputSerializer(serializers.Serializer):
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=MaterialCategory.objects.all()
     )
-    manufacturer = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    manufacturer = VisibleRelatedField(
+        model=Organization, visible_to=access.organizations_visible_to
+    )
     product = serializers.CharField(max_length=200)
     model_spec = serializers.CharField(max_length=200)
     batch_number = serializers.CharField(max_length=100)
@@ -399,13 +404,16 @@ class BatchFileInputSerializer(FileInputSerializer):
 
 
 class DeliveryInputSerializer(serializers.Serializer):
-    batch = serializers.PrimaryKeyRelatedField(queryset=Batch.objects.all())
+    batch = VisibleRelatedField(model=Batch, visible_to=materials_access.batches_visible_to)
     quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
     unit = serializers.ChoiceField(choices=Unit.choices)
     delivered_on = serializers.DateField()
-    inspected_by = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
-    supplier = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.all(), required=False, allow_null=True
+    inspected_by = VisibleRelatedField(model=Person, visible_to=access.people_visible_to)
+    supplier = VisibleRelatedField(
+        model=Organization,
+        visible_to=access.organizations_visible_to,
+        required=False,
+        allow_null=True,
     )
 
 
@@ -422,11 +430,13 @@ class SampleInputSerializer(serializers.Serializer):
     seal_number = serializers.CharField(max_length=100)
     sampling_location = serializers.CharField(max_length=200)
     sampled_on = serializers.DateField()
-    sampler = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
-    witness = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(), required=False, allow_null=True
+    sampler = VisibleRelatedField(model=Person, visible_to=access.people_visible_to)
+    witness = VisibleRelatedField(
+        model=Person, visible_to=access.people_visible_to, required=False, allow_null=True
     )
-    testing_lab = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    testing_lab = VisibleRelatedField(
+        model=Organization, visible_to=access.organizations_visible_to
+    )
 
 
 class TestReportInputSerializer(FileInputSerializer):
@@ -437,33 +447,49 @@ class TestReportInputSerializer(FileInputSerializer):
 
 # Reached through the usage's foreign key, not imported: inspections sits beside materials
 # in layer 2, and neither imports the other's code.
-_acceptance_records = Usage._meta.get_field("acceptance_record").related_model.objects.all()
+_AcceptanceRecord = Usage._meta.get_field("acceptance_record").related_model
+
+
+def _acceptance_records_visible_to(user):
+    return access.project_records_visible_to(user, _AcceptanceRecord.objects.all())
 
 
 class UsageInputSerializer(serializers.Serializer):
-    delivery = serializers.PrimaryKeyRelatedField(queryset=Delivery.objects.all())
-    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
+    delivery = VisibleRelatedField(
+        model=Delivery, visible_to=materials_access.deliveries_visible_to
+    )
+    location = VisibleRelatedField(model=Location, visible_to=access.locations_visible_to)
     quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
     used_on = serializers.DateField()
-    installer = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.all(), required=False, allow_null=True
+    installer = VisibleRelatedField(
+        model=Organization,
+        visible_to=access.organizations_visible_to,
+        required=False,
+        allow_null=True,
     )
-    acceptance_record = serializers.PrimaryKeyRelatedField(
-        queryset=_acceptance_records, required=False, allow_null=True
+    acceptance_record = VisibleRelatedField(
+        model=_AcceptanceRecord,
+        visible_to=_acceptance_records_visible_to,
+        required=False,
+        allow_null=True,
     )
 
 
 class UsageAcceptanceInputSerializer(serializers.Serializer):
-    acceptance_record = serializers.PrimaryKeyRelatedField(queryset=_acceptance_records)
+    acceptance_record = VisibleRelatedField(
+        model=_AcceptanceRecord, visible_to=_acceptance_records_visible_to
+    )
 
 
 class DefectNoticeInputSerializer(serializers.Serializer):
-    manufacturer = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    manufacturer = VisibleRelatedField(
+        model=Organization, visible_to=access.organizations_visible_to
+    )
     product = serializers.CharField(max_length=200)
     batch_number_from = serializers.CharField(max_length=100, required=False, allow_blank=True)
     batch_number_to = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    batches = serializers.PrimaryKeyRelatedField(
-        queryset=Batch.objects.all(), many=True, required=False
+    batches = VisibleRelatedField(
+        model=Batch, visible_to=materials_access.batches_visible_to, many=True, required=False
     )
     source = serializers.CharField(max_length=300)
     issued_on = serializers.DateField()
@@ -471,7 +497,7 @@ class DefectNoticeInputSerializer(serializers.Serializer):
 
 
 class RecallActionInputSerializer(serializers.Serializer):
-    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
+    project = VisibleRelatedField(model=Project, visible_to=access.projects_visible_to)
     measure = serializers.ChoiceField(choices=RecallAction.Kind.choices)
     description = serializers.CharField(required=False, allow_blank=True)
 

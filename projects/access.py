@@ -4,20 +4,26 @@ endpoints filter with the same rules, so a list never shows what a detail would 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
+from ledger.canonical import record_type
+from ledger.models import LedgerEntry
 from projects.models import (
     AuditEvent,
     LeadTenure,
+    Location,
     Membership,
     Organization,
+    Participation,
     Person,
     Project,
     RegulatorAccount,
+    UnitWork,
 )
 from projects.validators import region_prefix
 
@@ -49,6 +55,27 @@ def projects_visible_to(user) -> QuerySet[Project]:
         )
         return Project.objects.filter(member_of | in_jurisdiction)
     return Project.objects.filter(member_of)
+
+
+def project_records_visible_to(user, queryset: QuerySet, *, project_field: str = "project"):
+    """The rows of ``queryset`` that belong to projects ``user`` can see (for a model that
+    reaches its project through ``project_field``)."""
+    visible = projects_visible_to(user).values("pk")
+    return queryset.filter(**{f"{project_field}__in": visible})
+
+
+def unit_works_visible_to(user) -> QuerySet[UnitWork]:
+    return project_records_visible_to(user, UnitWork.objects.all())
+
+
+def locations_visible_to(user) -> QuerySet[Location]:
+    return project_records_visible_to(
+        user, Location.objects.all(), project_field="unit_work__project"
+    )
+
+
+def participations_visible_to(user) -> QuerySet[Participation]:
+    return project_records_visible_to(user, Participation.objects.all())
 
 
 def can_write_project(user, project: Project) -> bool:
@@ -148,8 +175,22 @@ def people_visible_to(user) -> QuerySet[Person]:
     projects = projects_visible_to(user).values("pk")
     leads_there = Q(pk__in=LeadTenure.objects.filter(project__in=projects).values("person_id"))
     members_there = Q(user__in=Membership.objects.filter(project__in=projects).values("user_id"))
+    # Whom a lead or an inspector may be picked from: the staff of the parties to the project,
+    # and the people the user registered themselves (the ledger's create entry names them).
+    parties = Participation.objects.filter(project__in=projects).values("organization_id")
+    staff_of_parties = Q(organization__in=parties)
+    registered = (
+        LedgerEntry.objects.filter(
+            record_type=record_type(Person), action=LedgerEntry.Action.CREATE, actor_id=user.pk
+        )
+        .annotate(person_id=Cast("record_id", BigIntegerField()))
+        .values("person_id")
+    )
+    registered_by_them = Q(pk__in=registered)
     themselves = Q(user=user)
-    return Person.objects.filter(leads_there | members_there | themselves)
+    return Person.objects.filter(
+        leads_there | members_there | staff_of_parties | registered_by_them | themselves
+    )
 
 
 def person_create_check(user) -> None:
@@ -202,15 +243,62 @@ def person_identity_change_check(user, fields) -> None:
 # --- Personal data and the audit log ---
 
 
+def projects_in_jurisdiction_of(regulator: RegulatorAccount) -> QuerySet[Project]:
+    return Project.objects.filter(
+        jurisdiction_code__startswith=region_prefix(regulator.jurisdiction_code)
+    )
+
+
 def person_reveal_check(user, person_id) -> Person:
     """Only a regulator reveals, and only people of projects in their jurisdiction: for
-    anyone else the person is either not there (404) or not theirs to reveal (403)."""
+    anyone else the person is either not there (404) or not theirs to reveal (403).
+
+    The jurisdiction alone decides, not what the regulator can see: a regulator who is also
+    a member of a project elsewhere sees its people but may not reveal their numbers.
+    """
     person = person_for_user(user, person_id)
-    if regulator_account_of(user) is None:
+    regulator = regulator_account_of(user)
+    if regulator is None:
         raise PermissionDenied(
             _("Only a regulator can reveal a full ID or phone number, and only with a reason.")
         )
+    jurisdiction = projects_in_jurisdiction_of(regulator).values("pk")
+    leads_there = Q(lead_tenures__project__in=jurisdiction)
+    members_there = Q(
+        user__in=Membership.objects.filter(project__in=jurisdiction).values("user_id")
+    )
+    if not Person.objects.filter(leads_there | members_there, pk=person.pk).exists():
+        raise PermissionDenied(
+            _(
+                "You can reveal the numbers of people of projects in your jurisdiction only;"
+                " this person works on none of them."
+            )
+        )
     return person
+
+
+def ledger_entries_visible_to(user) -> QuerySet[LedgerEntry]:
+    """Operators see the whole ledger. Members and regulators see the entries of the records
+    of the projects they see, and the entries of their own acts; the entries of audit events
+    (reveals, exports, trace views) only where /audit-events/ shows the event, i.e. to
+    regulators. Entries of records that belong to no project (people, accounts, stored files,
+    organizations, batches) are for operators: each names the user who wrote it.
+
+    What a third party needs to verify the ledger (checkpoints, inclusion and consistency
+    proofs) is open to all and names no actor.
+    """
+    if not user.is_authenticated:
+        return LedgerEntry.objects.none()
+    if user.is_staff:
+        return LedgerEntry.objects.all()
+    projects = projects_visible_to(user).values("pk")
+    is_audit_event = Q(record_type=record_type(AuditEvent))
+    of_their_projects = Q(project_id__in=projects)
+    their_own = Q(actor_id=user.pk)
+    visible = (of_their_projects | their_own) & ~is_audit_event
+    if regulator_account_of(user) is not None:
+        visible |= is_audit_event & (of_their_projects | their_own)
+    return LedgerEntry.objects.filter(visible)
 
 
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:

@@ -72,7 +72,9 @@ class ApiView(GenericAPIView):
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
     def input(self, serializer_class, *, partial: bool = False) -> dict:
-        serializer = serializer_class(data=self.request.data, partial=partial)
+        serializer = serializer_class(
+            data=self.request.data, partial=partial, context={"request": self.request}
+        )
         repeated_fields_check(serializer, self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data

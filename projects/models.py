@@ -147,6 +147,8 @@ class Person(Ledgered):
 
 
 class Project(Ledgered):
+    ledger_project = "pk"
+
     class Stage(models.TextChoices):
         REGISTERED = "registered", _("registered")
         UNDER_SUPERVISION = "under_supervision", _("under quality supervision")
@@ -204,6 +206,8 @@ class Project(Ledgered):
 
 
 class UnitWork(Ledgered):
+    ledger_project = "project"
+
     class StructureType(models.TextChoices):
         FRAME = "frame", _("frame structure")
         SHEAR_WALL = "shear_wall", _("shear wall structure")
@@ -260,6 +264,8 @@ class UnitWork(Ledgered):
 
 
 class Location(Ledgered):
+    ledger_project = "unit_work__project"
+
     class Kind(models.TextChoices):
         UNIT = "unit", _("unit")
         FLOOR = "floor", _("floor")
@@ -333,6 +339,8 @@ MANDATORY_ROLES = (Role.OWNER, Role.SURVEY, Role.DESIGN, Role.CONTRACTOR, Role.S
 
 
 class Participation(Ledgered):
+    ledger_project = "project"
+
     Role = Role
 
     project = models.ForeignKey(
@@ -379,6 +387,7 @@ class LeadTenure(Ledgered):
 
     # Added after tenures were first ledgered: see Ledgered.ledger_added_fields.
     ledger_added_fields = ("person_snapshot",)
+    ledger_project = "project"
 
     Role = Role
 
@@ -462,6 +471,8 @@ class LeadTenure(Ledgered):
 
 
 class Membership(Ledgered):
+    ledger_project = "project"
+
     class Role(models.TextChoices):
         SITE_SUPERVISOR = "site_supervisor", _("site supervisor / quality inspector")
         PARTY_MEMBER = "party_member", _("member of a participating organization")
@@ -536,6 +547,8 @@ class RegulatorAccount(Ledgered):
 
 
 class ProjectDocument(Ledgered):
+    ledger_project = "project"
+
     class Kind(models.TextChoices):
         CONSTRUCTION_PERMIT = "construction_permit", _("construction permit scan")
         SUPERVISION_REGISTRATION = "supervision_registration", _("quality supervision registration")
@@ -586,6 +599,7 @@ class AuditEvent(Ledgered):
 
     # Added after events were first ledgered: see Ledgered.ledger_added_fields.
     ledger_added_fields = ("changes",)
+    ledger_project = "project"
 
     class Action(models.TextChoices):
         REVEAL_ID_NUMBER = "reveal_id_number", _("revealed an ID number")

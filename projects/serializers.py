@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 from rest_framework import serializers
 
+from projects import access
 from projects.models import (
     AuditEvent,
     LeadTenure,
@@ -23,6 +24,36 @@ from projects.models import (
     Role,
     UnitWork,
 )
+
+# --- Ids in request bodies ---
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id in a request body, resolved through the caller's visibility rule (the same
+    ``*_visible_to(user)`` as the detail endpoint): an id the caller cannot see gets the same
+    answer as one that does not exist, and no answer names what an id points at.
+
+    The request must be in the serializer's context (``ApiView.input`` puts it there); without
+    it the field refuses to resolve anything rather than fall back to every row.
+    """
+
+    default_error_messages = {
+        "does_not_exist": _(
+            "There is no record with id {pk_value}, or you do not have access to it. Check the id."
+        ),
+    }
+
+    def __init__(self, *, model, visible_to, **kwargs):
+        self.visible_to = visible_to
+        # Only the schema reads this queryset (for the id's type); lookups use get_queryset.
+        super().__init__(queryset=model._default_manager.none(), **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            raise RuntimeError("VisibleRelatedField needs the request in the serializer context")
+        return self.visible_to(request.user)
+
 
 # --- Organizations ---
 
@@ -61,8 +92,8 @@ class OrganizationInputSerializer(serializers.Serializer):
     credit_code = serializers.CharField(max_length=40)
     qualification = serializers.CharField(required=False, allow_blank=True)
     qualification_cert_no = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    legal_representative = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(), required=False, allow_null=True
+    legal_representative = VisibleRelatedField(
+        model=Person, visible_to=access.people_visible_to, required=False, allow_null=True
     )
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
@@ -92,8 +123,11 @@ class PersonInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     id_number = serializers.CharField(max_length=40, write_only=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, write_only=True)
-    organization = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.all(), required=False, allow_null=True
+    organization = VisibleRelatedField(
+        model=Organization,
+        visible_to=access.organizations_visible_to,
+        required=False,
+        allow_null=True,
     )
     practice_qualification = serializers.ChoiceField(
         choices=Person.PracticeQualification.choices, required=False
@@ -197,8 +231,8 @@ class LocationOutputSerializer(serializers.ModelSerializer):
 
 
 class LocationInputSerializer(serializers.Serializer):
-    parent = serializers.PrimaryKeyRelatedField(
-        queryset=Location.objects.all(), required=False, allow_null=True
+    parent = VisibleRelatedField(
+        model=Location, visible_to=access.locations_visible_to, required=False, allow_null=True
     )
     kind = serializers.ChoiceField(choices=Location.Kind.choices)
     name = serializers.CharField(max_length=100)
@@ -224,7 +258,9 @@ class ParticipationOutputSerializer(serializers.ModelSerializer):
 
 
 class ParticipationInputSerializer(serializers.Serializer):
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    organization = VisibleRelatedField(
+        model=Organization, visible_to=access.organizations_visible_to
+    )
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -271,15 +307,18 @@ class LeadTenureOutputSerializer(serializers.ModelSerializer):
 
 class LeadTenureInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
-    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    person = VisibleRelatedField(model=Person, visible_to=access.people_visible_to)
     start_date = serializers.DateField()
-    participation = serializers.PrimaryKeyRelatedField(
-        queryset=Participation.objects.all(), required=False, allow_null=True
+    participation = VisibleRelatedField(
+        model=Participation,
+        visible_to=access.participations_visible_to,
+        required=False,
+        allow_null=True,
     )
 
 
 class LeadTenureReplaceInputSerializer(serializers.Serializer):
-    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    person = VisibleRelatedField(model=Person, visible_to=access.people_visible_to)
     effective_date = serializers.DateField()
     reason = serializers.CharField()
 
@@ -296,8 +335,11 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
 class MembershipInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Membership.Role.choices)
-    organization = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.all(), required=False, allow_null=True
+    organization = VisibleRelatedField(
+        model=Organization,
+        visible_to=access.organizations_visible_to,
+        required=False,
+        allow_null=True,
     )
 
 

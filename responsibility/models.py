@@ -43,6 +43,7 @@ class ResponsibilityDocument(Ledgered):
 
     # Added after documents were first ledgered: see Ledgered.ledger_added_fields.
     ledger_added_fields = ("signer_snapshot",)
+    ledger_project = "project"
 
     Kind = DocumentKind
 
@@ -142,6 +143,8 @@ class ResponsibilityDocument(Ledgered):
 class SigningEvidence(Ledgered):
     """What shows that the named person, and nobody else, signed the document."""
 
+    ledger_project = "document__project"
+
     document = models.OneToOneField(
         ResponsibilityDocument,
         verbose_name=_("document"),
@@ -186,6 +189,8 @@ class Plaque(Ledgered):
     """The permanent plaque (永久性标牌) of one unit work. Its content is frozen when the
     project's completion is accepted; later changes elsewhere never alter it."""
 
+    ledger_project = "unit_work__project"
+
     unit_work = models.OneToOneField(
         "projects.UnitWork",
         verbose_name=_("unit work"),
@@ -216,6 +221,8 @@ class Plaque(Ledgered):
 
 
 class PlaqueInstallation(Ledgered):
+    ledger_project = "plaque__unit_work__project"
+
     plaque = models.ForeignKey(
         Plaque,
         verbose_name=_("plaque"),
@@ -244,6 +251,8 @@ class PlaqueInstallation(Ledgered):
 
 
 class PlaqueInstallationPhoto(Ledgered):
+    ledger_project = "installation__plaque__unit_work__project"
+
     installation = models.ForeignKey(
         PlaqueInstallation,
         verbose_name=_("installation"),
@@ -275,6 +284,8 @@ class DefectCase(Ledgered):
     While it is open, every stored object in its trace evidence is on legal hold
     (``DefectCaseHold``), so nothing it rests on can be deleted, even after retention ends.
     """
+
+    ledger_project = "project"
 
     class Category(models.TextChoices):
         STRUCTURE = "structure", _("main structure")
@@ -361,6 +372,8 @@ class DefectCase(Ledgered):
 class DefectCaseHold(Ledgered):
     """One stored object a case holds. Rows stay after closing (``released_at``): an object
     is held while any open case has a row for it."""
+
+    ledger_project = "case__project"
 
     case = models.ForeignKey(
         DefectCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="holds"

@@ -37,7 +37,7 @@ def fill_snapshots(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("inspections", "0002_sign_off_person_snapshot"),
-        ("ledger", "0004_subtree_hash_cache"),
+        ("ledger", "0005_entry_project"),  # ledger_append writes the entry's project
     ]
 
     operations = [migrations.RunPython(fill_snapshots, migrations.RunPython.noop)]

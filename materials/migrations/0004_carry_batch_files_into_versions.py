@@ -47,7 +47,7 @@ def carry_batch_files_into_versions(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("materials", "0003_batch_file_versions"),
-        ("ledger", "0004_subtree_hash_cache"),
+        ("ledger", "0005_entry_project"),  # ledger_append writes the entry's project
     ]
 
     operations = [

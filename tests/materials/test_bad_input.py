@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from ledger.models import LedgerEntry
 from materials.models import Batch, Delivery, Sample, Usage
+from projects.models import Role
 from storage.models import StoredObject
+from tests.conftest import lead_of
 from tests.materials.conftest import deliver, sample
 from tests.storage.samples import pdf
 
@@ -121,21 +123,31 @@ def test_a_witness_not_authorized_on_the_project_is_refused(
     api_as, project, cable_batch, contractor_person, lab, leo, charlie, nothing_written
 ):
     delivery = deliver(project, cable_batch, contractor_person, leo)
+    designer = lead_of(project, Role.DESIGN).person  # leo sees him; he has no account here
     nothing_written.take()
-    response = api_as("leo").post(
-        f"/api/v1/projects/{project.pk}/deliveries/{delivery.pk}/samples/",
-        {
-            "seal_number": "FY-9",
-            "sampling_location": "堆场",
-            "sampled_on": "2025-04-01",
-            "sampler": contractor_person.pk,
-            "witness": charlie.person.pk,
-            "testing_lab": lab.pk,
-        },
-        format="json",
-    )
+
+    def post_sample(witness):
+        return api_as("leo").post(
+            f"/api/v1/projects/{project.pk}/deliveries/{delivery.pk}/samples/",
+            {
+                "seal_number": "FY-9",
+                "sampling_location": "堆场",
+                "sampled_on": "2025-04-01",
+                "sampler": contractor_person.pk,
+                "witness": witness.pk,
+                "testing_lab": lab.pk,
+            },
+            format="json",
+        )
+
+    response = post_sample(designer)
     assert response.status_code == 400
     assert "not authorized as a witness" in response.json()["witness"][0]
+    # charlie works on another project: leo cannot see him, so his name is not given either.
+    hidden = post_sample(charlie.person)
+    assert hidden.status_code == 400
+    assert "you do not have access to it" in hidden.json()["witness"][0]
+    assert charlie.person.name not in hidden.content.decode()
     assert nothing_written.unchanged()
 
 
@@ -209,3 +221,23 @@ def test_the_refusal_is_in_chinese_for_a_chinese_client(
     response = post_delivery(client, project, cable_batch, contractor_person, quantity="0")
     assert response.status_code == 400
     assert response.json()["quantity"] == ["数量必须大于零。"]
+
+
+def test_a_hidden_inspector_is_refused_like_a_missing_one_and_not_named(
+    api_as, project, other_project, cable_batch, contractor_person, charlie, nothing_written
+):
+    """charlie cannot see 李国强 (404 on his detail); the delivery form must not tell him
+    the name either, nor whether the id exists."""
+    client = api_as("charlie")
+    assert client.get(f"/api/v1/people/{contractor_person.pk}/").status_code == 404
+    nothing_written.take()
+    hidden = post_delivery(client, other_project, cable_batch, contractor_person)
+    missing = post_delivery(
+        client, other_project, cable_batch, contractor_person, inspected_by=999999
+    )
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json()["inspected_by"][0] == missing.json()["inspected_by"][0].replace(
+        "999999", str(contractor_person.pk)
+    )
+    assert contractor_person.name not in hidden.content.decode()
+    assert nothing_written.unchanged()

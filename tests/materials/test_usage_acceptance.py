@@ -11,6 +11,7 @@ from ledger.models import LedgerEntry
 from ledger.verify import verify_archive
 from materials.models import Usage
 from projects import services as project_services
+from projects.models import Membership
 
 USED_ON = "2025-04-10"
 
@@ -130,7 +131,7 @@ def test_usages_ledgered_before_the_link_existed_still_verify(project, accepted_
 
 
 def test_bad_links_are_refused_with_the_reason(
-    api_as, project, other_project, accepted_cable, floor, record, admin
+    api_as, project, other_project, accepted_cable, floor, record, leo, admin
 ):
     api = api_as("leo")
     building = project_services.unit_work_create(
@@ -147,7 +148,18 @@ def test_bad_links_are_refused_with_the_reason(
     )
     foreign = lot(other_project, elsewhere, admin)
     response = use(api, project, accepted_cable, floor, acceptance_record=foreign.pk)
-    assert response.status_code == 400
+    assert response.status_code == 400  # leo cannot see the other project's records at all
+    assert response.json()["acceptance_record"] == [
+        f"There is no record with id {foreign.pk}, or you do not have access to it. Check the id."
+    ]
+    project_services.membership_create(
+        user=leo,
+        project=other_project,
+        role=Membership.Role.PROJECT_LEAD,
+        actor=admin,
+    )
+    response = use(api, project, accepted_cable, floor, acceptance_record=foreign.pk)
+    assert response.status_code == 400  # now he sees it, and is told why it does not fit
     assert response.json()["acceptance_record"] == [
         "The acceptance record belongs to another project."
     ]

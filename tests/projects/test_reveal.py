@@ -4,7 +4,8 @@ every such reveal is in the audit log and the ledger; nobody else sees more than
 import pytest
 
 from ledger.models import LedgerEntry
-from projects.models import AuditEvent, Role
+from projects import services
+from projects.models import AuditEvent, Membership, Role
 from tests.conftest import id_number, lead_of
 
 
@@ -103,3 +104,26 @@ def test_the_audit_log_shows_regulators_their_jurisdiction_and_nobody_else(
     response = api_as("alice").get("/api/v1/audit-events/")
     assert response.status_code == 403
     assert "regulators and archive operators" in response.json()["detail"]
+
+
+def test_a_regulator_reveals_by_jurisdiction_not_by_the_projects_they_belong_to(
+    api_as, project, other_project, lead, reggie, rita, charlie, admin
+):
+    """rita (Jiangsu) is also a member of alice's project in Hangzhou: she sees its people,
+    but revealing their numbers is for Hangzhou's regulators only. In her own province she
+    still reveals as before."""
+    services.membership_create(
+        user=rita, project=project, role=Membership.Role.LEGAL_REPRESENTATIVE, actor=admin
+    )
+    body = {"field": "id_number", "reason": "质量事故调查，核对身份"}
+    client = api_as("rita")
+    assert client.get(f"/api/v1/people/{lead.pk}/").status_code == 200
+    response = client.post(reveal_url(lead), body, format="json")
+    assert response.status_code == 403
+    assert "people of projects in your jurisdiction" in response.json()["detail"]
+    assert "value" not in response.json()
+    assert not AuditEvent.objects.exists()
+
+    own = client.post(reveal_url(charlie.person), body, format="json")  # Nanjing: hers
+    assert own.status_code == 200, own.content
+    assert AuditEvent.objects.filter(actor=rita).count() == 1
