@@ -170,6 +170,17 @@ def demo_materials_load() -> Project | None:
     sample(failed_delivery, "FY-2025-0910", "fail", datetime.date(2025, 9, 10))
     for delivery in (cable_delivery, insulation_delivery, cement_delivery):
         services.delivery_accept(delivery=delivery, actor=supervisor)
+    # Once a delivery is accepted, a batch's file is evidence: a correction is an operator's
+    # new version with its reason, and the trace still shows the version current at acceptance.
+    services.batch_file_add(
+        batch=cable,
+        kind="certificate_of_conformity",
+        fileobj=_pdf(
+            "产品合格证（更正）", "产品：聚氯乙烯绝缘电缆 BV-450/750V 2.5mm²", "批号：YD2508-0117"
+        ),
+        reason="生产厂家更正合格证检验员签章，原合格证保留为第1版。",
+        actor=admin,
+    )
     services.delivery_reject(
         delivery=failed_delivery,
         reason="3天抗压强度不合格（检测报告 HZJC-2025-0910），已责令退场。",

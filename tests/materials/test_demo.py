@@ -3,7 +3,7 @@ from io import StringIO
 from django.core.management import call_command
 
 from ledger.models import LedgerEntry
-from materials.models import DefectNotice, Delivery, Usage
+from materials.models import BatchFile, DefectNotice, Delivery, Usage
 from materials.selectors import notice_hits
 
 
@@ -21,6 +21,8 @@ def test_the_demo_materials_load_once_with_a_failed_sample_and_a_recall(db):
     assert (Delivery.objects.count(), Usage.objects.count(), LedgerEntry.objects.count()) == counts
     assert Delivery.objects.filter(state="rejected").count() == 1
     assert Delivery.objects.filter(state="accepted").count() == 3
+    corrected = BatchFile.objects.filter(batch__batch_number="YD2508-0117").order_by("version")
+    assert [(f.version, bool(f.reason)) for f in corrected] == [(1, False), (2, True)]
     notice = DefectNotice.objects.get()
     assert notice.actions.filter(closed_at__isnull=True).count() == 1
     from django.contrib.auth import get_user_model
