@@ -84,6 +84,16 @@ READS = [
     ("charlie", "person", 404),
     ("rita", "person", 404),  # a regulator sees the people of their own jurisdiction only
     ("charlie", "people", 200),
+    # a regulator of the neighbouring district, and a supervisor of a third project there
+    ("dan", "project", 404),
+    ("dan", "tenures", 404),
+    ("dan", "person", 404),
+    ("dan", "organization", 200),
+    ("sam", "project", 404),
+    ("sam", "tenures", 404),
+    ("sam", "locations", 404),
+    ("sam", "person", 404),
+    ("sam", "people", 200),
 ]
 
 
@@ -145,6 +155,17 @@ WRITES = [
     ("leo", "patch", "person", 400),
     ("alice", "patch", "person", 403),
     ("charlie", "patch", "person", 404),
+    ("dan", "patch", "project", 404),
+    ("dan", "post", "locations", 404),
+    ("dan", "post", "projects", 403),
+    ("dan", "post", "organizations", 403),
+    ("dan", "patch", "person", 404),
+    ("sam", "patch", "project", 404),
+    ("sam", "post", "tenures", 404),
+    ("sam", "post", "replace", 404),
+    ("sam", "post", "memberships", 404),
+    ("sam", "post", "organizations", 400),
+    ("sam", "patch", "person", 404),
 ]
 
 INVALID_BODY = {
@@ -167,8 +188,8 @@ def test_who_can_change_what(
 ):
     from ledger.models import LedgerEntry
 
+    client = api_as(actor)  # dan and sam are made on first use: before counting
     entries_before = LedgerEntry.objects.count()
-    client = api_as(actor)
     response = getattr(client, method)(
         urls(project, other_project)[url], INVALID_BODY, format="json"
     )
