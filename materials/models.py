@@ -60,6 +60,9 @@ class Batch(Ledgered):
 
     # Added after batches were first ledgered: see Ledgered.ledger_added_fields.
     ledger_added_fields = ("recorded_for_id",)
+    # A batch is archive-wide product information, but its entries name who recorded it:
+    # they are listed to those who see the project that recorded it (operators see all).
+    ledger_project = "recorded_for"
 
     category = models.ForeignKey(
         MaterialCategory,
@@ -155,6 +158,8 @@ class BatchFile(Ledgered):
     class Kind(models.TextChoices):
         CERTIFICATE_OF_CONFORMITY = "certificate_of_conformity", _("certificate of conformity")
         TYPE_TEST_REPORT = "type_test_report", _("type test report")
+
+    ledger_project = "batch__recorded_for"
 
     batch = models.ForeignKey(
         Batch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="files"

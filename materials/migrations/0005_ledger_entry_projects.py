@@ -14,6 +14,8 @@ PATHS = {
     "materials.usage": "delivery__project",
     "materials.recallaction": "project",
     "materials.recallevidence": "action__project",
+    "materials.batch": "recorded_for",
+    "materials.batchfile": "batch__recorded_for",
 }
 
 
