@@ -4,7 +4,7 @@ rules (``projects.access``); batches and notices are archive-wide and have their
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from materials.models import Batch, DefectNotice, Delivery
@@ -133,8 +133,6 @@ def notices_visible_to(user) -> QuerySet[DefectNotice]:
         return DefectNotice.objects.none()
     if user.is_staff or regulator_account_of(user) is not None:
         return DefectNotice.objects.all()
-    from materials.selectors import notices_touching
-
     return notices_touching(projects=projects_visible_to(user))
 
 
@@ -145,7 +143,16 @@ def notice_for_user(user, notice_id) -> DefectNotice:
     return notice
 
 
-def projects_visible_to_user(user) -> QuerySet[Project]:
-    """The projects whose hits ``user`` sees: staff all, regulators their jurisdiction,
-    members their projects (the same rule as everywhere)."""
-    return projects_visible_to(user)
+def notices_touching(*, projects: QuerySet[Project]) -> QuerySet[DefectNotice]:
+    """Notices with an affected delivery in one of ``projects``."""
+    ranged = Delivery.objects.filter(
+        project__in=projects.values("pk"),
+        batch__manufacturer=OuterRef("manufacturer"),
+        batch__product=OuterRef("product"),
+        batch__batch_number__gte=OuterRef("batch_number_from"),
+        batch__batch_number__lte=OuterRef("batch_number_to"),
+    )
+    single = Delivery.objects.filter(
+        project__in=projects.values("pk"), batch__defect_notices=OuterRef("pk")
+    )
+    return DefectNotice.objects.filter(Exists(ranged) | Exists(single))

@@ -32,6 +32,7 @@ from materials.models import (
     TestReport,
     Usage,
 )
+from projects.access import projects_visible_to
 from projects.models import LeadTenure, Project
 
 _ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=3))
@@ -47,9 +48,7 @@ def batch_list(*, user) -> QuerySet[Batch]:
         "kind", "version"
     )
     # Which project a batch was recorded for is shown only to those who may see the project.
-    sees_project = Exists(
-        access.projects_visible_to_user(user).filter(pk=OuterRef("recorded_for_id"))
-    )
+    sees_project = Exists(projects_visible_to(user).filter(pk=OuterRef("recorded_for_id")))
     return (
         access.batches_visible_to(user)
         .select_related("category", "manufacturer")
@@ -163,21 +162,6 @@ def notice_batch_ids(*, notice: DefectNotice) -> list[int]:
     return sorted(ids)
 
 
-def notices_touching(*, projects: QuerySet[Project]) -> QuerySet[DefectNotice]:
-    """Notices with an affected delivery in one of ``projects``."""
-    ranged = Delivery.objects.filter(
-        project__in=projects.values("pk"),
-        batch__manufacturer=OuterRef("manufacturer"),
-        batch__product=OuterRef("product"),
-        batch__batch_number__gte=OuterRef("batch_number_from"),
-        batch__batch_number__lte=OuterRef("batch_number_to"),
-    )
-    single = Delivery.objects.filter(
-        project__in=projects.values("pk"), batch__defect_notices=OuterRef("pk")
-    )
-    return DefectNotice.objects.filter(Exists(ranged) | Exists(single))
-
-
 def notice_list(*, user) -> QuerySet[DefectNotice]:
     open_actions = Count("actions", filter=Q(actions__closed_at__isnull=True), distinct=True)
     return (
@@ -191,7 +175,7 @@ def notice_list(*, user) -> QuerySet[DefectNotice]:
 def notice_deliveries(*, notice: DefectNotice, user) -> QuerySet[Delivery]:
     return Delivery.objects.filter(
         batch__in=notice_batch_ids(notice=notice),
-        project__in=access.projects_visible_to_user(user),
+        project__in=projects_visible_to(user),
     )
 
 
@@ -295,7 +279,7 @@ def notice_hits(*, notice: DefectNotice, user) -> list[dict]:
 
 
 def notice_affected_projects(*, notice: DefectNotice, user) -> QuerySet[Project]:
-    return access.projects_visible_to_user(user).filter(
+    return projects_visible_to(user).filter(
         pk__in=notice_deliveries(notice=notice, user=user).values("project_id")
     )
 
@@ -306,7 +290,7 @@ def delivery_photo_list(*, delivery: Delivery) -> QuerySet[DeliveryPhoto]:
 
 def recall_action_list(*, notice: DefectNotice, user) -> QuerySet[RecallAction]:
     return (
-        notice.actions.filter(project__in=access.projects_visible_to_user(user))
+        notice.actions.filter(project__in=projects_visible_to(user))
         .select_related("project", "opened_by", "closed_by")
         .prefetch_related(
             Prefetch("evidence", RecallEvidence.objects.select_related("stored_object"))
