@@ -160,6 +160,18 @@ def checkpoint_create(*, actor=None) -> Checkpoint:
     return checkpoint
 
 
+def checkpoint_covering(index: int | None = None) -> Checkpoint:
+    """A signed checkpoint whose tree holds entry ``index`` (with None: every entry so far),
+    for proofs against it: the latest checkpoint when it does, else one signed now. With
+    ``ledger_checkpoint`` run every few minutes, a read that proves entries (the trace, a
+    package) signs nothing itself except for entries newer than the last run."""
+    if index is not None:
+        latest = checkpoint_latest()
+        if latest is not None and latest.tree_size > index:
+            return latest
+    return checkpoint_create(actor=None)
+
+
 def checkpoint_verify(checkpoint: Checkpoint, public_key: bytes | None = None) -> bool:
     """Whether ``checkpoint`` carries a valid signature by ``public_key``, or by default by a
     key the archive trusts (the current one, or a retired one before it was retired)."""

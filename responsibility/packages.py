@@ -39,7 +39,7 @@ from ledger import signing
 from ledger.canonical import canonical_json, record_type
 from ledger.models import LedgerEntry
 from ledger.selectors import inclusion_proofs
-from ledger.services import checkpoint_create
+from ledger.services import checkpoint_covering
 from materials.models import (
     Batch,
     BatchFile,
@@ -247,7 +247,7 @@ def package_stream(
 ) -> Iterator[bytes]:
     """The package of ``project`` as zip bytes, in pieces. A checkpoint is signed first, so
     every entry in the package has a proof against it."""
-    checkpoint = checkpoint_create()
+    checkpoint = checkpoint_covering()
     sink = _Sink()
     archive = zipfile.ZipFile(sink, "w", allowZip64=True)
     bag = _Bag(zip=archive, sink=sink)

@@ -8,10 +8,9 @@ entries of all items come from one query and their proofs from one batch
 (``ledger.selectors.inclusion_proofs``). Kinds with nothing to look up (no records, no
 usages) skip their queries, so the count is a ceiling: 18 per API request, pinned by a test.
 
-Which checkpoint: the newest one if it covers every entry of the trace; otherwise a new one
-is signed (``checkpoint_create``, which returns the newest one when nothing was appended
-since). So every item always has a proof, and all proofs are against the one checkpoint
-given once in the answer.
+Which checkpoint: ``ledger.services.checkpoint_covering`` the newest entry of the trace (the
+latest checkpoint if it covers it, else one signed now). So every item always has a proof,
+and all proofs are against the one checkpoint given once in the answer.
 """
 
 from __future__ import annotations
@@ -29,8 +28,8 @@ from django.utils import timezone
 from inspections.models import AcceptanceRecord, Photo, SignOff
 from ledger.canonical import record_type
 from ledger.models import Checkpoint, LedgerEntry
-from ledger.selectors import checkpoint_latest, inclusion_proofs
-from ledger.services import checkpoint_create
+from ledger.selectors import inclusion_proofs
+from ledger.services import checkpoint_covering
 from materials.models import BatchFile, Delivery, DeliveryPhoto, Sample, Usage
 from projects.models import MANDATORY_ROLES, LeadTenure, Location
 from responsibility.models import DefectCase, ResponsibilityDocument
@@ -294,9 +293,7 @@ class _Ledger:
         ):
             self.entries[(kind, record_id)] = (index, action, leaf)  # the newest wins
         newest = max((e[0] for e in self.entries.values()), default=-1)
-        checkpoint = checkpoint_latest()
-        if checkpoint is None or checkpoint.tree_size <= newest:
-            checkpoint = checkpoint_create(actor=None)
+        checkpoint = checkpoint_covering(max(newest, 0))
         self.checkpoint = checkpoint
         if self.entries:
             indexes = [e[0] for e in self.entries.values()]
