@@ -23,7 +23,7 @@ from PIL import Image, ImageOps
 from inspections.exif import PhotoMetadata, haversine_m, photo_metadata
 from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
 from ledger.canonical import canonical_json, sha256_hex
-from ledger.services import ledger_append
+from ledger.services import ledger_append, ledgered_save, model_update
 from projects.models import LeadTenure, Location, Membership, Person, Project, Role, UnitWork
 from projects.reauth import password_reentered_check
 from projects.services import project_stage_advance
@@ -96,12 +96,6 @@ def record_content_sha256(record: AcceptanceRecord) -> str:
         "concealed_works": sorted(record.concealed_works.values_list("pk", flat=True)),
     }
     return sha256_hex(canonical_json(content))
-
-
-def _save(instance, *, action: str, actor) -> None:
-    instance.full_clean()
-    instance.save()
-    ledger_append(record=instance, action=action, actor=actor)
 
 
 def _locked(record: AcceptanceRecord) -> AcceptanceRecord:
@@ -249,16 +243,9 @@ def record_update(
             ),
             code="submitted",
         )
-    unknown = set(changes) - set(RECORD_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s.")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
-    for field, value in changes.items():
-        setattr(record, field, value)
+    model_update(record, changes, allowed=RECORD_FIELDS)
     _set_relations(record, locations=locations, concealed_works=concealed_works)
-    _save(record, action="update", actor=actor)
+    ledgered_save(record, action="update", actor=actor)
     return record
 
 
@@ -284,8 +271,8 @@ def record_submit(*, record: AcceptanceRecord, actor: AbstractBaseUser) -> Accep
     if record.state == State.RETURNED:
         record.round += 1
     record.state = State.SUBMITTED
-    _save(record, action="state", actor=actor)
-    _save(
+    ledgered_save(record, action="state", actor=actor)
+    ledgered_save(
         AcceptanceRound(
             record=record,
             number=record.round,
@@ -330,9 +317,9 @@ def record_return(
     acceptance_round.reasons = reasons
     acceptance_round.decided_by = actor
     acceptance_round.decided_at = timezone.now()
-    _save(acceptance_round, action="state", actor=actor)
+    ledgered_save(acceptance_round, action="state", actor=actor)
     record.state = State.RETURNED
-    _save(record, action="state", actor=actor)
+    ledgered_save(record, action="state", actor=actor)
     return record
 
 
@@ -441,7 +428,7 @@ def _record_sign(
         content_sha256=record_content_sha256(record),
         person_snapshot=person.identity_snapshot(),
     )
-    _save(sign_off, action="sign", actor=user)
+    ledgered_save(sign_off, action="sign", actor=user)
     return sign_off
 
 
@@ -481,10 +468,10 @@ def record_accept(*, record: AcceptanceRecord, actor: AbstractBaseUser) -> Accep
     acceptance_round.outcome = AcceptanceRound.Outcome.ACCEPTED
     acceptance_round.decided_by = actor
     acceptance_round.decided_at = timezone.now()
-    _save(acceptance_round, action="state", actor=actor)
+    ledgered_save(acceptance_round, action="state", actor=actor)
     record.state = State.ACCEPTED
     record.accepted_at = timezone.now()
-    _save(record, action="state", actor=actor)
+    ledgered_save(record, action="state", actor=actor)
     if record.level == Level.COMPLETION:
         project_stage_advance(
             project=record.project, to_stage=Project.Stage.COMPLETION_ACCEPTED, actor=actor

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ledger import merkle, signing
 from ledger.canonical import canonical_json, record_hash, record_type
@@ -158,6 +162,27 @@ def checkpoint_create(*, actor=None) -> Checkpoint:
     checkpoint.full_clean()
     checkpoint.save()
     return checkpoint
+
+
+def ledgered_save(instance, *, action: str, actor) -> None:
+    """Validate and save ``instance`` and append its ledger entry: the last step of every
+    service that writes a ledgered record, inside the service's transaction."""
+    instance.full_clean()
+    instance.save()
+    ledger_append(record=instance, action=action, actor=actor)
+
+
+def model_update(instance, changes: dict[str, Any], *, allowed: Iterable[str]) -> None:
+    """Set ``changes`` on ``instance``, refusing any field not in ``allowed`` with a message
+    that names it (a service's allow-list of what a person may change); the caller saves."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    for field, value in changes.items():
+        setattr(instance, field, value)
 
 
 def checkpoint_covering(index: int | None = None) -> Checkpoint:

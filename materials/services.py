@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ledger.services import ledger_append
+from ledger.services import ledger_append, ledgered_save, model_update
 from materials import catalogue
 from materials.models import (
     Batch,
@@ -55,12 +55,6 @@ def _quantity(value) -> Decimal | None:
         return Decimal(value)
 
 
-def _save(instance, *, action: str, actor) -> None:
-    instance.full_clean()
-    instance.save()
-    ledger_append(record=instance, action=action, actor=actor)
-
-
 def _store(*, fileobj, actor, allowed_types) -> object:
     return object_store(
         fileobj=fileobj,
@@ -97,22 +91,33 @@ def material_catalogue_install(*, actor=None) -> list[MaterialCategory]:
             ccc_required=ccc,
             retest_items=retest,
         )
-        _save(category, action="create", actor=actor)
+        ledgered_save(category, action="create", actor=actor)
         created.append(category)
     return created
 
 
 @transaction.atomic
 def material_category_create(*, category: MaterialCategory, actor) -> MaterialCategory:
-    _save(category, action="create", actor=actor)
+    ledgered_save(category, action="create", actor=actor)
     return category
+
+
+# What an operator may change of a category in the admin (all of it: it is the catalogue).
+CATEGORY_FIELDS = (
+    "code",
+    "name",
+    "unit",
+    "witness_sampling_required",
+    "structural",
+    "ccc_required",
+    "retest_items",
+)
 
 
 @transaction.atomic
 def material_category_update(*, category: MaterialCategory, actor, **changes) -> MaterialCategory:
-    for field, value in changes.items():
-        setattr(category, field, value)
-    _save(category, action="update", actor=actor)
+    model_update(category, changes, allowed=CATEGORY_FIELDS)
+    ledgered_save(category, action="update", actor=actor)
     return category
 
 
@@ -143,7 +148,7 @@ def batch_create(
         recorded_for=recorded_for,
         created_by=actor,
     )
-    _save(batch, action="create", actor=actor)
+    ledgered_save(batch, action="create", actor=actor)
     return batch
 
 
@@ -204,7 +209,7 @@ def _batch_file_record(*, batch: Batch, kind: str, stored, reason: str, actor) -
         recorded_by=actor,
         recorded_at=timezone.now(),
     )
-    _save(version, action="create", actor=actor)
+    ledgered_save(version, action="create", actor=actor)
     return version
 
 
@@ -244,7 +249,7 @@ def delivery_create(
                 % {"name": inspected_by.name}
             }
         )
-    _save(delivery, action="create", actor=actor)
+    ledgered_save(delivery, action="create", actor=actor)
     return delivery
 
 
@@ -261,7 +266,7 @@ def delivery_photo_add(
 def _photo_record(*, photo: DeliveryPhoto, stored, actor) -> DeliveryPhoto:
     photo.stored_object = stored
     photo.uploaded_by = actor
-    _save(photo, action="create", actor=actor)
+    ledgered_save(photo, action="create", actor=actor)
     return photo
 
 
@@ -307,7 +312,7 @@ def delivery_accept(*, delivery: Delivery, actor: AbstractBaseUser) -> Delivery:
     delivery.state = Delivery.State.ACCEPTED
     delivery.decided_by = actor
     delivery.decided_at = timezone.now()
-    _save(delivery, action="state", actor=actor)
+    ledgered_save(delivery, action="state", actor=actor)
     return delivery
 
 
@@ -328,7 +333,7 @@ def delivery_reject(
     delivery.removed_on = removed_on
     delivery.decided_by = actor
     delivery.decided_at = timezone.now()
-    _save(delivery, action="state", actor=actor)
+    ledgered_save(delivery, action="state", actor=actor)
     return delivery
 
 
@@ -387,10 +392,10 @@ def sample_create(
         ) % {"name": witness.name}
     if errors:
         raise ValidationError(errors)
-    _save(sample, action="create", actor=actor)
+    ledgered_save(sample, action="create", actor=actor)
     if delivery.state == Delivery.State.PENDING:
         delivery.state = Delivery.State.SAMPLED
-        _save(delivery, action="state", actor=actor)
+        ledgered_save(delivery, action="state", actor=actor)
     return sample
 
 
@@ -421,7 +426,7 @@ def sample_report_add(
 def _report_record(*, report: TestReport, stored, actor) -> TestReport:
     _locked(report.sample.delivery)  # one report at a time per delivery
     report.stored_object = stored
-    _save(report, action="create", actor=actor)
+    ledgered_save(report, action="create", actor=actor)
     return report
 
 
@@ -477,7 +482,7 @@ def usage_create(
         errors["used_on"] = _("Material cannot be used before it was delivered.")
     if errors:
         raise ValidationError(errors)
-    _save(usage, action="create", actor=actor)
+    ledgered_save(usage, action="create", actor=actor)
     return usage
 
 
@@ -528,7 +533,7 @@ def usage_acceptance_link(*, usage: Usage, acceptance_record, actor: AbstractBas
     errors = _acceptance_link_errors(usage)
     if errors:
         raise ValidationError(errors)
-    _save(usage, action="update", actor=actor)
+    ledgered_save(usage, action="update", actor=actor)
     return usage
 
 
@@ -571,7 +576,7 @@ def defect_notice_issue(
                 % {"number": foreign[0].batch_number, "product": notice.product}
             }
         )
-    _save(notice, action="create", actor=actor)
+    ledgered_save(notice, action="create", actor=actor)
     if batches:
         notice.batches.set(batches)
         # The hash covers the row's columns; the named batches are recorded as an event.
@@ -593,7 +598,7 @@ def recall_action_open(
     action = RecallAction(
         notice=notice, project=project, kind=kind, description=description, opened_by=actor
     )
-    _save(action, action="create", actor=actor)
+    ledgered_save(action, action="create", actor=actor)
     return action
 
 
@@ -607,7 +612,7 @@ def recall_evidence_add(
 @transaction.atomic
 def _evidence_record(*, action: RecallAction, stored, actor) -> RecallEvidence:
     evidence = RecallEvidence(action=action, stored_object=stored, uploaded_by=actor)
-    _save(evidence, action="create", actor=actor)
+    ledgered_save(evidence, action="create", actor=actor)
     return evidence
 
 
@@ -625,5 +630,5 @@ def recall_action_close(
     action.closed_at = timezone.now()
     action.closed_by = actor
     action.closing_note = note.strip()
-    _save(action, action="state", actor=actor)
+    ledgered_save(action, action="state", actor=actor)
     return action

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from ledger.canonical import record_type
-from ledger.services import ledger_append
+from ledger.services import ledger_append, ledgered_save, model_update
 from projects import pii
 from projects.http import client_address
 from projects.models import (
@@ -43,23 +43,6 @@ from projects.validators import normalize_credit_code, validate_id_number
 from storage.services import object_store
 
 PHONE_RE = re.compile(r"^\+?\d{7,15}$")
-
-
-def _save(instance, *, action: str, actor) -> None:
-    instance.full_clean()
-    instance.save()
-    ledger_append(record=instance, action=action, actor=actor)
-
-
-def _apply_changes(instance, changes: dict[str, Any], allowed: Iterable[str]) -> None:
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s.")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
-    for field, value in changes.items():
-        setattr(instance, field, value)
 
 
 # --- Organizations ---
@@ -93,7 +76,7 @@ def organization_create(
         legal_representative=legal_representative,
         address=address,
     )
-    _save(organization, action="create", actor=actor)
+    ledgered_save(organization, action="create", actor=actor)
     return organization
 
 
@@ -103,8 +86,8 @@ def organization_update(
 ) -> Organization:
     if "credit_code" in changes:
         changes["credit_code"] = normalize_credit_code(changes["credit_code"])
-    _apply_changes(organization, changes, ORGANIZATION_FIELDS)
-    _save(organization, action="update", actor=actor)
+    model_update(organization, changes, allowed=ORGANIZATION_FIELDS)
+    ledgered_save(organization, action="update", actor=actor)
     return organization
 
 
@@ -165,7 +148,7 @@ def person_create(
     )
     _set_id_number(person, id_number)
     _set_phone(person, phone)
-    _save(person, action="create", actor=actor)
+    ledgered_save(person, action="create", actor=actor)
     return person
 
 
@@ -200,7 +183,7 @@ def person_update(
     # As stored, not as handed in: the admin's form has already set its changes on ``person``.
     stored = Person.objects.select_related("organization").get(pk=person.pk)
     before, index_before = _identity_values(stored), stored.id_number_index
-    _apply_changes(person, changes, PERSON_FIELDS)
+    model_update(person, changes, allowed=PERSON_FIELDS)
     if id_number is not None:
         _set_id_number(person, id_number)
     if phone is not None:
@@ -223,7 +206,7 @@ def person_update(
                 % {"fields": ", ".join(changed)}
             }
         )
-    _save(person, action="update", actor=actor)
+    ledgered_save(person, action="update", actor=actor)
     if changed:
         audit_event_record(
             actor=actor,
@@ -269,7 +252,7 @@ def project_create(
         site_latitude=site_latitude,
         site_longitude=site_longitude,
     )
-    _save(project, action="create", actor=actor)
+    ledgered_save(project, action="create", actor=actor)
     if (permit_number or "").strip():
         # Through the permit gate like any later update; a refusal rolls the creation back.
         project_update(project=project, permit_number=permit_number, actor=actor)
@@ -283,8 +266,8 @@ def project_update(*, project: Project, actor: AbstractBaseUser | None, **change
         gaps = project_stage_gaps(project, PERMIT_GATE)
         if gaps:
             raise ValidationError({"permit_number": [_gate_messages(PERMIT_GATE), *gaps]})
-    _apply_changes(project, changes, PROJECT_FIELDS)
-    _save(project, action="update", actor=actor)
+    model_update(project, changes, allowed=PROJECT_FIELDS)
+    ledgered_save(project, action="update", actor=actor)
     return project
 
 
@@ -377,7 +360,7 @@ def project_stage_advance(
     if gaps:
         raise ValidationError({"to_stage": [_gate_messages(to_stage), *gaps]})
     project.stage = to_stage
-    _save(project, action="state", actor=actor)
+    ledgered_save(project, action="state", actor=actor)
     for callback in STAGE_ENTERED.get(to_stage, []):
         callback(project=project, actor=actor)
     return project
@@ -422,7 +405,7 @@ def unit_work_create(
         start_date=start_date,
         completion_date=completion_date,
     )
-    _save(unit_work, action="create", actor=actor)
+    ledgered_save(unit_work, action="create", actor=actor)
     return unit_work
 
 
@@ -430,8 +413,8 @@ def unit_work_create(
 def unit_work_update(
     *, unit_work: UnitWork, actor: AbstractBaseUser | None, **changes: Any
 ) -> UnitWork:
-    _apply_changes(unit_work, changes, UNIT_WORK_FIELDS)
-    _save(unit_work, action="update", actor=actor)
+    model_update(unit_work, changes, allowed=UNIT_WORK_FIELDS)
+    ledgered_save(unit_work, action="update", actor=actor)
     return unit_work
 
 
@@ -445,7 +428,7 @@ def location_create(
     parent: Location | None = None,
 ) -> Location:
     location = Location(unit_work=unit_work, parent=parent, kind=kind, name=name.strip())
-    _save(location, action="create", actor=actor)
+    ledgered_save(location, action="create", actor=actor)
     return location
 
 
@@ -461,7 +444,7 @@ def participation_create(
     actor: AbstractBaseUser | None,
 ) -> Participation:
     participation = Participation(project=project, organization=organization, role=role)
-    _save(participation, action="create", actor=actor)
+    ledgered_save(participation, action="create", actor=actor)
     return participation
 
 
@@ -544,7 +527,7 @@ def lead_tenure_open(
         start_date=start_date,
         person_snapshot=person.identity_snapshot(),
     )
-    _save(tenure, action="create", actor=actor)
+    ledgered_save(tenure, action="create", actor=actor)
     return tenure
 
 
@@ -590,9 +573,9 @@ def lead_tenure_replace(
         start_date=effective_date,
         person_snapshot=person.identity_snapshot(),
     )
-    _save(successor, action="create", actor=actor)
+    ledgered_save(successor, action="create", actor=actor)
     tenure.successor = successor
-    _save(tenure, action="state", actor=actor)
+    ledgered_save(tenure, action="state", actor=actor)
     return successor
 
 
@@ -609,7 +592,7 @@ def membership_create(
     organization: Organization | None = None,
 ) -> Membership:
     membership = Membership(user=user, project=project, role=role, organization=organization)
-    _save(membership, action="create", actor=actor)
+    ledgered_save(membership, action="create", actor=actor)
     return membership
 
 
@@ -624,7 +607,7 @@ def regulator_account_create(
     account = RegulatorAccount(
         user=user, agency=agency.strip(), jurisdiction_code=(jurisdiction_code or "").strip()
     )
-    _save(account, action="create", actor=actor)
+    ledgered_save(account, action="create", actor=actor)
     return account
 
 
@@ -666,7 +649,7 @@ def project_document_upload(
 def _project_document_record(*, document: ProjectDocument, stored_object, actor) -> ProjectDocument:
     document.stored_object = stored_object
     document.uploaded_by = actor
-    _save(document, action="create", actor=actor)
+    ledgered_save(document, action="create", actor=actor)
     return document
 
 

@@ -21,18 +21,12 @@ from django.utils.translation import gettext as _
 from inspections.models import Photo
 from inspections.services import photo_ingest
 from ledger.models import LedgerEntry
-from ledger.services import ledger_append
+from ledger.services import ledgered_save
 from projects.models import LeadTenure, Location, Project, UnitWork
 from responsibility.models import DefectCase, DefectCaseHold
 from responsibility.trace import evidence_objects, trace_collect
 from storage.models import StoredObject
 from storage.services import object_legal_hold_set
-
-
-def _save(instance, *, action: str, actor) -> None:
-    instance.full_clean()
-    instance.save()
-    ledger_append(record=instance, action=action, actor=actor)
 
 
 def _new_number() -> str:
@@ -114,7 +108,7 @@ def _hold(*, case: DefectCase, obj: StoredObject, actor) -> None:
         return
     if not obj.legal_hold:
         object_legal_hold_set(obj=obj, on=True, actor=actor)
-    _save(
+    ledgered_save(
         DefectCaseHold(case=case, stored_object=obj, held_at=timezone.now()),
         action=LedgerEntry.Action.CREATE,
         actor=actor,
@@ -149,7 +143,7 @@ def defect_case_open(
         opened_by=actor,
         opened_at=timezone.now(),
     )
-    _save(case, action=LedgerEntry.Action.CREATE, actor=actor)
+    ledgered_save(case, action=LedgerEntry.Action.CREATE, actor=actor)
     for obj in _locked([o.pk for o in evidence_objects(trace_collect(case))]):
         _hold(case=case, obj=obj, actor=actor)
     return case
@@ -198,7 +192,7 @@ def defect_case_close(*, case: DefectCase, reason: str, actor: AbstractBaseUser)
     locked.closed_by = actor
     locked.closed_at = now
     locked.close_reason = reason
-    _save(locked, action=LedgerEntry.Action.STATE, actor=actor)
+    ledgered_save(locked, action=LedgerEntry.Action.STATE, actor=actor)
     holds = list(DefectCaseHold.objects.filter(case=locked, released_at__isnull=True))
     objects = {obj.pk: obj for obj in _locked([h.stored_object_id for h in holds])}
     for hold in holds:
@@ -213,7 +207,7 @@ def defect_case_close(*, case: DefectCase, reason: str, actor: AbstractBaseUser)
     )
     for hold in holds:
         hold.released_at = now
-        _save(hold, action=LedgerEntry.Action.UPDATE, actor=actor)
+        ledgered_save(hold, action=LedgerEntry.Action.UPDATE, actor=actor)
         if hold.stored_object_id not in still_held and hold.stored_object.legal_hold:
             object_legal_hold_set(obj=hold.stored_object, on=False, actor=actor)
     return locked

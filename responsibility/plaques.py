@@ -26,7 +26,7 @@ from ledger import selectors as ledger_selectors
 from ledger.canonical import canonical_json, record_hash, record_type
 from ledger.models import Checkpoint, LedgerEntry
 from ledger.selectors import checkpoint_latest
-from ledger.services import checkpoint_verify, ledger_append
+from ledger.services import checkpoint_verify, ledgered_save
 from projects.models import MANDATORY_ROLES, Project, UnitWork
 from responsibility.models import (
     Plaque,
@@ -45,12 +45,6 @@ ACCEPTED_STAGES = (
     Project.Stage.IN_SERVICE,
 )
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif")
-
-
-def _save(instance, *, action: str, actor) -> None:
-    instance.full_clean()
-    instance.save()
-    ledger_append(record=instance, action=action, actor=actor)
 
 
 def plaque_content(unit_work: UnitWork) -> dict:
@@ -113,7 +107,7 @@ def plaque_freeze(*, unit_work: UnitWork, actor: AbstractBaseUser | None) -> Pla
         width_mm=settings.PLAQUE_WIDTH_MM,
         height_mm=settings.PLAQUE_HEIGHT_MM,
     )
-    _save(plaque, action=LedgerEntry.Action.CREATE, actor=actor)
+    ledgered_save(plaque, action=LedgerEntry.Action.CREATE, actor=actor)
     return plaque
 
 
@@ -190,7 +184,7 @@ def _plaque_pdf_record(*, plaque, stored, actor) -> Plaque:
     locked = Plaque.objects.select_for_update().get(pk=plaque.pk)
     if locked.pdf_id is None:
         locked.pdf = stored
-        _save(locked, action=LedgerEntry.Action.UPDATE, actor=actor)
+        ledgered_save(locked, action=LedgerEntry.Action.UPDATE, actor=actor)
     return locked
 
 
@@ -227,10 +221,10 @@ def plaque_install_record(
 
 @transaction.atomic
 def _installation_record(*, installation, stored, actor) -> PlaqueInstallation:
-    _save(installation, action=LedgerEntry.Action.CREATE, actor=actor)
+    ledgered_save(installation, action=LedgerEntry.Action.CREATE, actor=actor)
     for obj in stored:
         photo = PlaqueInstallationPhoto(installation=installation, stored_object=obj)
-        _save(photo, action=LedgerEntry.Action.CREATE, actor=actor)
+        ledgered_save(photo, action=LedgerEntry.Action.CREATE, actor=actor)
     return installation
 
 

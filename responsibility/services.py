@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from config.dates import add_years
 from ledger.models import LedgerEntry
-from ledger.services import ledger_append
+from ledger.services import ledger_append, ledgered_save
 from projects.models import MANDATORY_ROLES, LeadTenure, Participation, Person, Project, Role
 from responsibility import pdf, signing
 from responsibility.models import DocumentKind, ResponsibilityDocument, SigningEvidence
@@ -35,12 +35,6 @@ REQUIRED_QUALIFICATION = {
     Role.SUPERVISOR: Person.PracticeQualification.REGISTERED_SUPERVISING_ENGINEER,
 }
 SIGNATURE_TYPES = ("image/png",)
-
-
-def _save(instance, *, action: str, actor) -> None:
-    instance.full_clean()
-    instance.save()
-    ledger_append(record=instance, action=action, actor=actor)
 
 
 def text_sha256(text: str) -> str:
@@ -124,7 +118,7 @@ def _draft(*, tenure: LeadTenure, kind: str, supersedes=None, actor) -> Responsi
         text_sha256=text_sha256(text),
         supersedes=supersedes,
     )
-    _save(document, action=LedgerEntry.Action.CREATE, actor=actor)
+    ledgered_save(document, action=LedgerEntry.Action.CREATE, actor=actor)
     return document
 
 
@@ -382,13 +376,13 @@ def _sign_record(*, document, evidence, pdf, user) -> ResponsibilityDocument:
     if locked.supersedes_id is not None:
         old = ResponsibilityDocument.objects.select_for_update().get(pk=locked.supersedes_id)
         old.status = ResponsibilityDocument.Status.SUPERSEDED
-        _save(old, action=LedgerEntry.Action.SUPERSEDE, actor=user)
+        ledgered_save(old, action=LedgerEntry.Action.SUPERSEDE, actor=user)
     locked.status = ResponsibilityDocument.Status.SIGNED
     locked.signed_at = evidence.signed_at
     locked.pdf = pdf
-    _save(locked, action=LedgerEntry.Action.SIGN, actor=user)
+    ledgered_save(locked, action=LedgerEntry.Action.SIGN, actor=user)
     evidence.document = locked
-    _save(evidence, action=LedgerEntry.Action.CREATE, actor=user)
+    ledgered_save(evidence, action=LedgerEntry.Action.CREATE, actor=user)
     return locked
 
 
