@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.contrib.auth import get_user_model, logout
 from django.core.exceptions import ValidationError
@@ -72,6 +74,16 @@ class ApiView(GenericAPIView):
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
     def input(self, serializer_class, *, partial: bool = False) -> dict:
+        """The request body, validated by ``serializer_class``: the only way a body reaches
+        a service. A body that is not an object of fields (a list, a string, null) is
+        refused here, with a message, before any serializer or service sees it."""
+        if not isinstance(self.request.data, Mapping):
+            raise ValidationError(
+                _(
+                    'The request body must be a JSON object of named fields, such as {"name":'
+                    ' "…"}; a list, a string, a number or null cannot be read as fields.'
+                )
+            )
         serializer = serializer_class(
             data=self.request.data, partial=partial, context={"request": self.request}
         )

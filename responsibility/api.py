@@ -125,11 +125,16 @@ class DocumentDetailApi(DocumentApi):
     def get(self, request, project_id, document_id):
         return Response(s.DocumentOutputSerializer(self.document()).data)
 
-    @extend_schema(operation_id="responsibility_document_update", request=None)
+    @extend_schema(
+        operation_id="responsibility_document_update",
+        request=s.DocumentUpdateInputSerializer,
+        responses=s.DocumentOutputSerializer,
+    )
     def patch(self, request, project_id, document_id):
         document = self.document()
         access.document_change_check(request.user, document.project)
-        services.document_update(document=document, actor=request.user, **request.data)
+        data = self.input(s.DocumentUpdateInputSerializer, partial=True)
+        services.document_update(document=document, actor=request.user, **data)
         return Response(s.DocumentOutputSerializer(document).data)  # pragma: no cover
 
     @extend_schema(operation_id="responsibility_document_discard", responses={204: None})

@@ -13,6 +13,16 @@ class DocumentPrepareInputSerializer(serializers.Serializer):
     organization = serializers.IntegerField(required=False)
 
 
+class DocumentUpdateInputSerializer(serializers.Serializer):
+    """A letter or pledge is never edited: ``services.document_update`` refuses every change
+    and says what to do instead. Only the field a person would try to edit is read."""
+
+    text = serializers.CharField(
+        required=False,
+        help_text="always refused: the text comes from the template and the project's records",
+    )
+
+
 class ReauthenticateInputSerializer(serializers.Serializer):
     password = serializers.CharField(trim_whitespace=False)
 
