@@ -740,8 +740,10 @@ def api_token_issue(*, user, request=None) -> tuple[AuthToken, str]:
     instance, token = AuthToken.objects.create(
         user=user, expiry=datetime.timedelta(hours=settings.API_TOKEN_HOURS)
     )
-    # As knox's own login view does: last_login, and django-axes forgets earlier typos.
-    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    # As knox's own login view does: last_login, and django-axes forgets earlier typos. A
+    # token issued outside a request (a command, a test) has no sign-in to record.
+    if request is not None:
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
     return instance, token
 
 
