@@ -1,19 +1,26 @@
-"""API-wide error handling: every failure a person can act on is a 4xx (or a 503 when the
-object store is down) with a message in the request's language, never a 500."""
+"""What every API view shares: ``ApiView`` (paginated lists, validated input, the project
+of the URL through its access helper), and API-wide error handling: every failure a person
+can act on is a 4xx (or a 503 when the object store is down) with a message in the request's
+language, never a 500."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from projects import access
 from storage.errors import StorageUnavailable
 from storage.uploads import RequestTooLarge
 from storage.validation import size_text
@@ -74,3 +81,74 @@ def _django_errors(exc: DjangoValidationError):
             for field, messages in exc.message_dict.items()
         }
     return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
+def list_schema(serializer_class, operation_id: str):
+    """A paginated list in the schema (these views are not ListAPIViews)."""
+    return extend_schema(operation_id=operation_id, responses=serializer_class(many=True))
+
+
+# Fields that take several values from a form body: everything else takes exactly one.
+MANY_VALUED_FIELDS = (
+    serializers.ListField,
+    serializers.ListSerializer,
+    serializers.ManyRelatedField,
+    serializers.MultipleChoiceField,
+)
+
+
+def repeated_fields_check(serializer, data) -> None:
+    """Refuse a form body (multipart) that sends a one-value field twice, e.g. two parts
+    named ``file``: the parser would silently keep the last, and the archive would store a
+    file the sender may not have meant."""
+    if not hasattr(data, "getlist"):
+        return  # JSON: a key appears once
+    errors = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or isinstance(field, MANY_VALUED_FIELDS):
+            continue
+        count = len(data.getlist(name))
+        if count < 2:
+            continue
+        if isinstance(field, serializers.FileField):
+            message = _("Send one file in “%(field)s”; this request sent %(count)d.")
+        else:
+            message = _("Send one value for “%(field)s”; this request sent %(count)d.")
+        errors[name] = [message % {"field": name, "count": count}]
+    if errors:
+        raise ValidationError(errors)
+
+
+class ApiView(GenericAPIView):
+    """Shared plumbing: paginated lists and validated input."""
+
+    def get_queryset(self):
+        """Only for the schema and the filters' field types: views read through selectors
+        after their access check, never through this."""
+        return self.serializer_class.Meta.model.objects.none()
+
+    def list_response(self, queryset, serializer_class):
+        queryset = self.filter_queryset(queryset)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    def input(self, serializer_class, *, partial: bool = False) -> dict:
+        """The request body, validated by ``serializer_class``: the only way a body reaches
+        a service. A body that is not an object of fields (a list, a string, null) is
+        refused here, with a message, before any serializer or service sees it."""
+        if not isinstance(self.request.data, Mapping):
+            raise DjangoValidationError(
+                _(
+                    'The request body must be a JSON object of named fields, such as {"name":'
+                    ' "…"}; a list, a string, a number or null cannot be read as fields.'
+                )
+            )
+        serializer = serializer_class(
+            data=self.request.data, partial=partial, context={"request": self.request}
+        )
+        repeated_fields_check(serializer, self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def project(self, *, write: bool = False):
+        return access.project_for_user(self.request.user, self.kwargs["project_id"], write=write)

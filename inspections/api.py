@@ -9,12 +9,12 @@ from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from config.api import ApiView, list_schema
 from inspections import selectors, services
 from inspections import serializers as s
 from inspections.filters import AcceptanceRecordFilter
 from inspections.models import AcceptanceRecord
 from projects import access
-from projects.api import ApiView, list_schema
 from projects.http import client_address
 from storage.downloads import download_redirect
 

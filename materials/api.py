@@ -11,13 +11,13 @@ from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from config.api import ApiView, list_schema
 from materials import access, selectors, services
 from materials import serializers as s
 from materials.filters import DeliveryFilter
 from materials.models import Delivery, DeliveryPhoto, MaterialCategory, Usage
 from materials.pdf import notice_report_pdf
 from projects.access import not_found, project_for_user
-from projects.api import ApiView, list_schema
 from storage.downloads import download_redirect
 
 

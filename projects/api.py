@@ -2,98 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.conf import settings
 from django.contrib.auth import get_user_model, logout
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
-from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError as DrfValidationError
-from rest_framework.generics import GenericAPIView
+from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from config.api import ApiView, list_schema
 from projects import access, selectors, services, signin
 from projects import serializers as s
 from projects.filters import AuditEventFilter, LeadTenureFilter, ProjectFilter
 from projects.models import AuditEvent, Location, UnitWork
 from storage.downloads import download_redirect
-
-
-def list_schema(serializer_class, operation_id: str):
-    """A paginated list in the schema (these views are not ListAPIViews)."""
-    return extend_schema(operation_id=operation_id, responses=serializer_class(many=True))
-
-
-# Fields that take several values from a form body: everything else takes exactly one.
-MANY_VALUED_FIELDS = (
-    serializers.ListField,
-    serializers.ListSerializer,
-    serializers.ManyRelatedField,
-    serializers.MultipleChoiceField,
-)
-
-
-def repeated_fields_check(serializer, data) -> None:
-    """Refuse a form body (multipart) that sends a one-value field twice, e.g. two parts
-    named ``file``: the parser would silently keep the last, and the archive would store a
-    file the sender may not have meant."""
-    if not hasattr(data, "getlist"):
-        return  # JSON: a key appears once
-    errors = {}
-    for name, field in serializer.fields.items():
-        if field.read_only or isinstance(field, MANY_VALUED_FIELDS):
-            continue
-        count = len(data.getlist(name))
-        if count < 2:
-            continue
-        if isinstance(field, serializers.FileField):
-            message = _("Send one file in “%(field)s”; this request sent %(count)d.")
-        else:
-            message = _("Send one value for “%(field)s”; this request sent %(count)d.")
-        errors[name] = [message % {"field": name, "count": count}]
-    if errors:
-        raise DrfValidationError(errors)
-
-
-class ApiView(GenericAPIView):
-    """Shared plumbing: paginated lists and validated input."""
-
-    def get_queryset(self):
-        """Only for the schema and the filters' field types: views read through selectors
-        after their access check, never through this."""
-        return self.serializer_class.Meta.model.objects.none()
-
-    def list_response(self, queryset, serializer_class):
-        queryset = self.filter_queryset(queryset)
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(serializer_class(page, many=True).data)
-
-    def input(self, serializer_class, *, partial: bool = False) -> dict:
-        """The request body, validated by ``serializer_class``: the only way a body reaches
-        a service. A body that is not an object of fields (a list, a string, null) is
-        refused here, with a message, before any serializer or service sees it."""
-        if not isinstance(self.request.data, Mapping):
-            raise ValidationError(
-                _(
-                    'The request body must be a JSON object of named fields, such as {"name":'
-                    ' "…"}; a list, a string, a number or null cannot be read as fields.'
-                )
-            )
-        serializer = serializer_class(
-            data=self.request.data, partial=partial, context={"request": self.request}
-        )
-        repeated_fields_check(serializer, self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def project(self, *, write: bool = False):
-        return access.project_for_user(self.request.user, self.kwargs["project_id"], write=write)
-
 
 # --- Organizations ---
 

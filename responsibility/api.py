@@ -16,9 +16,9 @@ from rest_framework import status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from config.api import ApiView, list_schema
 from inspections.serializers import PhotoOutputSerializer
 from projects.access import not_found, projects_visible_to
-from projects.api import ApiView, list_schema
 from projects.http import client_address
 from projects.models import AuditEvent, LeadTenure, Location, Person, UnitWork
 from projects.reauth import password_reentered_check
