@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) bench/storage_bench.py
 	$(PY) bench/ledger_bench.py
 	$(PY) bench/inspections_photo_bench.py
+	$(PY) bench/signin_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
