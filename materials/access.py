@@ -7,8 +7,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from materials.models import Batch, DefectNotice, Delivery
-from projects.access import not_found, projects_visible_to, regulator_account_of
+from materials.models import (
+    Batch,
+    DefectNotice,
+    Delivery,
+    DeliveryPhoto,
+    RecallAction,
+    RecallEvidence,
+    Sample,
+    Usage,
+)
+from projects.access import (
+    not_found,
+    project_for_user,
+    project_records_visible_to,
+    projects_visible_to,
+    regulator_account_of,
+)
 from projects.models import Membership, Project
 
 
@@ -114,8 +129,72 @@ def delivery_decide_check(user, project: Project) -> None:
         )
 
 
+# --- What a project's deliveries carry: samples, photos, usages ---
+
+
 def deliveries_visible_to(user) -> QuerySet[Delivery]:
-    return Delivery.objects.filter(project__in=projects_visible_to(user).values("pk"))
+    return project_records_visible_to(user, Delivery.objects.all())
+
+
+def delivery_for_user(user, project_id, delivery_id, *, write: bool = False) -> Delivery:
+    """The delivery if ``user`` may see its project (and change its records, with ``write``).
+
+    The project is checked first, as ``project_for_user`` does: an outsider gets a 404 that
+    does not reveal whether the project exists, a reader who asks to write a 403 saying why.
+    A delivery of another project, or none, is a 404 too. Accepting or rejecting one asks
+    more (``delivery_decide_check``).
+    """
+    project = project_for_user(user, project_id, write=write)
+    delivery = deliveries_visible_to(user).filter(project=project, pk=delivery_id).first()
+    if delivery is None:
+        raise not_found()
+    delivery.project = project
+    return delivery
+
+
+def delivery_photos_visible_to(user) -> QuerySet[DeliveryPhoto]:
+    return project_records_visible_to(
+        user, DeliveryPhoto.objects.all(), project_field="delivery__project"
+    )
+
+
+def delivery_photo_for_user(user, project_id, delivery_id, photo_id) -> DeliveryPhoto:
+    """A photo of a delivery ``user`` may see. Photos are never changed, only added to their
+    delivery (``delivery_for_user`` with ``write``)."""
+    delivery = delivery_for_user(user, project_id, delivery_id)
+    photo = delivery_photos_visible_to(user).filter(delivery=delivery, pk=photo_id).first()
+    if photo is None:
+        raise not_found()
+    return photo
+
+
+def samples_visible_to(user) -> QuerySet[Sample]:
+    return project_records_visible_to(user, Sample.objects.all(), project_field="delivery__project")
+
+
+def sample_for_user(user, project_id, delivery_id, sample_id, *, write: bool = False) -> Sample:
+    """A sample of a delivery ``user`` may see (and whose project's records they keep, with
+    ``write``: adding its test report). Refused as ``delivery_for_user`` refuses."""
+    delivery = delivery_for_user(user, project_id, delivery_id, write=write)
+    sample = samples_visible_to(user).filter(delivery=delivery, pk=sample_id).first()
+    if sample is None:
+        raise not_found()
+    sample.delivery = delivery
+    return sample
+
+
+def usages_visible_to(user) -> QuerySet[Usage]:
+    return project_records_visible_to(user, Usage.objects.all(), project_field="delivery__project")
+
+
+def usage_for_user(user, project_id, usage_id, *, write: bool = False) -> Usage:
+    """A usage of a project ``user`` may see (and change the records of, with ``write``).
+    Refused as ``project_for_user`` refuses; a usage of another project is a 404."""
+    project = project_for_user(user, project_id, write=write)
+    usage = usages_visible_to(user).filter(delivery__project=project, pk=usage_id).first()
+    if usage is None:
+        raise not_found()
+    return usage
 
 
 def notice_issue_check(user) -> None:
@@ -156,3 +235,40 @@ def notices_touching(*, projects: QuerySet[Project]) -> QuerySet[DefectNotice]:
         project__in=projects.values("pk"), batch__defect_notices=OuterRef("pk")
     )
     return DefectNotice.objects.filter(Exists(ranged) | Exists(single))
+
+
+# --- Recall actions: a project's answer to a notice ---
+
+
+def recall_actions_visible_to(user) -> QuerySet[RecallAction]:
+    return project_records_visible_to(user, RecallAction.objects.all())
+
+
+def recall_action_for_user(user, notice_id, action_id, *, write: bool = False) -> RecallAction:
+    """A project's action on a notice, if ``user`` may see the notice and the project (and
+    change the project's records, with ``write``: adding evidence, closing it). An action of
+    a project they do not see is a 404, like an unknown one."""
+    notice = notice_for_user(user, notice_id)
+    action = recall_actions_visible_to(user).filter(notice=notice, pk=action_id).first()
+    if action is None:
+        raise not_found()
+    if write:
+        action.project = project_for_user(user, action.project_id, write=True)
+    action.notice = notice
+    return action
+
+
+def recall_evidence_visible_to(user) -> QuerySet[RecallEvidence]:
+    return project_records_visible_to(
+        user, RecallEvidence.objects.all(), project_field="action__project"
+    )
+
+
+def recall_evidence_for_user(user, notice_id, action_id, evidence_id) -> RecallEvidence:
+    """A file of evidence for a recall action ``user`` may see. Evidence is never changed,
+    only added (``recall_action_for_user`` with ``write``)."""
+    action = recall_action_for_user(user, notice_id, action_id)
+    evidence = recall_evidence_visible_to(user).filter(action=action, pk=evidence_id).first()
+    if evidence is None:
+        raise not_found()
+    return evidence

@@ -58,10 +58,10 @@ class BatchListApi(ApiView):
         )
 
 
-def _batch_response(request, batch_id: int) -> Response:
-    batch = selectors.batch_list(user=request.user).filter(pk=batch_id).first()
-    if batch is None:
-        raise not_found()
+def _batch_response(request, batch) -> Response:
+    """``batch`` read again with every version of its files, the current one of each kind
+    marked, as the list shows it."""
+    batch = selectors.batch_list(user=request.user).get(pk=batch.pk)
     return Response(s.BatchOutputSerializer(batch).data)
 
 
@@ -70,8 +70,8 @@ class BatchDetailApi(ApiView):
 
     def get(self, request, batch_id: int):
         """The batch with every version of its files, the current one of each kind marked."""
-        access.batch_for_user(request.user, batch_id)
-        return _batch_response(request, batch_id)
+        batch = access.batch_for_user(request.user, batch_id)
+        return _batch_response(request, batch)
 
 
 class BatchFileApi(ApiView):
@@ -107,7 +107,7 @@ class BatchFileApi(ApiView):
             reason=data.get("reason", ""),
             actor=request.user,
         )
-        response = _batch_response(request, batch_id)
+        response = _batch_response(request, batch)
         response.status_code = status.HTTP_201_CREATED
         return response
 
@@ -142,25 +142,20 @@ class BatchFileDownloadApi(ApiView):
 # --- Deliveries ---
 
 
-class ProjectApiView(ApiView):
-    def delivery(self, *, write: bool = False):
-        project = self.project(write=write)
-        delivery = (
-            selectors.delivery_list(project=project).filter(pk=self.kwargs["delivery_id"]).first()
-        )
-        if delivery is None:
-            raise not_found()
-        return delivery
+def _delivery_response(request, delivery) -> Response:
+    delivery = selectors.delivery_detail(user=request.user, delivery=delivery)
+    return Response(s.DeliveryOutputSerializer(delivery).data)
 
 
-class DeliveryListApi(ProjectApiView):
+class DeliveryListApi(ApiView):
     serializer_class = s.DeliveryOutputSerializer
     filterset_class = DeliveryFilter
 
     @list_schema(s.DeliveryOutputSerializer, "delivery_list")
     def get(self, request, project_id: int):
         return self.list_response(
-            selectors.delivery_list(project=self.project()), s.DeliveryOutputSerializer
+            selectors.delivery_list(user=request.user, project=self.project()),
+            s.DeliveryOutputSerializer,
         )
 
     @extend_schema(request=s.DeliveryInputSerializer, responses={201: s.DeliveryOutputSerializer})
@@ -169,41 +164,42 @@ class DeliveryListApi(ProjectApiView):
         delivery = services.delivery_create(
             project=project, actor=request.user, **self.input(s.DeliveryInputSerializer)
         )
-        delivery = selectors.delivery_list(project=project).get(pk=delivery.pk)
+        delivery = selectors.delivery_detail(user=request.user, delivery=delivery)
         return _created(s.DeliveryOutputSerializer, delivery)
 
 
-class DeliveryDetailApi(ProjectApiView):
+class DeliveryDetailApi(ApiView):
     serializer_class = s.DeliveryOutputSerializer
 
     def get(self, request, project_id: int, delivery_id: int):
-        return Response(s.DeliveryOutputSerializer(self.delivery()).data)
+        delivery = access.delivery_for_user(request.user, project_id, delivery_id)
+        return _delivery_response(request, delivery)
 
 
-class DeliveryAcceptApi(ProjectApiView):
+class DeliveryAcceptApi(ApiView):
     serializer_class = s.DeliveryOutputSerializer
 
     @extend_schema(request=None, responses=s.DeliveryOutputSerializer)
     def post(self, request, project_id: int, delivery_id: int):
-        delivery = self.delivery(write=True)
+        delivery = access.delivery_for_user(request.user, project_id, delivery_id, write=True)
         access.delivery_decide_check(request.user, delivery.project)
         services.delivery_accept(delivery=delivery, actor=request.user)
-        return Response(s.DeliveryOutputSerializer(self.delivery()).data)
+        return _delivery_response(request, delivery)
 
 
-class DeliveryRejectApi(ProjectApiView):
+class DeliveryRejectApi(ApiView):
     serializer_class = s.DeliveryRejectInputSerializer
 
     @extend_schema(request=s.DeliveryRejectInputSerializer, responses=s.DeliveryOutputSerializer)
     def post(self, request, project_id: int, delivery_id: int):
-        delivery = self.delivery(write=True)
+        delivery = access.delivery_for_user(request.user, project_id, delivery_id, write=True)
         access.delivery_decide_check(request.user, delivery.project)
         data = self.input(s.DeliveryRejectInputSerializer)
         services.delivery_reject(delivery=delivery, actor=request.user, **data)
-        return Response(s.DeliveryOutputSerializer(self.delivery()).data)
+        return _delivery_response(request, delivery)
 
 
-class DeliveryPhotoApi(ProjectApiView):
+class DeliveryPhotoApi(ApiView):
     serializer_class = s.DeliveryPhotoOutputSerializer
     parser_classes = [MultiPartParser]
 
@@ -213,7 +209,10 @@ class DeliveryPhotoApi(ProjectApiView):
     @list_schema(s.DeliveryPhotoOutputSerializer, "delivery_photo_list")
     def get(self, request, project_id: int, delivery_id: int):
         return self.list_response(
-            selectors.delivery_photo_list(delivery=self.delivery()),
+            selectors.delivery_photo_list(
+                user=request.user,
+                delivery=access.delivery_for_user(request.user, project_id, delivery_id),
+            ),
             s.DeliveryPhotoOutputSerializer,
         )
 
@@ -222,7 +221,7 @@ class DeliveryPhotoApi(ProjectApiView):
         responses={201: s.DeliveryPhotoOutputSerializer},
     )
     def post(self, request, project_id: int, delivery_id: int):
-        delivery = self.delivery(write=True)
+        delivery = access.delivery_for_user(request.user, project_id, delivery_id, write=True)
         data = self.input(s.DeliveryPhotoInputSerializer)
         photo = services.delivery_photo_add(
             delivery=delivery, kind=data["photo_of"], fileobj=data["file"], actor=request.user
@@ -230,42 +229,41 @@ class DeliveryPhotoApi(ProjectApiView):
         return _created(s.DeliveryPhotoOutputSerializer, photo)
 
 
-class DeliveryPhotoDownloadApi(ProjectApiView):
+class DeliveryPhotoDownloadApi(ApiView):
     @extend_schema(responses={302: None})
     def get(self, request, project_id: int, delivery_id: int, photo_id: int):
-        photo = selectors.delivery_photo_list(delivery=self.delivery()).filter(pk=photo_id).first()
-        if photo is None:
-            raise not_found()
+        photo = access.delivery_photo_for_user(request.user, project_id, delivery_id, photo_id)
         return download_redirect(photo.stored_object)
 
 
-class SampleListApi(ProjectApiView):
+class SampleListApi(ApiView):
     serializer_class = s.SampleOutputSerializer
 
     @list_schema(s.SampleOutputSerializer, "sample_list")
     def get(self, request, project_id: int, delivery_id: int):
+        delivery = access.delivery_for_user(request.user, project_id, delivery_id)
         return self.list_response(
-            selectors.sample_list(delivery=self.delivery()), s.SampleOutputSerializer
+            selectors.sample_list(user=request.user, delivery=delivery), s.SampleOutputSerializer
         )
 
     @extend_schema(request=s.SampleInputSerializer, responses={201: s.SampleOutputSerializer})
     def post(self, request, project_id: int, delivery_id: int):
-        delivery = self.delivery(write=True)
+        delivery = access.delivery_for_user(request.user, project_id, delivery_id, write=True)
         sample = services.sample_create(
             delivery=delivery, actor=request.user, **self.input(s.SampleInputSerializer)
         )
         return _created(s.SampleOutputSerializer, sample)
 
 
-class SampleReportApi(ProjectApiView):
+class SampleReportApi(ApiView):
     serializer_class = s.SampleOutputSerializer
     parser_classes = [MultiPartParser]
 
     @extend_schema(responses={302: None})
     def get(self, request, project_id: int, delivery_id: int, sample_id: int):
         """The test report file: a redirect to a short-lived download URL."""
-        sample = selectors.sample_list(delivery=self.delivery()).filter(pk=sample_id).first()
-        report = getattr(sample, "report", None) if sample else None
+        sample = access.sample_for_user(request.user, project_id, delivery_id, sample_id)
+        report = getattr(sample, "report", None)
         if report is None:
             raise not_found()
         return download_redirect(report.stored_object, download_name=f"{report.report_number}.pdf")
@@ -275,10 +273,9 @@ class SampleReportApi(ProjectApiView):
         responses={201: s.SampleOutputSerializer},
     )
     def post(self, request, project_id: int, delivery_id: int, sample_id: int):
-        delivery = self.delivery(write=True)
-        sample = selectors.sample_list(delivery=delivery).filter(pk=sample_id).first()
-        if sample is None:
-            raise not_found()
+        sample = access.sample_for_user(
+            request.user, project_id, delivery_id, sample_id, write=True
+        )
         if hasattr(sample, "report"):
             return Response(
                 {"detail": _("This sample already has a test report.")},
@@ -293,7 +290,9 @@ class SampleReportApi(ProjectApiView):
             fileobj=data["file"],
             actor=request.user,
         )
-        sample = selectors.sample_list(delivery=delivery).get(pk=sample_id)
+        sample = selectors.sample_list(user=request.user, delivery=sample.delivery).get(
+            pk=sample_id
+        )
         return _created(s.SampleOutputSerializer, sample)
 
 
@@ -309,7 +308,7 @@ class DeliveryBlockedListApi(ApiView):
         )
 
 
-class WitnessShareApi(ProjectApiView):
+class WitnessShareApi(ApiView):
     serializer_class = s.WitnessShareOutputSerializer
     pagination_class = None
 
@@ -321,7 +320,7 @@ class WitnessShareApi(ProjectApiView):
 # --- Usages ---
 
 
-class UsageListApi(ProjectApiView):
+class UsageListApi(ApiView):
     serializer_class = s.UsageOutputSerializer
 
     def get_queryset(self):
@@ -330,7 +329,8 @@ class UsageListApi(ProjectApiView):
     @list_schema(s.UsageOutputSerializer, "usage_list")
     def get(self, request, project_id: int):
         return self.list_response(
-            selectors.usage_list(project=self.project()), s.UsageOutputSerializer
+            selectors.usage_list(user=request.user, project=self.project()),
+            s.UsageOutputSerializer,
         )
 
     @extend_schema(request=s.UsageInputSerializer, responses={201: s.UsageOutputSerializer})
@@ -343,17 +343,14 @@ class UsageListApi(ProjectApiView):
         return _created(s.UsageOutputSerializer, usage)
 
 
-class UsageAcceptanceApi(ProjectApiView):
+class UsageAcceptanceApi(ApiView):
     """Name the acceptance record of the work a usage went into."""
 
     serializer_class = s.UsageOutputSerializer
 
     @extend_schema(request=s.UsageAcceptanceInputSerializer, responses=s.UsageOutputSerializer)
     def post(self, request, project_id: int, usage_id: int):
-        project = self.project(write=True)
-        usage = selectors.usage_list(project=project).filter(pk=usage_id).first()
-        if usage is None:
-            raise not_found()
+        usage = access.usage_for_user(request.user, project_id, usage_id, write=True)
         data = self.input(s.UsageAcceptanceInputSerializer)
         usage = services.usage_acceptance_link(usage=usage, actor=request.user, **data)
         return Response(s.UsageOutputSerializer(usage).data)
@@ -490,22 +487,13 @@ class RecallActionListApi(NoticeApiView):
         return _created(s.RecallActionOutputSerializer, action)
 
 
-class RecallActionApiView(NoticeApiView):
-    def recall_action(self, *, write: bool = False):
-        notice = self.notice()
-        action = (
-            selectors.recall_action_list(notice=notice, user=self.request.user)
-            .filter(pk=self.kwargs["action_id"])
-            .first()
-        )
-        if action is None:
-            raise not_found()
-        if write:
-            project_for_user(self.request.user, action.project_id, write=True)
-        return action
+def _recall_action_response(request, action, *, status_code=status.HTTP_200_OK) -> Response:
+    """``action`` read again with its evidence, as the list shows it."""
+    action = selectors.recall_action_list(notice=action.notice, user=request.user).get(pk=action.pk)
+    return Response(s.RecallActionOutputSerializer(action).data, status=status_code)
 
 
-class RecallEvidenceApi(RecallActionApiView):
+class RecallEvidenceApi(ApiView):
     serializer_class = s.RecallActionOutputSerializer
     parser_classes = [MultiPartParser]
 
@@ -514,29 +502,27 @@ class RecallEvidenceApi(RecallActionApiView):
         responses={201: s.RecallActionOutputSerializer},
     )
     def post(self, request, notice_id: int, action_id: int):
-        action = self.recall_action(write=True)
+        action = access.recall_action_for_user(request.user, notice_id, action_id, write=True)
         data = self.input(s.FileInputSerializer)
         services.recall_evidence_add(action=action, fileobj=data["file"], actor=request.user)
-        return _created(s.RecallActionOutputSerializer, self.recall_action())
+        return _recall_action_response(request, action, status_code=status.HTTP_201_CREATED)
 
 
-class RecallEvidenceDownloadApi(RecallActionApiView):
+class RecallEvidenceDownloadApi(ApiView):
     @extend_schema(responses={302: None})
     def get(self, request, notice_id: int, action_id: int, evidence_id: int):
-        evidence = self.recall_action().evidence.filter(pk=evidence_id).first()
-        if evidence is None:
-            raise not_found()
+        evidence = access.recall_evidence_for_user(request.user, notice_id, action_id, evidence_id)
         return download_redirect(evidence.stored_object)
 
 
-class RecallActionCloseApi(RecallActionApiView):
+class RecallActionCloseApi(ApiView):
     serializer_class = s.RecallActionCloseInputSerializer
 
     @extend_schema(
         request=s.RecallActionCloseInputSerializer, responses=s.RecallActionOutputSerializer
     )
     def post(self, request, notice_id: int, action_id: int):
-        action = self.recall_action(write=True)
+        action = access.recall_action_for_user(request.user, notice_id, action_id, write=True)
         data = self.input(s.RecallActionCloseInputSerializer)
         services.recall_action_close(action=action, note=data["note"], actor=request.user)
-        return Response(s.RecallActionOutputSerializer(self.recall_action()).data)
+        return _recall_action_response(request, action)

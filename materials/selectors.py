@@ -84,8 +84,16 @@ def _with_details(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
     ).annotate(used_quantity=_used_quantity(), has_failed_test=_has_failed_test())
 
 
-def delivery_list(*, project: Project) -> QuerySet[Delivery]:
-    return _with_details(project.deliveries.order_by("-delivered_on", "-pk"))
+def delivery_list(*, user, project: Project) -> QuerySet[Delivery]:
+    return _with_details(
+        access.deliveries_visible_to(user).filter(project=project).order_by("-delivered_on", "-pk")
+    )
+
+
+def delivery_detail(*, user, delivery: Delivery) -> Delivery:
+    """``delivery`` read again with what its representation shows (after a write, or after
+    ``access.delivery_for_user`` found it)."""
+    return delivery_list(user=user, project=delivery.project).get(pk=delivery.pk)
 
 
 def delivery_blocked_list(*, user) -> QuerySet[Delivery]:
@@ -103,15 +111,19 @@ def delivery_used_quantity(*, delivery: Delivery) -> Decimal:
     return total or Decimal("0")
 
 
-def sample_list(*, delivery: Delivery) -> QuerySet[Sample]:
-    return delivery.samples.select_related("sampler", "witness", "testing_lab", "report").order_by(
-        "pk"
+def sample_list(*, user, delivery: Delivery) -> QuerySet[Sample]:
+    return (
+        access.samples_visible_to(user)
+        .filter(delivery=delivery)
+        .select_related("sampler", "witness", "testing_lab", "report")
+        .order_by("pk")
     )
 
 
-def usage_list(*, project: Project) -> QuerySet[Usage]:
+def usage_list(*, user, project: Project) -> QuerySet[Usage]:
     return (
-        Usage.objects.filter(delivery__project=project)
+        access.usages_visible_to(user)
+        .filter(delivery__project=project)
         .select_related("delivery__batch", "location", "installer")
         .order_by("-used_on", "-pk")
     )
@@ -284,13 +296,19 @@ def notice_affected_projects(*, notice: DefectNotice, user) -> QuerySet[Project]
     )
 
 
-def delivery_photo_list(*, delivery: Delivery) -> QuerySet[DeliveryPhoto]:
-    return delivery.photos.select_related("stored_object", "delivery").order_by("uploaded_at", "pk")
+def delivery_photo_list(*, user, delivery: Delivery) -> QuerySet[DeliveryPhoto]:
+    return (
+        access.delivery_photos_visible_to(user)
+        .filter(delivery=delivery)
+        .select_related("stored_object", "delivery")
+        .order_by("uploaded_at", "pk")
+    )
 
 
 def recall_action_list(*, notice: DefectNotice, user) -> QuerySet[RecallAction]:
     return (
-        notice.actions.filter(project__in=projects_visible_to(user))
+        access.recall_actions_visible_to(user)
+        .filter(notice=notice)
         .select_related("project", "opened_by", "closed_by")
         .prefetch_related(
             Prefetch("evidence", RecallEvidence.objects.select_related("stored_object"))

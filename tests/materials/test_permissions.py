@@ -1,50 +1,144 @@
-"""Who may do what, as a table, with an outsider (charlie) from another project."""
+"""Who may do what, as a table: every endpoint of a project's deliveries, samples, usages
+and recall actions, for each kind of actor, with an outsider (charlie) from another project.
+Nothing is written on a refusal."""
+
+import datetime
 
 import pytest
 
-from tests.materials.conftest import deliver
+from ledger.models import LedgerEntry
+from materials import services
+from tests.materials.conftest import deliver, label_photo, report_pdf
+
+NOT_FOUND = "Not found, or you do not have access to it."
+REFUSED = {
+    "olga": "Only site supervisors and project leads can change this project's records.",
+    "reggie": "Regulators have read-only access to projects.",
+}
+NOT_THE_SUPERVISOR = "Only the project's site supervisors can accept or reject a delivery."
+
+# The operator, the site supervisor and the contractor's lead (both keep the records), the
+# owner's read-only representative, the regulator of the jurisdiction, a regulator elsewhere,
+# a supervisor of another project, and nobody signed in.
+ACTORS = ("admin", "alice", "leo", "olga", "reggie", "rita", "charlie", None)
+
+READ = (200, 200, 200, 200, 200, 404, 404, 403)
+DOWNLOAD = (302, 302, 302, 302, 302, 404, 404, 403)
+# Each write sends a body refused as invalid once access is granted: an allowed actor gets
+# 400, a refused one 403 or 404, and nothing is written either way.
+WRITE = (400, 400, 400, 403, 403, 404, 404, 403)
+# Accepting or rejecting is the site supervisor's alone, not the operator's or the
+# contractor's; the delivery is already accepted, so even she is refused (400).
+DECIDE = (403, 400, 403, 403, 403, 404, 404, 403)
+# The sample has its report: a second one is a conflict, found after the access check.
+SECOND_REPORT = (409, 409, 409, 403, 403, 404, 404, 403)
+# Every regulator sees every notice (the bulletins are public), but not the actions of
+# projects outside their jurisdiction; charlie's project is not hit, so he sees no notice.
+NOTICE_READ = (200, 200, 200, 200, 200, 200, 404, 403)
+
+ENDPOINTS = [
+    # name, method, url, body, expected
+    ("deliveries", "get", "deliveries", None, READ),
+    ("delivery", "get", "delivery", None, READ),
+    ("delivery_create", "post", "deliveries", {"quantity": "-1"}, WRITE),
+    ("accept", "post", "accept", {}, DECIDE),
+    ("reject", "post", "reject", {"reason": ""}, DECIDE),
+    ("photos", "get", "photos", None, READ),
+    ("photo_add", "post", "photos", {"photo_of": "nothing"}, WRITE),
+    ("photo_download", "get", "photo", None, DOWNLOAD),
+    ("samples", "get", "samples", None, READ),
+    ("sample_create", "post", "samples", {"seal_number": ""}, WRITE),
+    ("report_download", "get", "report", None, DOWNLOAD),
+    ("report_add", "post", "report", {"result": "maybe"}, SECOND_REPORT),
+    ("usages", "get", "usages", None, READ),
+    ("usage_create", "post", "usages", {"quantity": "-1"}, WRITE),
+    ("usage_acceptance", "post", "usage_acceptance", {"acceptance_record": 0}, WRITE),
+    ("witness_share", "get", "witness", None, READ),
+    ("actions", "get", "actions", None, NOTICE_READ),
+    ("evidence_add", "post", "evidence", {}, WRITE),
+    ("evidence_download", "get", "evidence_file", None, DOWNLOAD),
+    ("action_close", "post", "close", {"note": ""}, WRITE),
+]
+MULTIPART = {"photos", "report", "evidence"}
+
+TABLE = [
+    pytest.param(actor, method, url, body, expected[i], id=f"{actor}-{name}")
+    for name, method, url, body, expected in ENDPOINTS
+    for i, actor in enumerate(ACTORS)
+]
 
 
 @pytest.fixture
-def urls(project, cable_batch, contractor_person, leo):
-    delivery = deliver(project, cable_batch, contractor_person, leo)
+def every_url(project, used_cable, leo, reggie):
+    """The accepted cable with a label photo, its sample and report, a usage, and a
+    recall action (with evidence) under a notice that names its batch."""
+    delivery = used_cable
+    photo = services.delivery_photo_add(
+        delivery=delivery, kind="label", fileobj=label_photo(), actor=leo
+    )
+    sample = delivery.samples.get()
+    usage = delivery.usages.get()
+    notice = services.defect_notice_issue(
+        manufacturer=delivery.batch.manufacturer,
+        product=delivery.batch.product,
+        batches=[delivery.batch],
+        source="抽查通报",
+        issued_on=datetime.date(2025, 6, 1),
+        actor=reggie,
+    )
+    action = services.recall_action_open(notice=notice, project=project, kind="stop_use", actor=leo)
+    evidence = services.recall_evidence_add(action=action, fileobj=report_pdf(), actor=leo)
     base = f"/api/v1/projects/{project.pk}/"
+    one = f"{base}deliveries/{delivery.pk}/"
+    actions = f"/api/v1/defect-notices/{notice.pk}/actions/"
     return {
         "deliveries": base + "deliveries/",
-        "delivery": base + f"deliveries/{delivery.pk}/",
-        "accept": base + f"deliveries/{delivery.pk}/accept/",
+        "delivery": one,
+        "accept": one + "accept/",
+        "reject": one + "reject/",
+        "photos": one + "photos/",
+        "photo": one + f"photos/{photo.pk}/download/",
+        "samples": one + "samples/",
+        "report": one + f"samples/{sample.pk}/report/",
         "usages": base + "usages/",
+        "usage_acceptance": base + f"usages/{usage.pk}/acceptance-record/",
         "witness": base + "witness-share/",
+        "actions": actions,
+        "evidence": actions + f"{action.pk}/evidence/",
+        "evidence_file": actions + f"{action.pk}/evidence/{evidence.pk}/download/",
+        "close": actions + f"{action.pk}/close/",
     }
 
 
-@pytest.mark.parametrize(
-    ("actor", "method", "name", "expected"),
-    [
-        ("alice", "get", "deliveries", 200),
-        ("leo", "get", "delivery", 200),
-        ("olga", "get", "deliveries", 200),
-        ("reggie", "get", "deliveries", 200),
-        ("reggie", "get", "witness", 200),
-        ("rita", "get", "deliveries", 404),
-        ("charlie", "get", "deliveries", 404),
-        ("charlie", "get", "delivery", 404),
-        ("charlie", "get", "usages", 404),
-        ("olga", "post", "deliveries", 403),
-        ("reggie", "post", "deliveries", 403),
-        ("charlie", "post", "deliveries", 404),
-        ("olga", "post", "accept", 403),
-        ("reggie", "post", "accept", 403),
-        ("charlie", "post", "accept", 404),
-        ("leo", "post", "accept", 403),
-        ("olga", "post", "usages", 403),
-        ("reggie", "post", "usages", 403),
-        ("charlie", "post", "usages", 404),
-    ],
-)
-def test_permissions(api_as, urls, actor, method, name, expected):
-    response = getattr(api_as(actor), method)(urls[name], {}, format="json")
+@pytest.mark.parametrize(("actor", "method", "url", "body", "expected"), TABLE)
+def test_who_can_do_what_with_every_endpoint(api_as, every_url, actor, method, url, body, expected):
+    client = api_as(actor)
+    entries = LedgerEntry.objects.count()
+    if body is None:
+        response = getattr(client, method)(every_url[url])
+    else:
+        form = "multipart" if url in MULTIPART else "json"
+        response = getattr(client, method)(every_url[url], body, format=form)
     assert response.status_code == expected, response.content
+    if expected == 404:
+        assert response.json()["detail"] == NOT_FOUND
+    if expected == 403 and actor in REFUSED:
+        assert response.json()["detail"] == REFUSED[actor]
+    if expected == 403 and actor in ("admin", "leo"):
+        assert response.json()["detail"] == NOT_THE_SUPERVISOR
+    if expected >= 400:
+        assert LedgerEntry.objects.count() == entries
+
+
+def test_a_delivery_of_another_project_is_not_found_through_this_one(
+    api_as, project, other_project, cable_batch, contractor_person, leo
+):
+    """A delivery is looked up within the project of the URL: naming it under a project
+    the user may see, but that it does not belong to, finds nothing."""
+    delivery = deliver(project, cable_batch, contractor_person, leo)
+    response = api_as("admin").get(f"/api/v1/projects/{other_project.pk}/deliveries/{delivery.pk}/")
+    assert response.status_code == 404
+    assert response.json()["detail"] == NOT_FOUND
 
 
 def test_outsiders_do_not_see_other_projects_deliveries_in_lists(
