@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ledger.canonical import canonical_json
 from projects.access import not_found
 from responsibility import access, plaques, services
-from responsibility.api import reauthenticate, signing_context
+from responsibility.api.documents import reauthenticate, signing_context
 from responsibility.models import Plaque, ResponsibilityDocument
 from responsibility.oversight import oversight_lists
 from storage.downloads import download_redirect
