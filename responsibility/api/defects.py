@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,33 +14,26 @@ from rest_framework.response import Response
 
 from config.api import ApiView, list_schema
 from inspections.serializers import PhotoOutputSerializer
-from projects.access import not_found
 from projects.models import AuditEvent, Location, UnitWork
 from projects.services import audit_event_record
-from responsibility import access, defects
+from responsibility import access, defects, selectors
 from responsibility import serializers as s
 from responsibility.models import DefectCase
-from responsibility.trace import defect_trace, evidence_objects, trace_collect
+from responsibility.trace import defect_trace
 from responsibility.trace_pdf import trace_report_pdf
 from storage.downloads import download_redirect
-from storage.models import StoredObject
-
-
-def _defect_case_list(project):
-    return (
-        DefectCase.objects.filter(project=project)
-        .select_related("unit_work", "location", "opened_by", "closed_by")
-        .annotate(held_files=Count("holds", filter=Q(holds__released_at__isnull=True)))
-        .order_by("-opened_at", "-pk")
-    )
 
 
 class DefectCaseBaseApi(ApiView):
     serializer_class = s.DefectCaseOutputSerializer
 
-    def case(self) -> DefectCase:
+    def case(self, *, write: bool = False, close: bool = False) -> DefectCase:
         return access.defect_case_for_user(
-            self.request.user, self.kwargs["project_id"], self.kwargs["case_id"]
+            self.request.user,
+            self.kwargs["project_id"],
+            self.kwargs["case_id"],
+            write=write,
+            close=close,
         )
 
     def file_link(self, case: DefectCase):
@@ -64,7 +56,9 @@ class DefectCaseListApi(DefectCaseBaseApi):
 
     @list_schema(s.DefectCaseOutputSerializer, "defect_case_list")
     def get(self, request, project_id):
-        return self.list_response(_defect_case_list(self.project()), s.DefectCaseOutputSerializer)
+        project = access.defect_case_project_for_user(request.user, project_id)
+        cases = selectors.defect_case_list(user=request.user, project=project)
+        return self.list_response(cases, s.DefectCaseOutputSerializer)
 
     @extend_schema(
         operation_id="defect_case_open",
@@ -72,8 +66,7 @@ class DefectCaseListApi(DefectCaseBaseApi):
         responses={201: s.DefectCaseOutputSerializer},
     )
     def post(self, request, project_id):
-        project = self.project()
-        access.defect_case_open_check(request.user, project)
+        project = access.defect_case_project_for_user(request.user, project_id, write=True)
         data = self.input(s.DefectCaseInputSerializer)
         unit_work = UnitWork.objects.filter(pk=data["unit_work"]).first()
         if unit_work is None or unit_work.project_id != project.pk:
@@ -110,8 +103,7 @@ class DefectCaseCloseApi(DefectCaseBaseApi):
         responses={200: s.DefectCaseOutputSerializer},
     )
     def post(self, request, project_id, case_id):
-        case = self.case()
-        access.defect_case_close_check(request.user, case.project)
+        case = self.case(close=True)
         data = self.input(s.DefectCaseCloseInputSerializer)
         defects.defect_case_close(case=case, reason=data["reason"], actor=request.user)
         return Response(s.DefectCaseOutputSerializer(self.case()).data)
@@ -127,8 +119,7 @@ class DefectCasePhotoApi(DefectCaseBaseApi):
         responses={201: PhotoOutputSerializer},
     )
     def post(self, request, project_id, case_id):
-        case = self.case()
-        access.defect_case_photo_check(request.user, case)
+        case = self.case(write=True)
         data = self.input(s.DefectCasePhotoInputSerializer)
         photo, created = defects.defect_case_photo_add(
             case=case, fileobj=data["file"], caption=data["caption"], actor=request.user
@@ -183,12 +174,5 @@ class DefectCaseFileApi(DefectCaseBaseApi):
 
     @extend_schema(operation_id="defect_case_file", responses={302: None})
     def get(self, request, project_id, case_id, object_id):
-        case = self.case()
-        obj = StoredObject.objects.filter(
-            pk=object_id, defect_case_holds__case=case
-        ).first() or next(
-            (o for o in evidence_objects(trace_collect(case)) if o.pk == object_id), None
-        )
-        if obj is None:
-            raise not_found()
+        obj = access.defect_case_file_for_user(request.user, project_id, case_id, object_id)
         return download_redirect(obj)

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from config.api import ApiView
-from projects.access import not_found
-from projects.models import UnitWork
-from responsibility import plaques
+from projects.access import unit_work_for_user
+from responsibility import access, plaques
 from responsibility import serializers as s
 from responsibility.models import Plaque
 from storage.downloads import download_redirect
 
 
-def _unit_work(project, unit_work_id) -> UnitWork:
-    unit_work = project.unit_works.filter(pk=unit_work_id).first()
-    if unit_work is None:
-        raise not_found()
-    return unit_work
-
-
-def _plaque_data(plaque, project) -> dict:
+def _plaque_data(plaque) -> dict:
+    project = plaque.unit_work.project
     return s.PlaqueOutputSerializer(
         {
             "id": plaque.pk,
@@ -47,38 +38,30 @@ class PlaqueBaseApi(ApiView):
     def get_queryset(self):
         return Plaque.objects.none()
 
-    def plaque(self, project):
-        unit_work = _unit_work(project, self.kwargs["unit_work_id"])
-        plaque = Plaque.objects.filter(unit_work=unit_work).first()
-        if plaque is None:
-            raise ValidationError(
-                _("%(unit)s has no plaque yet: it is frozen when completion is accepted.")
-                % {"unit": unit_work.name}
-            )
-        return plaque
+    def plaque(self, *, write: bool = False):
+        return access.plaque_for_user(
+            self.request.user, self.kwargs["project_id"], self.kwargs["unit_work_id"], write=write
+        )
 
 
 class PlaqueApi(PlaqueBaseApi):
     @extend_schema(operation_id="plaque_detail")
     def get(self, request, project_id, unit_work_id):
-        project = self.project()
-        return Response(_plaque_data(self.plaque(project), project))
+        return Response(_plaque_data(self.plaque()))
 
 
 class PlaqueFreezeApi(PlaqueBaseApi):
     @extend_schema(operation_id="plaque_freeze", request=None)
     def post(self, request, project_id, unit_work_id):
-        project = self.project(write=True)
-        plaque = plaques.plaque_freeze(
-            unit_work=_unit_work(project, unit_work_id), actor=request.user
-        )
-        return Response(_plaque_data(plaque, project), status=status.HTTP_201_CREATED)
+        unit_work = unit_work_for_user(request.user, project_id, unit_work_id, write=True)
+        plaque = plaques.plaque_freeze(unit_work=unit_work, actor=request.user)
+        return Response(_plaque_data(plaque), status=status.HTTP_201_CREATED)
 
 
 class PlaquePdfApi(PlaqueBaseApi):
     @extend_schema(operation_id="plaque_pdf", responses={302: None})
     def get(self, request, project_id, unit_work_id):
-        plaque = plaques.plaque_pdf(plaque=self.plaque(self.project()), actor=request.user)
+        plaque = plaques.plaque_pdf(plaque=self.plaque(), actor=request.user)
         return download_redirect(plaque.pdf, download_name="plaque.pdf")
 
 
@@ -92,8 +75,7 @@ class PlaqueInstallationApi(PlaqueBaseApi):
         responses={201: s.PlaqueOutputSerializer},
     )
     def post(self, request, project_id, unit_work_id):
-        project = self.project(write=True)
-        plaque = self.plaque(project)
+        plaque = self.plaque(write=True)
         data = self.input(s.PlaqueInstallationInputSerializer)
         plaques.plaque_install_record(
             plaque=plaque,
@@ -104,4 +86,4 @@ class PlaqueInstallationApi(PlaqueBaseApi):
             photos=data.get("photos", []),
             actor=request.user,
         )
-        return Response(_plaque_data(plaque, project), status=status.HTTP_201_CREATED)
+        return Response(_plaque_data(plaque), status=status.HTTP_201_CREATED)
