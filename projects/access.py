@@ -22,6 +22,7 @@ from projects.models import (
     Participation,
     Person,
     Project,
+    ProjectDocument,
     RegulatorAccount,
     UnitWork,
 )
@@ -78,6 +79,14 @@ def participations_visible_to(user) -> QuerySet[Participation]:
     return project_records_visible_to(user, Participation.objects.all())
 
 
+def lead_tenures_visible_to(user) -> QuerySet[LeadTenure]:
+    return project_records_visible_to(user, LeadTenure.objects.all())
+
+
+def project_documents_visible_to(user) -> QuerySet[ProjectDocument]:
+    return project_records_visible_to(user, ProjectDocument.objects.all())
+
+
 def can_write_project(user, project: Project) -> bool:
     if user.is_staff:
         return True
@@ -104,6 +113,46 @@ def project_for_user(user, project_id, *, write: bool = False) -> Project:
     raise PermissionDenied(
         _("Only site supervisors and project leads can change this project's records.")
     )
+
+
+def unit_work_for_user(user, project_id, unit_work_id, *, write: bool = False) -> UnitWork:
+    """A unit work of a project ``user`` can see (and change, with ``write``): the project
+    is asked first, so its 404 and 403 are the project's own."""
+    project = project_for_user(user, project_id, write=write)
+    unit_work = unit_works_visible_to(user).filter(project=project, pk=unit_work_id).first()
+    if unit_work is None:
+        raise not_found()
+    unit_work.project = project
+    return unit_work
+
+
+def lead_tenure_for_user(user, project_id, tenure_id, *, write: bool = False) -> LeadTenure:
+    """A lead tenure of a project ``user`` can see (and replace, with ``write``)."""
+    project = project_for_user(user, project_id, write=write)
+    tenure = (
+        lead_tenures_visible_to(user)
+        .filter(project=project, pk=tenure_id)
+        .select_related("person", "participation__organization")
+        .first()
+    )
+    if tenure is None:
+        raise not_found()
+    return tenure
+
+
+def project_document_for_user(user, project_id, document_id) -> ProjectDocument:
+    """A document uploaded to a project ``user`` can see (uploaded documents are not
+    changed: a new version is a new upload)."""
+    project = project_for_user(user, project_id)
+    document = (
+        project_documents_visible_to(user)
+        .filter(project=project, pk=document_id)
+        .select_related("stored_object", "uploaded_by")
+        .first()
+    )
+    if document is None:
+        raise not_found()
+    return document
 
 
 def project_jurisdiction_change_check(user) -> None:

@@ -17,7 +17,7 @@ from config.api import ApiView, list_schema
 from projects import access, selectors, services, signin
 from projects import serializers as s
 from projects.filters import AuditEventFilter, LeadTenureFilter, ProjectFilter
-from projects.models import AuditEvent, Location, UnitWork
+from projects.models import AuditEvent, Location
 from storage.downloads import download_redirect
 
 # --- Organizations ---
@@ -212,23 +212,16 @@ class UnitWorkListApi(ApiView):
         return Response(s.UnitWorkOutputSerializer(unit_work).data, status=status.HTTP_201_CREATED)
 
 
-def _unit_work(project, unit_work_id) -> UnitWork:
-    unit_work = project.unit_works.filter(pk=unit_work_id).first()
-    if unit_work is None:
-        raise access.not_found()
-    return unit_work
-
-
 class UnitWorkDetailApi(ApiView):
     serializer_class = s.UnitWorkOutputSerializer
 
     def get(self, request, project_id: int, unit_work_id: int):
-        unit_work = _unit_work(self.project(), unit_work_id)
+        unit_work = access.unit_work_for_user(request.user, project_id, unit_work_id)
         return Response(s.UnitWorkOutputSerializer(unit_work).data)
 
     @extend_schema(request=s.UnitWorkInputSerializer, responses=s.UnitWorkOutputSerializer)
     def patch(self, request, project_id: int, unit_work_id: int):
-        unit_work = _unit_work(self.project(write=True), unit_work_id)
+        unit_work = access.unit_work_for_user(request.user, project_id, unit_work_id, write=True)
         data = self.input(s.UnitWorkInputSerializer, partial=True)
         unit_work = services.unit_work_update(unit_work=unit_work, actor=request.user, **data)
         return Response(s.UnitWorkOutputSerializer(unit_work).data)
@@ -239,14 +232,14 @@ class LocationListApi(ApiView):
 
     @list_schema(s.LocationOutputSerializer, "location_list")
     def get(self, request, project_id: int, unit_work_id: int):
-        unit_work = _unit_work(self.project(), unit_work_id)
+        unit_work = access.unit_work_for_user(request.user, project_id, unit_work_id)
         return self.list_response(
             selectors.location_list(unit_work=unit_work), s.LocationOutputSerializer
         )
 
     @extend_schema(request=s.LocationInputSerializer, responses={201: s.LocationOutputSerializer})
     def post(self, request, project_id: int, unit_work_id: int):
-        unit_work = _unit_work(self.project(write=True), unit_work_id)
+        unit_work = access.unit_work_for_user(request.user, project_id, unit_work_id, write=True)
         data = self.input(s.LocationInputSerializer)
         location: Location = services.location_create(
             unit_work=unit_work, actor=request.user, **data
@@ -261,7 +254,7 @@ class LocationTreeApi(ApiView):
 
     @extend_schema(responses=s.LocationTreeNodeSerializer(many=True))
     def get(self, request, project_id: int, unit_work_id: int):
-        unit_work = _unit_work(self.project(), unit_work_id)
+        unit_work = access.unit_work_for_user(request.user, project_id, unit_work_id)
         return Response(selectors.location_tree(unit_work=unit_work))
 
 
@@ -309,20 +302,14 @@ class LeadTenureListApi(ApiView):
         return Response(s.LeadTenureOutputSerializer(tenure).data, status=status.HTTP_201_CREATED)
 
 
-def _lead_tenure(project, tenure_id):
-    tenure = selectors.lead_tenure_list(project=project).filter(pk=tenure_id).first()
-    if tenure is None:
-        raise access.not_found()
-    return tenure
-
-
 class LeadTenureDetailApi(ApiView):
     """Lead tenures are never deleted or edited: a change of lead is a replacement."""
 
     serializer_class = s.LeadTenureOutputSerializer
 
     def get(self, request, project_id: int, tenure_id: int):
-        return Response(s.LeadTenureOutputSerializer(_lead_tenure(self.project(), tenure_id)).data)
+        tenure = access.lead_tenure_for_user(request.user, project_id, tenure_id)
+        return Response(s.LeadTenureOutputSerializer(tenure).data)
 
 
 class LeadTenureReplaceApi(ApiView):
@@ -332,7 +319,7 @@ class LeadTenureReplaceApi(ApiView):
         request=s.LeadTenureReplaceInputSerializer, responses={201: s.LeadTenureOutputSerializer}
     )
     def post(self, request, project_id: int, tenure_id: int):
-        tenure = _lead_tenure(self.project(write=True), tenure_id)
+        tenure = access.lead_tenure_for_user(request.user, project_id, tenure_id, write=True)
         data = self.input(s.LeadTenureReplaceInputSerializer)
         successor = services.lead_tenure_replace(tenure=tenure, actor=request.user, **data)
         return Response(
@@ -370,13 +357,6 @@ class MembershipListApi(ApiView):
 # --- Documents ---
 
 
-def _document(project, document_id):
-    document = selectors.project_document_list(project=project).filter(pk=document_id).first()
-    if document is None:
-        raise access.not_found()
-    return document
-
-
 class ProjectDocumentListApi(ApiView):
     serializer_class = s.ProjectDocumentOutputSerializer
     parser_classes = [MultiPartParser]
@@ -412,7 +392,7 @@ class ProjectDocumentDetailApi(ApiView):
     serializer_class = s.ProjectDocumentOutputSerializer
 
     def get(self, request, project_id: int, document_id: int):
-        document = _document(self.project(), document_id)
+        document = access.project_document_for_user(request.user, project_id, document_id)
         return Response(s.ProjectDocumentOutputSerializer(document).data)
 
 
@@ -421,7 +401,8 @@ class ProjectDocumentDownloadApi(ApiView):
 
     @extend_schema(responses={302: None})
     def get(self, request, project_id: int, document_id: int):
-        return download_redirect(_document(self.project(), document_id).stored_object)
+        document = access.project_document_for_user(request.user, project_id, document_id)
+        return download_redirect(document.stored_object)
 
 
 # --- Who am I ---

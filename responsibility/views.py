@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from ledger.canonical import canonical_json
 from projects.access import not_found
 from responsibility import access, plaques, services
-from responsibility.api import reauthenticate, signing_context
-from responsibility.models import Plaque, ResponsibilityDocument
+from responsibility.models import Plaque
 from responsibility.oversight import oversight_lists
 from storage.downloads import download_redirect
 
@@ -75,20 +74,19 @@ def plaque_public_proof(request, token: str):
 @login_required(login_url="rest_framework:login")
 def document_sign_page(request, document_id: int):
     """The signer's page: the exact text, password again, consent, a signature pad."""
-    document = ResponsibilityDocument.objects.filter(pk=document_id).only("project_id").first()
-    if document is None:
-        raise not_found()
-    document = access.document_for_user(request.user, document.project_id, document_id)
+    document = access.document_for_user(request.user, project_id=None, document_id=document_id)
     error = None
     if request.method == "POST":
         try:
-            reauthenticate(request, request.POST.get("password", ""))
+            services.signing_reauthenticate(
+                request=request, password=request.POST.get("password", "")
+            )
             document = services.document_sign(
                 document=document,
                 user=request.user,
                 consent=request.POST.get("consent") == "on",
                 signature_image=_drawn_signature(request.POST.get("signature", "")),
-                context=signing_context(request),
+                context=services.signing_context(request),
             )
             return redirect("responsibility-sign-page", document_id=document.pk)
         except (ValidationError, PermissionDenied) as exc:
@@ -108,10 +106,7 @@ def document_sign_page(request, document_id: int):
 
 @login_required(login_url="rest_framework:login")
 def document_pdf_page(request, document_id: int):
-    document = ResponsibilityDocument.objects.filter(pk=document_id).only("project_id").first()
-    if document is None:
-        raise not_found()
-    document = access.document_for_user(request.user, document.project_id, document_id)
+    document = access.document_for_user(request.user, project_id=None, document_id=document_id)
     if document.pdf is None:
         raise not_found()
     return download_redirect(document.pdf, download_name=f"{document.number}.pdf")

@@ -1,0 +1,1 @@
+"""REST API of the responsibility app, one module per subject (see urls.py)."""
