@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from config.dates import add_years
 from ledger.models import LedgerEntry
 from ledger.services import ledger_append, ledgered_save
+from projects import reauth
 from projects.http import client_address
 from projects.models import MANDATORY_ROLES, LeadTenure, Participation, Person, Project, Role
-from projects.reauth import password_reentered_check
 from responsibility import pdf, signing
 from responsibility.models import DocumentKind, ResponsibilityDocument, SigningEvidence
 from responsibility.text import document_text, template_current
@@ -231,34 +231,16 @@ class SigningContext:
     reauthenticated_at: datetime.datetime | None
 
 
-REAUTH_SESSION_KEY = "responsibility_reauthenticated_at"
-
-
 def signing_context(request) -> SigningContext:
     """Evidence about the request itself: address, browser, how the user authenticated."""
-    user_id, _sep, stamp = (request.session.get(REAUTH_SESSION_KEY) or "").partition("|")
-    reauthenticated_at = None
-    if stamp and user_id == str(request.user.pk):  # never another user's password entry
-        reauthenticated_at = datetime.datetime.fromisoformat(stamp)
     authenticator = getattr(request, "successful_authenticator", None)
     how = type(authenticator).__name__ if authenticator else "session"
     return SigningContext(
         ip_address=client_address(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         auth_method=f"{how} + password re-entered",
-        reauthenticated_at=reauthenticated_at,
+        reauthenticated_at=reauth.reauthenticated_at(request),
     )
-
-
-def signing_reauthenticate(*, request, password: str) -> None:
-    """Check the password again and remember when, for this session only (the API's
-    /signing/reauthenticate/ and the signing page both come here)."""
-    try:
-        password_reentered_check(user=request.user, password=password, request=request)
-    except ValidationError:
-        request.session.pop(REAUTH_SESSION_KEY, None)
-        raise
-    request.session[REAUTH_SESSION_KEY] = f"{request.user.pk}|{timezone.now().isoformat()}"
 
 
 def retention_for(project: Project) -> datetime.datetime:
@@ -299,19 +281,7 @@ def _signing_checks(
             % {"name": document.signer.name, "number": document.number},
             code="signer_changed",
         )
-    window = settings.SIGNING_REAUTH_SECONDS
-    fresh = context.reauthenticated_at is not None and (
-        timezone.now() - context.reauthenticated_at
-    ) <= datetime.timedelta(seconds=window)
-    if not fresh:
-        raise ValidationError(
-            _(
-                "Enter your password again before signing: signing needs a password entered"
-                " within the last %(minutes)d minutes."
-            )
-            % {"minutes": max(1, window // 60)},
-            code="reauthentication_required",
-        )
+    reauth.reauthentication_fresh_check(context.reauthenticated_at)
     if consent is not True:
         raise ValidationError(
             {"consent": _("Tick the consent box to confirm that you sign this document.")}

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from ledger.canonical import canonical_json
+from projects import reauth
 from projects.access import not_found
 from responsibility import access, plaques, services
 from responsibility.models import Plaque
@@ -78,9 +79,7 @@ def document_sign_page(request, document_id: int):
     error = None
     if request.method == "POST":
         try:
-            services.signing_reauthenticate(
-                request=request, password=request.POST.get("password", "")
-            )
+            reauth.reauthenticate(request=request, password=request.POST.get("password", ""))
             document = services.document_sign(
                 document=document,
                 user=request.user,

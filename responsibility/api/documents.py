@@ -10,6 +10,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from config.api import ApiView, list_schema
+from projects import reauth
 from responsibility import access, selectors, services
 from responsibility import serializers as s
 from responsibility.models import ResponsibilityDocument
@@ -23,7 +24,7 @@ class ReauthenticateApi(ApiView):
     @extend_schema(operation_id="signing_reauthenticate", responses={204: None})
     def post(self, request):
         password = self.input(s.ReauthenticateInputSerializer)["password"]
-        services.signing_reauthenticate(request=request, password=password)
+        reauth.reauthenticate(request=request, password=password)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
