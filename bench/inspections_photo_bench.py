@@ -253,6 +253,7 @@ def run(photo_dir: Path) -> int:
     from projects import services as project_services
     from storage import gateway
     from storage.images import image_open
+    from storage.photos import derived_jpegs, photo_decode
 
     gateway.buckets_ensure()
     user = get_user_model().objects.create_user(username="bench", password="x")
@@ -315,7 +316,7 @@ def run(photo_dir: Path) -> int:
         def floor(data=data, i=i):
             put = threading.Thread(target=raw_one, kwargs={"key": f"bench/floor/{i}"})
             put.start()
-            services.photo_decode(io.BytesIO(data), content_type="image/jpeg")
+            photo_decode(io.BytesIO(data), content_type="image/jpeg")
             put.join()
 
         def raw(data=data, i=i):  # the SDK's put as it comes: multipart above 5 MiB
@@ -347,7 +348,7 @@ def run(photo_dir: Path) -> int:
             timings[name] = time.perf_counter() - started
         with image_open(io.BytesIO(data), content_type="image/jpeg") as image:
             started = time.perf_counter()
-            services.derived_jpegs(image)
+            derived_jpegs(image)
             derive = time.perf_counter() - started
         if i == 0:
             continue  # the first photo warms up connections, threads and caches

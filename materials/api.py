@@ -19,6 +19,7 @@ from materials.models import Delivery, DeliveryPhoto, MaterialCategory, Usage
 from materials.pdf import notice_report_pdf
 from projects.access import not_found, project_for_user
 from storage.downloads import download_redirect
+from storage.photos import photo_variant
 
 
 def _created(serializer_class, instance) -> Response:
@@ -232,11 +233,14 @@ class DeliveryPhotoApi(ProjectApiView):
 
 class DeliveryPhotoDownloadApi(ProjectApiView):
     @extend_schema(responses={302: None})
-    def get(self, request, project_id: int, delivery_id: int, photo_id: int):
+    def get(
+        self, request, project_id: int, delivery_id: int, photo_id: int, variant: str = "original"
+    ):
         photo = selectors.delivery_photo_list(delivery=self.delivery()).filter(pk=photo_id).first()
-        if photo is None:
+        obj = photo_variant(photo, variant) if photo is not None else None
+        if obj is None:
             raise not_found()
-        return download_redirect(photo.stored_object)
+        return download_redirect(obj)
 
 
 class SampleListApi(ProjectApiView):

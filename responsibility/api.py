@@ -35,6 +35,7 @@ from responsibility.verify import signed_pdf_verify
 from storage import gateway as storage_gateway
 from storage.downloads import download_redirect
 from storage.models import StoredObject
+from storage.photos import photo_variant
 
 REAUTH_SESSION_KEY = "responsibility_reauthenticated_at"
 
@@ -360,6 +361,17 @@ class PlaqueInstallationApi(PlaqueBaseApi):
             actor=request.user,
         )
         return Response(_plaque_data(plaque, project), status=status.HTTP_201_CREATED)
+
+
+class PlaquePhotoFileApi(PlaqueBaseApi):
+    @extend_schema(operation_id="plaque_installation_photo_file", responses={302: None})
+    def get(self, request, project_id, unit_work_id, photo_id, variant):
+        plaque = self.plaque(self.project())
+        photo = plaques.plaque_photo_list(plaque=plaque).filter(pk=photo_id).first()
+        obj = photo_variant(photo, variant) if photo is not None else None
+        if obj is None:
+            raise not_found()
+        return download_redirect(obj)
 
 
 # --- Defect cases and trace ---

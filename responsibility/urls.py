@@ -26,6 +26,11 @@ urlpatterns = [
     path(plaque + "freeze/", api.PlaqueFreezeApi.as_view(), name="plaque-freeze"),
     path(plaque + "pdf/", api.PlaquePdfApi.as_view(), name="plaque-pdf"),
     path(plaque + "installations/", api.PlaqueInstallationApi.as_view(), name="plaque-install"),
+    path(
+        plaque + "photos/<int:photo_id>/<str:variant>/",
+        api.PlaquePhotoFileApi.as_view(),
+        name="plaque-installation-photo-file",
+    ),
     path("signing/reauthenticate/", api.ReauthenticateApi.as_view(), name="signing-reauth"),
     path("signed-pdfs/verify/", api.SignedPdfVerifyApi.as_view(), name="signed-pdf-verify"),
     path(documents, api.DocumentListApi.as_view(), name="responsibility-document-list"),
