@@ -7,7 +7,8 @@ Generates phone-like 12-megapixel JPEGs (4000 × 3000, EXIF time and GPS; 50 by 
 in a child process, starts its own embedded SeaweedFS and throwaway PostgreSQL, migrates,
 then for each photo, alternating which goes first:
 
-- ingest: ``inspections.services.photo_ingest``, the service the upload API view calls:
+- ingest: ``inspections.services.photo_ingest``, the service the upload API view calls
+  (through ``storage.photos.photo_store``, the path of every evidence photo):
   hashing while streaming, real decoding, EXIF, the archival original, an upright preview
   and a thumbnail in the derived bucket, the rows and ledger entries;
 - original only: ``storage.services.object_store`` of the same bytes (hashed, checked by a

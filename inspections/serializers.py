@@ -138,9 +138,8 @@ class SignInputSerializer(serializers.Serializer):
     capacity = serializers.ChoiceField(choices=SignOff.Capacity.choices, required=False)
 
 
+# An acceptance record's or a defect case's photo.
 class PhotoOutputSerializer(EvidencePhotoOutputMixin, serializers.ModelSerializer):
-    """An acceptance record's or a defect case's photo."""
-
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
     subject_type = serializers.CharField(source="subject_type.model", read_only=True)
 
