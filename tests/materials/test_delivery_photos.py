@@ -7,6 +7,7 @@ import io
 import pytest
 from PIL import Image
 
+from ledger.canonical import record_hash
 from ledger.models import LedgerEntry
 from materials.models import DeliveryPhoto
 from storage.models import StoredObject
@@ -47,6 +48,10 @@ def test_a_label_photo_gets_a_preview_a_thumbnail_its_exif_and_flags(
     assert body["flags"] == ["captured_far_from_date"]
     assert body["original_name"] == "label.jpg"
     photo = DeliveryPhoto.objects.get()
+    # The ledger entry covers the new columns, as the row reads back.
+    entry = LedgerEntry.objects.get(record_type="materials.deliveryphoto", record_id=str(photo.pk))
+    assert entry.content_hash == record_hash(photo)
+    assert photo.ledger_content()["flags"] == ["captured_far_from_date"]
     assert object_read_bytes(obj=photo.stored_object) == content
     assert photo.stored_object.is_archival
     for derived, longest in (
@@ -126,7 +131,6 @@ def test_an_older_delivery_photo_keeps_its_hash_and_has_no_derived_links(
 ):
     # Stored before delivery photos had derived copies: the new columns are empty, left out
     # of the record's hash, and the links to copies never made are null.
-    from ledger.canonical import record_hash
     from ledger.services import ledgered_save
     from storage.services import object_store
 

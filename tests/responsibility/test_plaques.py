@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from ledger.canonical import record_hash
 from ledger.models import LedgerEntry
 from projects import services
 from projects.models import Project, Role, UnitWork
@@ -174,6 +175,10 @@ def test_an_installation_photo_gets_a_preview_a_thumbnail_its_exif_and_flags(
     assert second["flags"] == ["captured_far_from_date", "taken_far_from_site"]
     assert second["distance_from_site_m"] > 200_000
     photo = PlaqueInstallationPhoto.objects.get(pk=first["id"])
+    entry = LedgerEntry.objects.get(
+        record_type="responsibility.plaqueinstallationphoto", record_id=str(photo.pk)
+    )
+    assert entry.content_hash == record_hash(photo)
     assert object_read_bytes(obj=photo.stored_object) == on_the_day
     preview = Image.open(io.BytesIO(object_read_bytes(obj=photo.preview)))
     assert max(preview.size) == settings.PHOTO_PREVIEW_PIXELS
