@@ -7,7 +7,8 @@ Generates phone-like 12-megapixel JPEGs (4000 × 3000, EXIF time and GPS; 50 by 
 in a child process, starts its own embedded SeaweedFS and throwaway PostgreSQL, migrates,
 then for each photo, alternating which goes first:
 
-- ingest: ``inspections.services.photo_ingest``, the service the upload API view calls:
+- ingest: ``inspections.services.photo_ingest``, the service the upload API view calls
+  (through ``storage.photos.photo_store``, the path of every evidence photo):
   hashing while streaming, real decoding, EXIF, the archival original, an upright preview
   and a thumbnail in the derived bucket, the rows and ledger entries;
 - original only: ``storage.services.object_store`` of the same bytes (hashed, checked by a
@@ -253,6 +254,7 @@ def run(photo_dir: Path) -> int:
     from projects import services as project_services
     from storage import gateway
     from storage.images import image_open
+    from storage.photos import derived_jpegs, photo_decode
 
     gateway.buckets_ensure()
     user = get_user_model().objects.create_user(username="bench", password="x")
@@ -315,7 +317,7 @@ def run(photo_dir: Path) -> int:
         def floor(data=data, i=i):
             put = threading.Thread(target=raw_one, kwargs={"key": f"bench/floor/{i}"})
             put.start()
-            services.photo_decode(io.BytesIO(data), content_type="image/jpeg")
+            photo_decode(io.BytesIO(data), content_type="image/jpeg")
             put.join()
 
         def raw(data=data, i=i):  # the SDK's put as it comes: multipart above 5 MiB
@@ -347,7 +349,7 @@ def run(photo_dir: Path) -> int:
             timings[name] = time.perf_counter() - started
         with image_open(io.BytesIO(data), content_type="image/jpeg") as image:
             started = time.perf_counter()
-            services.derived_jpegs(image)
+            derived_jpegs(image)
             derive = time.perf_counter() - started
         if i == 0:
             continue  # the first photo warms up connections, threads and caches

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Ledgered
+from storage.models import EvidencePhoto
 
 
 class AcceptanceRecord(Ledgered):
@@ -244,15 +245,14 @@ class Photo(Ledgered):
     """An evidence photo: the untouched original, derived copies and what EXIF says.
 
     It belongs to a project (for access checks and lists) and to a subject through a generic
-    relation, so deliveries, samples, plaques and defects in apps above this one can own
-    photos without this app importing them.
+    relation: acceptance records, and defect cases in the app above this one. Its columns
+    are those of ``storage.models.EvidencePhoto``, required here (every photo has had them
+    from the start); delivery and plaque-installation photos inherit that model instead.
     """
 
     ledger_project = "project"
 
-    class Flag(models.TextChoices):
-        CAPTURED_FAR_FROM_DATE = "captured_far_from_date", _("taken far from the record's date")
-        TAKEN_FAR_FROM_SITE = "taken_far_from_site", _("taken far from the project site")
+    Flag = EvidencePhoto.Flag  # what storage.photos.photo_store flags
 
     project = models.ForeignKey(
         "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="+"

@@ -7,6 +7,7 @@ from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
 from projects import access
 from projects.models import Location, UnitWork
 from projects.serializers import PersonAsRecordedSerializer, VisibleRelatedField
+from storage.serializers import EvidencePhotoOutputMixin
 
 
 def _records_visible_to(user):
@@ -137,13 +138,12 @@ class SignInputSerializer(serializers.Serializer):
     capacity = serializers.ChoiceField(choices=SignOff.Capacity.choices, required=False)
 
 
-class PhotoOutputSerializer(serializers.ModelSerializer):
-    sha256 = serializers.CharField(source="original.sha256", read_only=True)
-    size = serializers.IntegerField(source="original.size", read_only=True)
-    content_type = serializers.CharField(source="original.content_type", read_only=True)
-    original_name = serializers.CharField(source="original.original_name", read_only=True)
+# An acceptance record's or a defect case's photo.
+class PhotoOutputSerializer(EvidencePhotoOutputMixin, serializers.ModelSerializer):
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
     subject_type = serializers.CharField(source="subject_type.model", read_only=True)
+
+    download_view = "photo-file"
 
     class Meta:
         model = Photo
@@ -171,7 +171,11 @@ class PhotoOutputSerializer(serializers.ModelSerializer):
             "camera_model",
             "distance_from_site_m",
             "flags",
+            "downloads",
         ]
+
+    def download_args(self, photo) -> list:
+        return [photo.project_id, photo.pk]
 
 
 class PhotoUploadInputSerializer(serializers.Serializer):

@@ -4,31 +4,24 @@ ledger entry for every row written."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import io
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
 
-from inspections.exif import PhotoMetadata, haversine_m, photo_metadata
 from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
 from ledger.canonical import canonical_json, sha256_hex
 from ledger.services import ledger_append, ledgered_save, model_update
 from projects.models import LeadTenure, Location, Membership, Person, Project, Role, UnitWork
 from projects.reauth import password_reentered_check
 from projects.services import project_stage_advance
-from storage.images import image_load, image_open
-from storage.services import ObjectStaging, StagedObject, objects_record
+from storage.photos import photo_store
 
 Level = AcceptanceRecord.Level
 State = AcceptanceRecord.State
@@ -515,7 +508,6 @@ def _completion_check(record: AcceptanceRecord) -> None:
 
 # --- Evidence photos ---
 
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif")
 PHOTO_KNOWN_RELATIONS = (
     "project",
     "subject_type",
@@ -530,8 +522,8 @@ PHOTO_KNOWN_RELATIONS = (
 def photo_subject_context(subject) -> tuple[Project, datetime.date | None]:
     """The project a photo's subject belongs to and the date its photos should be near.
 
-    Acceptance records here; apps above this one (deliveries, plaques, defects) can own
-    photos too: any subject with a ``project`` and, optionally, a ``date``.
+    Acceptance records and defect cases: any subject with a ``project`` and, optionally, a
+    ``date``.
     """
     return subject.project, getattr(subject, "date", None)
 
@@ -545,12 +537,13 @@ def photo_ingest(
     location: Location | None = None,
     declared_sha256: str | None = None,
 ) -> tuple[Photo, bool]:
-    """Store a photo's original untouched as evidence, make its preview and thumbnail, read
-    its EXIF and record it. Returns the photo and whether it is new (False: the same bytes
-    were already attached to this subject).
+    """Store a photo through ``storage.photos.photo_store`` (the original untouched as
+    evidence, its preview and thumbnail, its EXIF and flags) and record it. Returns the
+    photo and whether it is new (False: the same bytes were already attached to this
+    subject).
 
     The original and derived copies are put first (content-addressed, so a retry is
-    harmless), then the rows, in one transaction. A refused file leaves nothing behind.
+    harmless), then the rows. A refused file leaves nothing behind.
     """
     if isinstance(subject, AcceptanceRecord) and subject.is_accepted:
         raise _accepted_refusal()
@@ -558,102 +551,39 @@ def photo_ingest(
     if location is not None and not _location_in(location, subject):
         raise ValidationError({"location": _("The location is in another project.")})
     subject_type = ContentType.objects.get_for_model(subject)
-    # The original is put while it is decoded here, once: the decode both proves the file is
-    # a whole image and makes the preview and thumbnail (ObjectStaging).
-    with ObjectStaging() as staging:
-        original = staging.stage(
-            fileobj=fileobj,
-            archival=True,
-            original_name=(getattr(fileobj, "name", "") or "")[-200:],
-            declared_sha256=declared_sha256,
-            allowed_types=PHOTO_TYPES,
-            max_bytes=settings.PHOTO_MAX_BYTES,
-        )
-        if not original.is_new:
-            existing = Photo.objects.filter(
-                subject_type=subject_type, subject_id=subject.pk, original=original.obj
-            ).first()
-            if existing is not None:
-                return existing, False
-        with image_open(fileobj, content_type=original.obj.content_type) as image:
-            size = photo_load(image)  # refuses a damaged photo: the put is then undone
-            staging.checked(original)
-            decoded = photo_derive(image, size)
-        fileobj.seek(0)
-        stem = original.obj.sha256[:16]
-        preview = _derived_stage(staging, decoded.preview, f"{stem}-preview.jpg")
-        thumbnail = _derived_stage(staging, decoded.thumbnail, f"{stem}-thumbnail.jpg")
-    metadata = decoded.metadata
     photo = Photo(
         project=project,
         subject_type=subject_type,
         subject_id=subject.pk,
-        width=decoded.width,
-        height=decoded.height,
         caption=(caption or "").strip(),
         location=location,
         uploaded_by=actor,
         received_at=timezone.now(),
-        captured_at=metadata.captured_at,
-        captured_offset=metadata.captured_offset,
-        latitude=metadata.latitude,
-        longitude=metadata.longitude,
-        gps_accuracy_m=metadata.gps_accuracy_m,
-        camera_make=metadata.camera_make,
-        camera_model=metadata.camera_model,
     )
-    _photo_flags(photo, reference_date)
+    # What the caller gave is checked before anything is put.
+    photo.full_clean(exclude=(*PHOTO_KNOWN_RELATIONS, "width", "height"))
+    stored = photo_store(
+        fileobj=fileobj,
+        user=actor,
+        subject_date=reference_date,
+        site=project.site,
+        declared_sha256=declared_sha256,
+        attached=lambda original: Photo.objects.filter(
+            subject_type=subject_type, subject_id=subject.pk, original=original
+        ).first(),
+    )
+    if stored.existing is not None:
+        return stored.existing, False
+    photo.original = stored.original
+    for name, value in stored.fields().items():
+        setattr(photo, name, value)
     try:
-        return _photo_record(photo=photo, files=(original, preview, thumbnail), actor=actor), True
+        return _photo_record(photo=photo, actor=actor), True
     except IntegrityError:
         # The same photo was sent twice at once to this subject; the first one stands.
         return Photo.objects.get(
-            subject_type=subject_type, subject_id=subject.pk, original__sha256=original.obj.sha256
+            subject_type=subject_type, subject_id=subject.pk, original=stored.original
         ), False
-
-
-def _derived_stage(staging: ObjectStaging, data: bytes, name: str) -> StagedObject:
-    return staging.stage(
-        fileobj=io.BytesIO(data), archival=False, original_name=name, content_type="image/jpeg"
-    )
-
-
-@dataclass(frozen=True)
-class DecodedPhoto:
-    width: int
-    height: int
-    metadata: PhotoMetadata
-    preview: bytes
-    thumbnail: bytes
-
-
-def photo_decode(fileobj, *, content_type: str) -> DecodedPhoto:
-    """Decode a photo once (refusing one that is damaged or truncated) and make its
-    preview and thumbnail; return them with its size and EXIF metadata."""
-    with image_open(fileobj, content_type=content_type) as image:
-        decoded = photo_derive(image, photo_load(image))
-    fileobj.seek(0)
-    return decoded
-
-
-def photo_load(image: Image.Image) -> tuple[int, int]:
-    """Decode an opened photo at the smallest scale its preview allows, or raise
-    ValidationError; return its size as taken. A 4000 × 3000 JPEG decodes at 1/4 scale for
-    a 1000 px preview; every byte of the scan is still read, so a truncated or damaged file
-    is refused all the same."""
-    size = image.size
-    if image.format == "JPEG":  # (a no-op once the image is decoded)
-        ratio = settings.PHOTO_PREVIEW_PIXELS / max(image.size)
-        image.draft("RGB", (round(image.width * ratio), round(image.height * ratio)))
-    image_load(image)
-    return size
-
-
-def photo_derive(image: Image.Image, size: tuple[int, int]) -> DecodedPhoto:
-    """EXIF metadata and derived copies of a photo ``photo_load`` decoded."""
-    metadata = photo_metadata(image, default_tz=timezone.get_default_timezone())
-    preview, thumbnail = derived_jpegs(image)
-    return DecodedPhoto(*size, metadata, preview, thumbnail)
 
 
 def _location_in(location: Location, subject) -> bool:
@@ -661,62 +591,11 @@ def _location_in(location: Location, subject) -> bool:
     return location.unit_work.project_id == project.pk
 
 
-def _photo_flags(photo: Photo, reference_date: datetime.date | None) -> None:
-    flags = []
-    if photo.captured_at is not None and reference_date is not None:
-        tz = photo.captured_at.tzinfo
-        days = abs((photo.captured_at.astimezone(tz).date() - reference_date).days)
-        if days > settings.PHOTO_CAPTURE_TOLERANCE_DAYS:
-            flags.append(Photo.Flag.CAPTURED_FAR_FROM_DATE.value)
-    project = photo.project
-    if (
-        photo.latitude is not None
-        and project.site_latitude is not None
-        and project.site_longitude is not None
-    ):
-        distance = haversine_m(
-            float(photo.latitude),
-            float(photo.longitude),
-            float(project.site_latitude),
-            float(project.site_longitude),
-        )
-        photo.distance_from_site_m = round(distance, 1)
-        if distance > settings.PHOTO_GPS_TOLERANCE_METERS:
-            flags.append(Photo.Flag.TAKEN_FAR_FROM_SITE.value)
-    photo.flags = flags
-
-
 @transaction.atomic
-def _photo_record(
-    *, photo: Photo, files: tuple[StagedObject, ...], actor: AbstractBaseUser
-) -> Photo:
-    photo.original, photo.preview, photo.thumbnail = objects_record(files, actor=actor)
+def _photo_record(*, photo: Photo, actor: AbstractBaseUser) -> Photo:
     # The related rows were all just read or written here: checking that each exists would
     # be six more queries per photo.
     photo.full_clean(exclude=PHOTO_KNOWN_RELATIONS)
     photo.save()
     ledger_append(record=photo, action="create", actor=actor)
     return photo
-
-
-def derived_jpegs(image: Image.Image) -> tuple[bytes, bytes]:
-    """An opened image's orientation-corrected preview and thumbnail, as JPEG without EXIF
-    (decoding it first, if ``photo_load`` has not)."""
-    preview_px = settings.PHOTO_PREVIEW_PIXELS
-    photo_load(image)
-    upright = image if image.mode == "RGB" else image.convert("RGB")
-    # In place: no copy of the pixels when the photo is already upright. A hostile
-    # orientation tag leaves the photo as it was taken.
-    with contextlib.suppress(Exception):
-        upright = ImageOps.exif_transpose(upright, in_place=True) or upright
-    upright.thumbnail((preview_px, preview_px))
-    preview = _jpeg(upright, quality=85)
-    thumbnail_px = settings.PHOTO_THUMBNAIL_PIXELS
-    upright.thumbnail((thumbnail_px, thumbnail_px))
-    return preview, _jpeg(upright, quality=80)
-
-
-def _jpeg(image: Image.Image, *, quality: int) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=quality, optimize=False)
-    return buffer.getvalue()

@@ -19,6 +19,7 @@ from materials.models import Delivery, DeliveryPhoto, MaterialCategory, Usage
 from materials.pdf import notice_report_pdf
 from projects.access import not_found, project_for_user
 from storage.downloads import download_redirect
+from storage.photos import photo_variant
 
 
 def _created(serializer_class, instance) -> Response:
@@ -231,9 +232,14 @@ class DeliveryPhotoApi(ApiView):
 
 class DeliveryPhotoDownloadApi(ApiView):
     @extend_schema(responses={302: None})
-    def get(self, request, project_id: int, delivery_id: int, photo_id: int):
+    def get(
+        self, request, project_id: int, delivery_id: int, photo_id: int, variant: str = "original"
+    ):
         photo = access.delivery_photo_for_user(request.user, project_id, delivery_id, photo_id)
-        return download_redirect(photo.stored_object)
+        obj = photo_variant(photo, variant)
+        if obj is None:
+            raise not_found()
+        return download_redirect(obj)
 
 
 class SampleListApi(ApiView):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Ledgered
+from storage.models import EvidencePhoto
 
 # Structural categories need at least this share of their samples witnessed [建建〔2000〕211号].
 WITNESS_SHARE_REQUIRED = Decimal("0.30")
@@ -327,8 +328,12 @@ class Delivery(Ledgered):
             raise ValidationError(errors)
 
 
-class DeliveryPhoto(Ledgered):
+class DeliveryPhoto(EvidencePhoto, Ledgered):
+    """A photo of a delivery's label or delivery note: its original is ``stored_object``."""
+
     ledger_project = "delivery__project"
+    # Added when delivery photos joined the one photo path: see EvidencePhoto.
+    ledger_added_fields = EvidencePhoto.ADDED_FIELDS
 
     class Kind(models.TextChoices):
         LABEL = "label", _("label")

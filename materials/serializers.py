@@ -21,6 +21,7 @@ from materials.models import (
 from projects import access
 from projects.models import Location, Organization, Person, Project
 from projects.serializers import VisibleRelatedField
+from storage.serializers import EvidencePhotoOutputMixin
 
 # --- Output ---
 
@@ -190,15 +191,27 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class DeliveryPhotoOutputSerializer(serializers.ModelSerializer):
+class DeliveryPhotoOutputSerializer(EvidencePhotoOutputMixin, serializers.ModelSerializer):
+    """A photo of a delivery's label or delivery note."""
+
     photo_of = serializers.ChoiceField(source="kind", choices=DeliveryPhoto.Kind.choices)
-    sha256 = serializers.CharField(source="stored_object.sha256")
-    content_type = serializers.CharField(source="stored_object.content_type")
-    download = serializers.SerializerMethodField()
+    download = serializers.SerializerMethodField(help_text=_("the original; see downloads"))
+
+    download_view = "delivery-photo-file"
 
     class Meta:
         model = DeliveryPhoto
-        fields = ["id", "delivery", "photo_of", "sha256", "content_type", "uploaded_at", "download"]
+        fields = [
+            "id",
+            "delivery",
+            "photo_of",
+            "uploaded_at",
+            "download",
+            *EvidencePhotoOutputMixin.EVIDENCE_FIELDS,
+        ]
+
+    def download_args(self, photo) -> list:
+        return [photo.delivery.project_id, photo.delivery_id, photo.pk]
 
     def get_download(self, photo) -> str:
         return reverse(

@@ -31,11 +31,11 @@ from materials.models import (
 )
 from materials.selectors import delivery_used_quantity, notice_affected_projects
 from projects.models import Location, Membership, Organization, Person, Project, Role
+from storage.photos import StoredPhoto, photo_store
 from storage.services import object_store
 
-# Certificates, reports and evidence: PDFs and images. Photos: images.
+# Certificates, reports and evidence: PDFs and images.
 DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/heic", "image/heif")
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif")
 CONTRACTOR_ROLES = (Role.CONTRACTOR, Role.GENERAL_CONTRACTOR)
 
 
@@ -256,15 +256,24 @@ def delivery_create(
 def delivery_photo_add(
     *, delivery: Delivery, kind: str, fileobj, actor: AbstractBaseUser
 ) -> DeliveryPhoto:
+    """A photo of a delivery's label or delivery note, stored like every evidence photo
+    (``photo_store``): flagged if taken far from the delivery date or the project site."""
     photo = DeliveryPhoto(delivery=delivery, kind=kind)
     photo.full_clean(exclude=["stored_object", "uploaded_by"])
-    stored = _store(fileobj=fileobj, actor=actor, allowed_types=PHOTO_TYPES)
+    stored = photo_store(
+        fileobj=fileobj,
+        user=actor,
+        subject_date=delivery.delivered_on,
+        site=delivery.project.site,
+    )
     return _photo_record(photo=photo, stored=stored, actor=actor)
 
 
 @transaction.atomic
-def _photo_record(*, photo: DeliveryPhoto, stored, actor) -> DeliveryPhoto:
-    photo.stored_object = stored
+def _photo_record(*, photo: DeliveryPhoto, stored: StoredPhoto, actor) -> DeliveryPhoto:
+    photo.stored_object = stored.original
+    for name, value in stored.fields().items():
+        setattr(photo, name, value)
     photo.uploaded_by = actor
     ledgered_save(photo, action="create", actor=actor)
     return photo

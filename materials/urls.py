@@ -30,6 +30,11 @@ urlpatterns = [
         api.DeliveryPhotoDownloadApi.as_view(),
         name="delivery-photo-download",
     ),
+    path(
+        delivery + "photos/<int:photo_id>/<str:variant>/",
+        api.DeliveryPhotoDownloadApi.as_view(),
+        name="delivery-photo-file",
+    ),
     path(delivery + "samples/", api.SampleListApi.as_view(), name="sample-list"),
     path(
         delivery + "samples/<int:sample_id>/report/",

@@ -204,6 +204,14 @@ class Project(Ledgered):
         position = stages.index(self.stage)
         return stages[position + 1] if position + 1 < len(stages) else None
 
+    @property
+    def site(self) -> tuple | None:
+        """(latitude, longitude) of the site, if both are known: photos taken far from it
+        are flagged (``storage.photos.photo_store``)."""
+        if self.site_latitude is None or self.site_longitude is None:
+            return None
+        return self.site_latitude, self.site_longitude
+
 
 class UnitWork(Ledgered):
     ledger_project = "project"

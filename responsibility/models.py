@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Ledgered
+from storage.models import EvidencePhoto
 
 
 class DocumentKind(models.TextChoices):
@@ -250,8 +251,12 @@ class PlaqueInstallation(Ledgered):
         return f"{self.plaque} {self.installed_on}"
 
 
-class PlaqueInstallationPhoto(Ledgered):
+class PlaqueInstallationPhoto(EvidencePhoto, Ledgered):
+    """A photo of the installed plaque: its original is ``stored_object``."""
+
     ledger_project = "installation__plaque__unit_work__project"
+    # Added when plaque photos joined the one photo path: see EvidencePhoto.
+    ledger_added_fields = EvidencePhoto.ADDED_FIELDS
 
     installation = models.ForeignKey(
         PlaqueInstallation,

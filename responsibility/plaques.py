@@ -36,6 +36,7 @@ from responsibility.models import (
 )
 from responsibility.text import ROLE_NAMES
 from storage.fonts import cjk_font
+from storage.photos import StoredPhoto, photo_store
 from storage.services import object_store
 
 ACCEPTED_STAGES = (
@@ -44,7 +45,6 @@ ACCEPTED_STAGES = (
     Project.Stage.ARCHIVED,
     Project.Stage.IN_SERVICE,
 )
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif")
 
 
 def plaque_content(unit_work: UnitWork) -> dict:
@@ -212,23 +212,37 @@ def plaque_install_record(
         recorded_by=actor,
     )
     installation.full_clean(exclude=["plaque"])
+    # Each photo like every evidence photo: flagged if taken far from the installation date
+    # or the site.
+    site = plaque.unit_work.project.site
     stored = [
-        object_store(fileobj=photo, user=actor, archival=True, allowed_types=PHOTO_TYPES)
+        photo_store(fileobj=photo, user=actor, subject_date=installed_on, site=site)
         for photo in photos
     ]
     return _installation_record(installation=installation, stored=stored, actor=actor)
 
 
 @transaction.atomic
-def _installation_record(*, installation, stored, actor) -> PlaqueInstallation:
+def _installation_record(
+    *, installation: PlaqueInstallation, stored: list[StoredPhoto], actor
+) -> PlaqueInstallation:
     ledgered_save(installation, action=LedgerEntry.Action.CREATE, actor=actor)
-    for obj in stored:
-        photo = PlaqueInstallationPhoto(installation=installation, stored_object=obj)
+    for item in stored:
+        photo = PlaqueInstallationPhoto(
+            installation=installation, stored_object=item.original, **item.fields()
+        )
         ledgered_save(photo, action=LedgerEntry.Action.CREATE, actor=actor)
     return installation
 
 
 # --- Reads ---
+
+
+def plaque_photo_list(*, plaque: Plaque):
+    """The photos of every installation of ``plaque``; check access to its project first."""
+    return PlaqueInstallationPhoto.objects.filter(installation__plaque=plaque).select_related(
+        "stored_object", "installation__plaque__unit_work"
+    )
 
 
 def install_due(plaque: Plaque, jurisdiction_code: str) -> datetime.date:

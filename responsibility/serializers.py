@@ -3,7 +3,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from projects.models import Role
-from responsibility.models import DefectCase, ResponsibilityDocument, SigningEvidence
+from responsibility.models import (
+    DefectCase,
+    PlaqueInstallationPhoto,
+    ResponsibilityDocument,
+    SigningEvidence,
+)
+from storage.serializers import EvidencePhotoOutputMixin
 
 
 class DocumentPrepareInputSerializer(serializers.Serializer):
@@ -103,15 +109,28 @@ class LeadChangeOutputSerializer(serializers.Serializer):
     overdue = serializers.BooleanField()
 
 
+class PlaqueInstallationPhotoOutputSerializer(
+    EvidencePhotoOutputMixin, serializers.ModelSerializer
+):
+    """A photo of the installed plaque."""
+
+    download_view = "plaque-installation-photo-file"
+
+    class Meta:
+        model = PlaqueInstallationPhoto
+        fields = ["id", *EvidencePhotoOutputMixin.EVIDENCE_FIELDS]
+
+    def download_args(self, photo) -> list:
+        unit_work = photo.installation.plaque.unit_work
+        return [unit_work.project_id, unit_work.pk, photo.pk]
+
+
 class PlaqueInstallationOutputSerializer(serializers.Serializer):
     installed_on = serializers.DateField()
     position = serializers.CharField()
     material = serializers.CharField()
     installed_by = serializers.CharField()
-    photos = serializers.SerializerMethodField()
-
-    def get_photos(self, installation) -> list[str]:
-        return [photo.stored_object.sha256 for photo in installation.photos.all()]
+    photos = PlaqueInstallationPhotoOutputSerializer(many=True)
 
 
 class PlaqueInstallationInputSerializer(serializers.Serializer):

@@ -30,6 +30,11 @@ urlpatterns = [
     path(plaque + "pdf/", plaques.PlaquePdfApi.as_view(), name="plaque-pdf"),
     path(plaque + "installations/", plaques.PlaqueInstallationApi.as_view(), name="plaque-install"),
     path(
+        plaque + "photos/<int:photo_id>/<str:variant>/",
+        plaques.PlaquePhotoFileApi.as_view(),
+        name="plaque-installation-photo-file",
+    ),
+    path(
         "signing/reauthenticate/", documents_api.ReauthenticateApi.as_view(), name="signing-reauth"
     ),
     path(

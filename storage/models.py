@@ -71,6 +71,88 @@ class StoredObject(Ledgered):
         return self.is_retained or self.legal_hold
 
 
+class EvidencePhoto(models.Model):
+    """What ``storage.photos.photo_store`` derives from an evidence photo, for a photo row
+    that owns its original elsewhere (``stored_object``).
+
+    Nullable, because delivery and plaque-installation photos stored before photos shared
+    one path have none of it: their derived copies were never made and their EXIF never
+    read (null, not "none found"). The columns are named in ``ledger_added_fields`` so those
+    records' hashes stay as they were.
+    """
+
+    class Flag(models.TextChoices):
+        CAPTURED_FAR_FROM_DATE = "captured_far_from_date", _("taken far from the record's date")
+        TAKEN_FAR_FROM_SITE = "taken_far_from_site", _("taken far from the project site")
+
+    preview = models.ForeignKey(
+        StoredObject,
+        verbose_name=_("preview"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    thumbnail = models.ForeignKey(
+        StoredObject,
+        verbose_name=_("thumbnail"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    captured_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    captured_offset = models.CharField(  # noqa: DJ001 - null: not read (older rows)
+        _("time-zone offset when taken"), max_length=6, null=True, blank=True
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    gps_accuracy_m = models.FloatField(_("GPS accuracy (m)"), null=True, blank=True)
+    camera_make = models.CharField(  # noqa: DJ001 - null: not read (older rows)
+        _("camera make"), max_length=100, null=True, blank=True
+    )
+    camera_model = models.CharField(  # noqa: DJ001 - null: not read (older rows)
+        _("camera model"), max_length=100, null=True, blank=True
+    )
+    distance_from_site_m = models.FloatField(_("distance from site (m)"), null=True, blank=True)
+    flags = models.JSONField(_("flags"), null=True, blank=True)
+
+    # For ``Ledgered.ledger_added_fields`` of a model that had photo rows before these.
+    ADDED_FIELDS = (
+        "preview_id",
+        "thumbnail_id",
+        "width",
+        "height",
+        "captured_at",
+        "captured_offset",
+        "latitude",
+        "longitude",
+        "gps_accuracy_m",
+        "camera_make",
+        "camera_model",
+        "distance_from_site_m",
+        "flags",
+    )
+
+    class Meta:
+        abstract = True
+
+    # The concrete model's ``stored_object`` is its original, as ``Photo.original`` is.
+    @property
+    def original(self) -> StoredObject:
+        return self.stored_object
+
+    @property
+    def original_id(self) -> int:
+        return self.stored_object_id
+
+
 class FixityRun(Ledgered):
     """One pass of the fixity audit: stored objects re-read and re-hashed, in id order.
 

@@ -8,11 +8,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from config.api import ApiView
-from projects.access import unit_work_for_user
+from projects.access import not_found, unit_work_for_user
 from responsibility import access, plaques
 from responsibility import serializers as s
 from responsibility.models import Plaque
 from storage.downloads import download_redirect
+from storage.photos import photo_variant
 
 
 def _plaque_data(plaque) -> dict:
@@ -87,3 +88,13 @@ class PlaqueInstallationApi(PlaqueBaseApi):
             actor=request.user,
         )
         return Response(_plaque_data(plaque), status=status.HTTP_201_CREATED)
+
+
+class PlaquePhotoFileApi(PlaqueBaseApi):
+    @extend_schema(operation_id="plaque_installation_photo_file", responses={302: None})
+    def get(self, request, project_id, unit_work_id, photo_id, variant):
+        photo = plaques.plaque_photo_list(plaque=self.plaque()).filter(pk=photo_id).first()
+        obj = photo_variant(photo, variant) if photo is not None else None
+        if obj is None:
+            raise not_found()
+        return download_redirect(obj)

@@ -7,12 +7,17 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from ledger.canonical import record_hash
+from ledger.models import LedgerEntry
 from projects import services
 from projects.models import Project, Role, UnitWork
-from responsibility.models import Plaque
+from responsibility.models import Plaque, PlaqueInstallation, PlaqueInstallationPhoto
+from storage.models import StoredObject
 from storage.selectors import object_read_bytes
 from tests.conftest import lead_of
+from tests.inspections import photos
 from tests.responsibility.conftest import sign_all
+from tests.storage.samples import png_bomb
 
 
 @pytest.fixture
@@ -139,6 +144,86 @@ def test_installation_is_recorded_with_photos_and_lateness(
     assert body["install_due"] == timezone.localdate(accepted.frozen_at).isoformat()
     settings.PLAQUE_INSTALL_RULES = {}
     assert api_as("alice").get(plaque_url(project, unit_work)).json()["late"] is False
+
+
+def test_an_installation_photo_gets_a_preview_a_thumbnail_its_exif_and_flags(
+    accepted, project, unit_work, api_as, settings
+):
+    today = timezone.localdate()
+    on_the_day = photos.jpeg(size=(1200, 900), taken=today.strftime("%Y:%m:%d 10:00:00"))
+    # Far from the site (Nanjing) and long before the installation: both flagged.
+    elsewhere = photos.jpeg(taken="2020:01:01 10:00:00", gps=(32.06, 118.79))
+
+    response = api_as("alice").post(
+        plaque_url(project, unit_work) + "installations/",
+        {
+            "installed_on": today.isoformat(),
+            "position": "3号楼主入口东侧外墙",
+            "material": "304不锈钢",
+            "installed_by": "王师傅",
+            "photos": [photos.named(on_the_day, "day.jpg"), photos.named(elsewhere, "far.jpg")],
+        },
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.content
+    first, second = response.json()["installations"][0]["photos"]
+    assert (first["width"], first["height"]) == (1200, 900)
+    assert first["captured_at"].startswith(today.isoformat())
+    assert first["camera_model"] == "Mate 60 Pro"
+    assert first["flags"] == []
+    assert second["flags"] == ["captured_far_from_date", "taken_far_from_site"]
+    assert second["distance_from_site_m"] > 200_000
+    photo = PlaqueInstallationPhoto.objects.get(pk=first["id"])
+    entry = LedgerEntry.objects.get(
+        record_type="responsibility.plaqueinstallationphoto", record_id=str(photo.pk)
+    )
+    assert entry.content_hash == record_hash(photo)
+    assert object_read_bytes(obj=photo.stored_object) == on_the_day
+    preview = Image.open(io.BytesIO(object_read_bytes(obj=photo.preview)))
+    assert max(preview.size) == settings.PHOTO_PREVIEW_PIXELS
+    assert len(preview.getexif()) == 0
+    assert not photo.thumbnail.is_archival
+    for variant in ("original", "preview", "thumbnail"):
+        link = first["downloads"][variant]
+        assert link.endswith(f"/plaque/photos/{photo.pk}/{variant}/")
+        assert api_as("reggie").get(link).status_code == 302
+    assert api_as("charlie").get(first["downloads"]["original"]).status_code == 404
+    unknown = first["downloads"]["original"].replace("/original/", "/installation/")
+    assert api_as("reggie").get(unknown).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (png_bomb(), "plaque.png", "million pixels"),
+        (b"%PDF-1.4 not a photo at all" * 10, "plaque.jpg", "not a JPEG image"),
+    ],
+    ids=["decompression-bomb", "disguised"],
+)
+def test_an_installation_with_a_file_that_is_not_a_good_photo_is_refused_and_nothing_stored(
+    accepted, project, unit_work, api_as, content, name, message
+):
+    client = api_as("alice")
+    objects, entries = StoredObject.objects.count(), LedgerEntry.objects.count()
+
+    response = client.post(
+        plaque_url(project, unit_work) + "installations/",
+        {
+            "installed_on": timezone.localdate().isoformat(),
+            "position": "入口",
+            "material": "铜",
+            "installed_by": "某",
+            "photos": [photos.named(content, name)],
+        },
+        format="multipart",
+    )
+
+    assert response.status_code == 400, response.content
+    assert message in str(response.json())
+    assert not PlaqueInstallation.objects.exists()
+    assert StoredObject.objects.count() == objects
+    assert LedgerEntry.objects.count() == entries
 
 
 def test_a_plaque_not_installed_in_time_is_late(accepted, project, unit_work, api_as, settings):

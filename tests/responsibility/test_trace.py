@@ -210,6 +210,40 @@ def test_the_case_photos_are_ordinary_evidence_photos_in_the_trace(api_as, proje
     )
 
 
+def test_a_case_photo_carries_its_exif_flags_and_download_links(api_as, project, site):
+    from inspections.models import Photo
+    from storage.models import StoredObject
+    from tests.inspections import photos
+    from tests.storage.samples import png_bomb
+
+    case = open_case(api_as("alice"), project, site)
+    content = photos.jpeg(size=(1200, 900), taken="2020:01:01 10:00:00")
+    response = api_as("alice").post(
+        cases_url(project, case, "photos/"),
+        {"file": named(content, "crack.jpg")},
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["width"], body["height"]) == (1200, 900)
+    assert body["captured_at"] == "2020-01-01T10:00:00+08:00"
+    assert body["flags"] == ["captured_far_from_date"]
+    for variant in ("original", "preview", "thumbnail"):
+        link = body["downloads"][variant]
+        assert link == f"/api/v1/projects/{project.pk}/photos/{body['id']}/{variant}/"
+        assert api_as("alice").get(link).status_code == 302
+    objects, photos_before = StoredObject.objects.count(), Photo.objects.count()
+    refused = api_as("alice").post(
+        cases_url(project, case, "photos/"),
+        {"file": named(png_bomb(), "crack.png")},
+        format="multipart",
+    )
+    assert refused.status_code == 400
+    assert "million pixels" in str(refused.json())
+    assert (StoredObject.objects.count(), Photo.objects.count()) == (objects, photos_before)
+
+
 # The project and the case (access): 2; the trace's rows, one query per kind (two for the
 # acceptance records: their ids, then their chains): 12; ledger entries and the checkpoint:
 # 2; the batch of proofs (leaves, cached subtree hashes): 2; the audit event of the view and
