@@ -11,7 +11,7 @@ hashing as the ledger; content hashes are placeholders, so never run verify_arch
 fills the proof cache and signs a checkpoint: every traced item then carries a real
 inclusion proof in a ledger of a few million entries.
 
-Measured: ``responsibility.trace.defect_trace`` plus JSON rendering (what the API does after
+Measured: ``responsibility.trace_json.defect_trace`` plus JSON rendering (what the API does after
 its access check) for ``--traces`` cases at random floors, each with its usages, acceptance
 records (and their chain), sign-offs, photos, leads and proofs; p50/p95 and the number of
 queries of each trace (it must not vary). Reference in the same run: a plain indexed SELECT
@@ -166,7 +166,8 @@ def bench(traces: int) -> dict:
     from materials.models import Usage
     from projects.models import Location
     from responsibility.models import DefectCase
-    from responsibility.trace import defect_trace, trace_collect
+    from responsibility.trace import trace_collect
+    from responsibility.trace_json import defect_trace
 
     user = get_user_model().objects.create_user("bench-regulator")
     with_usages = list(

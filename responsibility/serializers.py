@@ -223,7 +223,7 @@ class DefectCaseOutputSerializer(serializers.ModelSerializer):
 
 
 class TraceOutputSerializer(serializers.Serializer):
-    """The trace (see ``responsibility.trace``). Every item has ``ledger``: its newest ledger
+    """The trace (see ``responsibility.trace_json``). Every item has ``ledger``: its newest ledger
     entry (``index``, ``action``, ``leaf_hash``) and ``inclusion_proof`` (hex hashes, RFC
     9162) against ``checkpoint``; every file has ``sha256`` and ``url``, a link that checks
     the caller's access before it redirects to the object store."""

@@ -1,5 +1,6 @@
-"""The defect trace: from a case's location and date to the work, the material, the people
-and their pledges, each item with its ledger entry and inclusion proof.
+"""The defect trace's rows: from a case's location and date to the work, the material, the
+people and their pledges. ``responsibility.trace_json.defect_trace`` puts them into the
+answer, each item with its ledger entry and inclusion proof (``ledger.proofs``).
 
 One call, a fixed number of queries whatever the size of the archive: the location path and
 subtree come from one recursive query, the acceptance records from two (their ids, then each
@@ -18,7 +19,6 @@ from __future__ import annotations
 import bisect
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -26,16 +26,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from inspections.models import AcceptanceRecord, Photo, SignOff
-from ledger.canonical import record_type
-from ledger.models import Checkpoint, LedgerEntry
-from ledger.selectors import inclusion_proofs
-from ledger.services import checkpoint_covering
-from materials.models import BatchFile, Delivery, DeliveryPhoto, Sample, Usage
+from materials.models import BatchFile, DeliveryPhoto, Sample, Usage
 from projects.models import MANDATORY_ROLES, LeadTenure, Location
 from responsibility.models import DefectCase, ResponsibilityDocument
 from storage.models import StoredObject
-
-FileLink = Callable[[StoredObject], str]
 
 
 @dataclass
@@ -224,7 +218,7 @@ def trace_collect(case: DefectCase) -> TraceData:
     )
 
 
-def _in_office(tenure: LeadTenure, dates: list[datetime.date]) -> list[datetime.date]:
+def dates_in_office(tenure: LeadTenure, dates: list[datetime.date]) -> list[datetime.date]:
     """The work dates that fall in ``tenure``."""
     start = bisect.bisect_left(dates, tenure.start_date)
     end = len(dates) if tenure.end_date is None else bisect.bisect_right(dates, tenure.end_date)
@@ -232,7 +226,7 @@ def _in_office(tenure: LeadTenure, dates: list[datetime.date]) -> list[datetime.
 
 
 def leads_in_office(data: TraceData) -> list[LeadTenure]:
-    return [t for t in data.tenures if _in_office(t, data.work_dates)]
+    return [t for t in data.tenures if dates_in_office(t, data.work_dates)]
 
 
 def evidence_objects(data: TraceData) -> list[StoredObject]:
@@ -264,373 +258,11 @@ def evidence_objects(data: TraceData) -> list[StoredObject]:
     return sorted(objects.values(), key=lambda o: o.pk)
 
 
-# --- Ledger entries and proofs ---
+def __getattr__(name: str):
+    """``responsibility.trace.defect_trace``, the answer's old home, still imports: it lives
+    in ``responsibility.trace_json`` (which reads this module, hence the late import)."""
+    if name == "defect_trace":
+        from responsibility.trace_json import defect_trace
 
-
-class _Ledger:
-    """Collects the records a trace names, then fetches their newest entries in one query
-    and their proofs in one batch, against one checkpoint."""
-
-    def __init__(self) -> None:
-        self.wanted: dict[str, set[str]] = defaultdict(set)
-        # (record type, record id) -> (index, action, leaf hash) of the newest entry
-        self.entries: dict[tuple[str, str], tuple[int, str, str]] = {}
-        self.proofs: dict[int, list[str]] = {}
-        self.checkpoint: Checkpoint | None = None
-
-    def want(self, instances: Iterable) -> None:
-        for instance in instances:
-            if instance is not None:
-                self.wanted[record_type(instance)].add(str(instance.pk))
-
-    def load(self) -> None:
-        condition = Q(pk__in=[])
-        for kind, ids in self.wanted.items():
-            condition |= Q(record_type=kind, record_id__in=sorted(ids))
-        rows = LedgerEntry.objects.filter(condition).order_by("index")
-        for kind, record_id, index, action, leaf in rows.values_list(
-            "record_type", "record_id", "index", "action", "leaf_hash"
-        ):
-            self.entries[(kind, record_id)] = (index, action, leaf)  # the newest wins
-        newest = max((e[0] for e in self.entries.values()), default=-1)
-        checkpoint = checkpoint_covering(max(newest, 0))
-        self.checkpoint = checkpoint
-        if self.entries:
-            indexes = [e[0] for e in self.entries.values()]
-            proofs = inclusion_proofs(indexes, checkpoint.tree_size)
-            self.proofs = {i: [h.hex() for h in path] for i, path in proofs.items()}
-
-    def of(self, instance) -> dict | None:
-        if instance is None:
-            return None
-        entry = self.entries.get((record_type(instance), str(instance.pk)))
-        if entry is None:  # written without the ledger (synthetic benchmark rows)
-            return None
-        index, action, leaf = entry
-        return {
-            "index": index,
-            "action": action,
-            "leaf_hash": leaf,
-            "inclusion_proof": self.proofs[index],
-        }
-
-    def checkpoint_data(self) -> dict:
-        checkpoint = self.checkpoint
-        return {
-            "origin": checkpoint.origin,
-            "tree_size": checkpoint.tree_size,
-            "root_hash": checkpoint.root_hash,
-            "signed_at": checkpoint.signed_at,
-            "key_id": checkpoint.key_id,
-            "public_key": checkpoint.public_key,
-            "signature": checkpoint.signature,
-            "note": checkpoint.note,
-        }
-
-
-def _person(person) -> dict | None:
-    if person is None:
-        return None
-    return {"id": person.pk, "name": person.name, "id_number": person.id_number_masked}
-
-
-def _as_recorded(snapshot: dict) -> dict:
-    """A person as the record froze them when it was made: a later correction of the person
-    (a new name, employer or qualification) does not rewrite who signed or led then."""
-    return {
-        "id": snapshot["id"],
-        "name": snapshot["name"],
-        "id_number": snapshot["id_number_masked"],
-        "practice_qualification": snapshot["practice_qualification"],
-        "practice_cert_no": snapshot["practice_cert_no"],
-    }
-
-
-def _org(organization) -> dict | None:
-    if organization is None:
-        return None
-    return {
-        "id": organization.pk,
-        "name": organization.name,
-        "credit_code": organization.credit_code,
-    }
-
-
-def _user_name(user) -> str:
-    if user is None:
-        return ""
-    person = getattr(user, "person", None)
-    return person.name if person is not None else user.get_username()
-
-
-def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
-    """The trace of ``case`` as plain data (JSON-ready): see the module docstring."""
-    data = trace_collect(case)
-    ledger = _Ledger()
-    in_office = leads_in_office(data)
-    in_office_ids = {t.pk for t in in_office}
-    documents = [d for t in in_office for d in data.documents.get(t.pk, [])]
-    samples = [s for group in data.samples.values() for s in group]
-    deliveries = {u.delivery_id: u.delivery for u in data.usages}
-    batches = {d.batch_id: d.batch for d in deliveries.values()}
-    ledger.want([case, case.project, case.unit_work, *data.path])
-    ledger.want(data.records)
-    ledger.want(s for group in data.sign_offs.values() for s in group)
-    ledger.want(p for group in data.record_photos.values() for p in group)
-    ledger.want(data.case_photos)
-    ledger.want(data.usages)
-    ledger.want(deliveries.values())
-    ledger.want(batches.values())
-    ledger.want(v for group in data.batch_files.values() for v in group)
-    ledger.want(samples)
-    ledger.want(getattr(s, "report", None) for s in samples)
-    ledger.want(p for group in data.delivery_photos.values() for p in group)
-    ledger.want(data.tenures)
-    ledger.want(documents)
-    ledger.want(getattr(d, "evidence", None) for d in documents)
-    ledger.want(evidence_objects(data))
-    ledger.load()
-    of = ledger.of
-
-    def file(obj: StoredObject | None) -> dict | None:
-        if obj is None:
-            return None
-        return {
-            "id": obj.pk,
-            "name": obj.original_name,
-            "content_type": obj.content_type,
-            "size": obj.size,
-            "sha256": obj.sha256,
-            "legal_hold": obj.legal_hold,
-            "url": file_link(obj),
-            "ledger": of(obj),
-        }
-
-    def photo(p: Photo) -> dict:
-        return {
-            "id": p.pk,
-            "caption": p.caption,
-            "captured_at": p.captured_at,
-            "received_at": p.received_at,
-            "original": file(p.original),
-            "ledger": of(p),
-        }
-
-    def record(r: AcceptanceRecord) -> dict:
-        return {
-            "id": r.pk,
-            "level": r.level,
-            "level_display": r.get_level_display(),
-            "title": r.title,
-            "parent": r.parent_id,
-            "date": r.date,
-            "state": r.state,
-            "state_display": r.get_state_display(),
-            "accepted_at": r.accepted_at,
-            "matched": r.pk in data.matched_records,
-            "locations": [{"id": i, "name": n} for i, n in data.record_locations.get(r.pk, [])],
-            "sign_offs": [
-                {
-                    "id": s.pk,
-                    "round": s.round,
-                    "capacity": s.capacity,
-                    "capacity_display": s.get_capacity_display(),
-                    "person": _as_recorded(s.person_as_recorded),
-                    "organization": s.person_as_recorded["organization"],
-                    "signed_at": s.signed_at,
-                    "ledger": of(s),
-                }
-                for s in data.sign_offs.get(r.pk, [])
-            ],
-            "photos": [photo(p) for p in data.record_photos.get(r.pk, [])],
-            "ledger": of(r),
-        }
-
-    def sample(s: Sample) -> dict:
-        report = getattr(s, "report", None)
-        return {
-            "id": s.pk,
-            "seal_number": s.seal_number,
-            "sampled_on": s.sampled_on,
-            "sampler": _person(s.sampler),
-            "witness": _person(s.witness),
-            "testing_lab": _org(s.testing_lab),
-            "ledger": of(s),
-            "report": None
-            if report is None
-            else {
-                "id": report.pk,
-                "report_number": report.report_number,
-                "result": report.result,
-                "result_display": report.get_result_display(),
-                "tested_on": report.tested_on,
-                "file": file(report.stored_object),
-                "ledger": of(report),
-            },
-        }
-
-    def batch_file(version: BatchFile | None, current: dict[str, BatchFile]) -> dict | None:
-        if version is None:
-            return None
-        return {
-            "id": version.pk,
-            "kind": version.kind,
-            "version": version.version,
-            "current": current.get(version.kind) is version,
-            "reason": version.reason,
-            "recorded_by": _user_name(version.recorded_by),
-            "recorded_at": version.recorded_at,
-            "file": file(version.stored_object),
-            "ledger": of(version),
-        }
-
-    def usage(u: Usage) -> dict:
-        delivery, batch = u.delivery, u.delivery.batch
-        versions = data.batch_files.get(batch.pk, [])
-        current = {v.kind: v for v in versions}  # ordered by version: the latest wins
-        accepted_at = delivery.decided_at if delivery.state == Delivery.State.ACCEPTED else None
-        at_acceptance = {
-            v.kind: v for v in versions if accepted_at and v.recorded_at <= accepted_at
-        }
-        return {
-            "id": u.pk,
-            "location": {"id": u.location_id, "name": u.location.name},
-            "quantity": str(u.quantity),
-            "used_on": u.used_on,
-            "installer": _org(u.installer),
-            "acceptance_record": u.acceptance_record_id,
-            "ledger": of(u),
-            "delivery": {
-                "id": delivery.pk,
-                "delivered_on": delivery.delivered_on,
-                "quantity": str(delivery.quantity),
-                "unit": delivery.unit,
-                "state": delivery.state,
-                "supplier": _org(delivery.supplier),
-                "inspected_by": _person(delivery.inspected_by),
-                "accepted_by": _user_name(delivery.decided_by),
-                "accepted_at": delivery.decided_at,
-                "photos": [
-                    {"id": p.pk, "kind": p.kind, "file": file(p.stored_object), "ledger": of(p)}
-                    for p in data.delivery_photos.get(delivery.pk, [])
-                ],
-                "samples": [sample(s) for s in data.samples.get(delivery.pk, [])],
-                # The batch's files as they stood when the delivery was accepted (None: not
-                # accepted, or no version recorded by then); "current" says if still so.
-                "batch_files_at_acceptance": {
-                    kind: batch_file(at_acceptance.get(kind), current)
-                    for kind in BatchFile.Kind.values
-                },
-                "ledger": of(delivery),
-            },
-            "batch": {
-                "id": batch.pk,
-                "category": batch.category.name,
-                "product": batch.product,
-                "model_spec": batch.model_spec,
-                "batch_number": batch.batch_number,
-                "production_date": batch.production_date,
-                "manufacturer": _org(batch.manufacturer),
-                # The current version of each file, and every version with its reason.
-                "certificate_of_conformity": file(
-                    getattr(
-                        current.get(BatchFile.Kind.CERTIFICATE_OF_CONFORMITY), "stored_object", None
-                    )
-                ),
-                "type_test_report": file(
-                    getattr(current.get(BatchFile.Kind.TYPE_TEST_REPORT), "stored_object", None)
-                ),
-                "files": [batch_file(v, current) for v in versions],
-                "ledger": of(batch),
-            },
-        }
-
-    def tenure(t: LeadTenure) -> dict:
-        dates = _in_office(t, data.work_dates)
-        return {
-            "id": t.pk,
-            "person": _as_recorded(t.person_as_recorded),
-            "organization": _org(t.participation.organization),
-            "start_date": t.start_date,
-            "end_date": t.end_date,
-            "end_reason": t.end_reason,
-            "successor": t.successor_id,
-            "in_office_for_the_work": t.pk in in_office_ids,
-            "work_dates_in_office": {
-                "count": len(dates),
-                "first": dates[0] if dates else None,
-                "last": dates[-1] if dates else None,
-            },
-            "ledger": of(t),
-        }
-
-    def document(d: ResponsibilityDocument) -> dict:
-        evidence = getattr(d, "evidence", None)
-        return {
-            "id": d.pk,
-            "number": d.number,
-            "kind": d.kind,
-            "kind_display": d.get_kind_display(),
-            "status": d.status,
-            "signer": _as_recorded(d.signer_as_recorded),
-            "lead_tenure": d.lead_tenure_id,
-            "signed_at": d.signed_at,
-            "text_sha256": d.text_sha256,
-            "pdf": file(d.pdf),
-            "ledger": of(d),
-            "evidence_ledger": of(evidence),
-        }
-
-    by_role: dict[str, list[LeadTenure]] = defaultdict(list)
-    for t in data.tenures:
-        by_role[t.role].append(t)
-    unit_work = case.unit_work
-    return {
-        "case": {
-            "id": case.pk,
-            "number": case.number,
-            "state": case.state,
-            "category": case.category,
-            "category_display": case.get_category_display(),
-            "trigger": case.trigger,
-            "trigger_display": case.get_trigger_display(),
-            "discovered_on": case.discovered_on,
-            "description": case.description,
-            "photos": [photo(p) for p in data.case_photos],
-            "ledger": of(case),
-        },
-        "project": {"id": case.project_id, "name": case.project.name, "ledger": of(case.project)},
-        "unit_work": {
-            "id": unit_work.pk,
-            "name": unit_work.name,
-            "start_date": unit_work.start_date,
-            "completion_date": unit_work.completion_date,
-            "design_service_life_years": unit_work.design_service_life_years,
-            "responsibility_ends": unit_work.responsibility_ends,
-            "ledger": of(unit_work),
-        },
-        "location_path": [
-            {"id": loc.pk, "kind": loc.kind, "name": loc.name, "ledger": of(loc)}
-            for loc in data.path
-        ],
-        "locations_below": len(data.subtree),
-        "work_period": {
-            "first": data.work_dates[0] if data.work_dates else None,
-            "last": data.work_dates[-1] if data.work_dates else None,
-        },
-        "acceptance_records": [record(r) for r in data.records],
-        "material_usages": [usage(u) for u in data.usages],
-        "roles": [
-            {
-                "role": role.value,
-                "role_display": role.label,
-                "leads_in_office": [
-                    tenure(t) for t in by_role.get(role.value, []) if t.pk in in_office_ids
-                ],
-                "tenure_history": [tenure(t) for t in by_role.get(role.value, [])],
-            }
-            for role in MANDATORY_ROLES
-        ],
-        "letters_and_pledges": [document(d) for d in documents],
-        "checkpoint": ledger.checkpoint_data(),
-    }
+        return defect_trace
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

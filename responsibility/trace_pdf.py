@@ -109,7 +109,7 @@ BATCH_FILE_LABELS = {"certificate_of_conformity": "合格证", "type_test_report
 
 
 def trace_report_pdf(trace: dict) -> bytes:
-    """Draw the report of ``trace`` (``responsibility.trace.defect_trace``)."""
+    """Draw the report of ``trace`` (``responsibility.trace_json.defect_trace``)."""
     report = _Report()
     case, unit_work, checkpoint = trace["case"], trace["unit_work"], trace["checkpoint"]
     report.plain("工程质量缺陷追溯报告", "title")

@@ -19,7 +19,7 @@ from projects.services import audit_event_record
 from responsibility import access, defects, selectors
 from responsibility import serializers as s
 from responsibility.models import DefectCase
-from responsibility.trace import defect_trace
+from responsibility.trace_json import defect_trace
 from responsibility.trace_pdf import trace_report_pdf
 from storage.downloads import download_redirect
 
