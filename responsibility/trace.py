@@ -7,7 +7,8 @@ subtree come from one recursive query, the acceptance records from two (their id
 with its chain of parents), and every other kind of item from one query each; the ledger
 entries of all items come from one query and their proofs from one batch
 (``ledger.selectors.inclusion_proofs``). Kinds with nothing to look up (no records, no
-usages) skip their queries, so the count is a ceiling: 18 per API request, pinned by a test.
+usages) skip their queries, so the count is a ceiling: 16 for the trace itself, 25 for an
+API request with its access checks and audit event (pinned in tests/responsibility/test_trace.py).
 
 Which checkpoint: ``ledger.services.checkpoint_covering`` the newest entry of the trace (the
 latest checkpoint if it covers it, else one signed now). So every item always has a proof,
@@ -256,13 +257,3 @@ def evidence_objects(data: TraceData) -> list[StoredObject]:
         for document in data.documents.get(tenure.pk, []):
             add(document.pdf)
     return sorted(objects.values(), key=lambda o: o.pk)
-
-
-def __getattr__(name: str):
-    """``responsibility.trace.defect_trace``, the answer's old home, still imports: it lives
-    in ``responsibility.trace_json`` (which reads this module, hence the late import)."""
-    if name == "defect_trace":
-        from responsibility.trace_json import defect_trace
-
-        return defect_trace
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ from inspections.models import AcceptanceRecord, Photo, SignOff
 from inspections.synth import InspectionSynthesizer
 from materials.synth import Synthesizer
 from responsibility.models import DefectCase
-from responsibility.trace import defect_trace
+from responsibility.trace_json import defect_trace
 
 
 def test_the_synthetic_records_and_photos_are_marked_and_traced(db):
