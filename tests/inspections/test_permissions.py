@@ -45,12 +45,6 @@ ENDPOINTS = [
     ("photo_upload", "post", "record_photos", {"caption": "x"}, WRITE),  # no files
 ]
 
-TABLE = [
-    pytest.param(actor, method, url, body, expected[i], id=f"{actor}-{name}")
-    for name, method, url, body, expected in ENDPOINTS
-    for i, actor in enumerate(ACTORS)
-]
-
 
 @pytest.fixture
 def lot(tree, alice):
@@ -79,28 +73,40 @@ def urls(project, lot):
     }
 
 
-@pytest.mark.parametrize(("actor", "method", "url", "body", "expected"), TABLE)
-def test_who_can_do_what(api_as, project, lot, actor, method, url, body, expected):
+@pytest.mark.parametrize("actor", ACTORS)
+def test_who_can_do_what(api_as, project, lot, actor):
+    """One actor against every endpoint (the records are built once per actor: the bodies
+    are refused as invalid, so no request changes what the next one finds)."""
     client = api_as(actor)
-    target = urls(project, lot)[url]
-    entries = LedgerEntry.objects.count()
-    state = lot.state
-    form = "multipart" if url == "record_photos" else "json"
-    if body is None:
-        response = getattr(client, method)(target)
-    else:
-        response = getattr(client, method)(target, body, format=form)
-    assert response.status_code == expected, response.content
-    if expected == 404:
-        assert response.json()["detail"] == NOT_FOUND
-    if expected == 403 and actor == "olga":
-        assert response.json()["detail"] == READ_ONLY_MEMBER
-    if expected == 403 and actor == "reggie":
-        assert response.json()["detail"] == READ_ONLY_REGULATOR
-    if expected >= 400:
-        assert LedgerEntry.objects.count() == entries
+    column = ACTORS.index(actor)
+    targets = urls(project, lot)
+    wrong = []
+    for name, method, url, body, statuses in ENDPOINTS:
+        expected = statuses[column]
+        entries = LedgerEntry.objects.count()
+        state = lot.state
+        form = "multipart" if url == "record_photos" else "json"
+        if body is None:
+            response = getattr(client, method)(targets[url])
+        else:
+            response = getattr(client, method)(targets[url], body, format=form)
+        detail = response.json().get("detail") if response.status_code >= 400 else None
+        if expected == 404:
+            message = NOT_FOUND
+        elif expected == 403 and actor == "olga":
+            message = READ_ONLY_MEMBER
+        elif expected == 403 and actor == "reggie":
+            message = READ_ONLY_REGULATOR
+        else:
+            message = None
+        if response.status_code != expected:
+            wrong.append(f"{name}: {response.status_code}, expected {expected}: {detail}")
+        elif message is not None and detail != message:
+            wrong.append(f"{name}: {expected} says {detail!r}, not {message!r}")
         lot.refresh_from_db()
-        assert lot.state == state
+        if expected >= 400 and (LedgerEntry.objects.count(), lot.state) != (entries, state):
+            wrong.append(f"{name}: refused, but something was written")
+    assert wrong == []
 
 
 PAGE = {"admin": 200, "alice": 200, "olga": 200, "reggie": 200, "rita": 404, "charlie": 404}

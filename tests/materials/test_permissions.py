@@ -61,12 +61,6 @@ ENDPOINTS = [
 ]
 MULTIPART = {"photos", "report", "evidence"}
 
-TABLE = [
-    pytest.param(actor, method, url, body, expected[i], id=f"{actor}-{name}")
-    for name, method, url, body, expected in ENDPOINTS
-    for i, actor in enumerate(ACTORS)
-]
-
 
 @pytest.fixture
 def every_url(project, used_cable, leo, reggie):
@@ -110,24 +104,37 @@ def every_url(project, used_cable, leo, reggie):
     }
 
 
-@pytest.mark.parametrize(("actor", "method", "url", "body", "expected"), TABLE)
-def test_who_can_do_what_with_every_endpoint(api_as, every_url, actor, method, url, body, expected):
+@pytest.mark.parametrize("actor", ACTORS)
+def test_who_can_do_what_with_every_endpoint(api_as, every_url, actor):
+    """One actor against every endpoint (the records are built once per actor: the bodies
+    are refused as invalid, so no request changes what the next one finds)."""
     client = api_as(actor)
-    entries = LedgerEntry.objects.count()
-    if body is None:
-        response = getattr(client, method)(every_url[url])
-    else:
-        form = "multipart" if url in MULTIPART else "json"
-        response = getattr(client, method)(every_url[url], body, format=form)
-    assert response.status_code == expected, response.content
-    if expected == 404:
-        assert response.json()["detail"] == NOT_FOUND
-    if expected == 403 and actor in REFUSED:
-        assert response.json()["detail"] == REFUSED[actor]
-    if expected == 403 and actor in ("admin", "leo"):
-        assert response.json()["detail"] == NOT_THE_SUPERVISOR
-    if expected >= 400:
-        assert LedgerEntry.objects.count() == entries
+    column = ACTORS.index(actor)
+    wrong = []
+    for name, method, url, body, statuses in ENDPOINTS:
+        expected = statuses[column]
+        entries = LedgerEntry.objects.count()
+        if body is None:
+            response = getattr(client, method)(every_url[url])
+        else:
+            form = "multipart" if url in MULTIPART else "json"
+            response = getattr(client, method)(every_url[url], body, format=form)
+        detail = response.json().get("detail") if response.status_code >= 400 else None
+        if expected == 404:
+            message = NOT_FOUND
+        elif expected == 403 and actor in REFUSED:
+            message = REFUSED[actor]
+        elif expected == 403 and actor in ("admin", "leo"):
+            message = NOT_THE_SUPERVISOR
+        else:
+            message = None
+        if response.status_code != expected:
+            wrong.append(f"{name}: {response.status_code}, expected {expected}: {detail}")
+        elif message is not None and detail != message:
+            wrong.append(f"{name}: {expected} says {detail!r}, not {message!r}")
+        if expected >= 400 and LedgerEntry.objects.count() != entries:
+            wrong.append(f"{name}: refused, but something was written")
+    assert wrong == []
 
 
 def test_a_delivery_of_another_project_is_not_found_through_this_one(
