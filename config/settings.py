@@ -64,7 +64,10 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver (make run) serves static files through WhiteNoise too.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_htmx",
     "rest_framework",
     "knox",
     "axes",
@@ -78,11 +81,15 @@ INSTALLED_APPS = [
     "materials",
     "inspections",
     "responsibility",
+    "work",  # the user's desk: my work and project overviews, above every app but demo
     "demo",  # composes the demo above every app (make run's load_demo)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are served by the app process itself (no CDN on site networks), right after
+    # the security headers and before sessions: a stylesheet needs no session.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ledger.accounts.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a sign-in refused by the lockout into the answer
     # of projects.signin.lockout_response.
@@ -103,7 +111,10 @@ AUTHENTICATION_BACKENDS = [
     "projects.signin.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "sign-in"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -120,6 +131,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.context_processors.layout",
             ],
         },
     },
@@ -156,15 +168,30 @@ USE_TZ = True
 STATIC_URL = "static/"
 # The base layout's stylesheet and script (each app keeps its own under <app>/static/).
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Only a release with collected static files has a STATIC_ROOT (see STORAGES below).
+STATIC_ROOT = (
+    Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+    if env_bool("STATIC_MANIFEST", False)
+    else None
+)
 STORAGES = {
     # Evidence files never go through Django's file storage: see storage/gateway.py.
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": VAR_DIR / "media"},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        # Production sets STATIC_MANIFEST=1 and runs collectstatic once per release: WhiteNoise
+        # then serves compressed copies under content-hashed names, cached for a year. make run
+        # and the tests serve the source files through the finders instead.
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("STATIC_MANIFEST", False)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
 }
+WHITENOISE_USE_FINDERS = not env_bool("STATIC_MANIFEST", False)
 
 # Uploads larger than this are streamed to a temporary file, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -9,7 +9,7 @@ from inspections import access, selectors
 from projects.access import can_write_project
 
 
-@login_required(login_url="rest_framework:login")
+@login_required
 def record_photos_page(request, project_id: int, record_id: int):
     """The record's photos; those who may write it add more, several at a time. The page
     uploads through the photo API, one request per file, so each file shows its own

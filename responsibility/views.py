@@ -72,7 +72,7 @@ def plaque_public_proof(request, token: str):
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
 
 
-@login_required(login_url="rest_framework:login")
+@login_required
 def document_sign_page(request, document_id: int):
     """The signer's page: the exact text, password again, consent, a signature pad."""
     document = access.document_for_user(request.user, project_id=None, document_id=document_id)
@@ -103,7 +103,7 @@ def document_sign_page(request, document_id: int):
     )
 
 
-@login_required(login_url="rest_framework:login")
+@login_required
 def document_pdf_page(request, document_id: int):
     document = access.document_for_user(request.user, project_id=None, document_id=document_id)
     if document.pdf is None:
@@ -127,7 +127,7 @@ def _drawn_signature(data_url: str):
     return upload
 
 
-@login_required(login_url="rest_framework:login")
+@login_required
 def oversight_page(request):
     """The regulator's action lists, in Chinese by default."""
     lists = oversight_lists(projects=access.oversight_projects(request.user))

@@ -1,0 +1,33 @@
+"""Pages: signing in and out, the user's projects."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from projects import selectors
+
+
+class SignInView(auth_views.LoginView):
+    """The archive's own sign-in page. django-axes counts its wrong passwords and locks out
+    like the API's token endpoint (projects/signin.py); a signed-in visitor goes home."""
+
+    template_name = "projects/sign_in.html"
+    redirect_authenticated_user = True
+    extra_context = {"title": _("Sign in")}
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out: a POST from the layout's button (a GET link could be triggered by any page)."""
+
+
+@login_required
+def project_list_page(request):
+    projects = selectors.project_list(user=request.user)
+    return render(
+        request,
+        "projects/project_list.html",
+        {"projects": projects, "nav_active": "projects"},
+    )
