@@ -220,7 +220,7 @@ class UsageForm(forms.Form):
         self.fields["location"].choices = [("", "—")] + [
             (
                 unit_work.name,
-                [(pk, "\u3000" * depth + name) for pk, name, depth in locations],
+                [(pk, "\u00a0\u00a0\u00a0" * depth + name) for pk, name, depth in locations],
             )
             for unit_work, locations in locations
         ]
@@ -228,9 +228,10 @@ class UsageForm(forms.Form):
 
 
 def delivery_left_label(delivery) -> str:
-    """ "聚氯乙烯绝缘电缆 B2503-017 · 880 metres left": what a usage may still take."""
+    """What a usage may still take from ``delivery``, first ("B2503-017 · 880 metres left ·
+    聚氯乙烯绝缘电缆"): a phone's select shows only the start of an option."""
     left = delivery.quantity - delivery.used_quantity
-    return _("%(product)s %(batch)s · %(left)s %(unit)s left") % {
+    return _("%(batch)s · %(left)s %(unit)s left · %(product)s") % {
         "product": delivery.batch.product,
         "batch": delivery.batch.batch_number,
         "left": f"{left.normalize():f}",
