@@ -175,6 +175,10 @@ class SampleForm(forms.Form):
         label=_("Witness"),
         queryset=MaterialCategory.objects.none(),
         required=False,
+        help_text=_(
+            "A witness is a site supervisor, or a member of the owner or the supervision"
+            " unit, with an account on this project."
+        ),
         empty_label=_("— not witnessed —"),
     )
     testing_lab = forms.ModelChoiceField(

@@ -27,6 +27,12 @@ from tests.storage.samples import jpeg, pdf, zip_archive
 TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
 
 
+def named_jpeg():
+    """A different photo each time (the same bytes would be one photo)."""
+    named_jpeg.count = getattr(named_jpeg, "count", 0) + 1
+    return upload(jpeg((40 + named_jpeg.count, 30)), "label.jpg")
+
+
 def client_as(user, language="en") -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     if user is not None:
@@ -631,3 +637,22 @@ def test_the_delivery_list_filters_swap_in_as_a_partial_for_htmx(
     assert body.lstrip().startswith('<div id="deliveries">')
     assert f"/deliveries/{failed_cable.pk}/" in body
     assert f"/deliveries/{used_cable.pk}/" not in body
+
+
+def test_the_delivery_page_takes_as_many_queries_for_five_samples_as_for_two(
+    project, pending_cable, contractor_person, lab, alice, leo
+):
+    client = client_as(alice)
+    url = f"/projects/{project.pk}/deliveries/{pending_cable.pk}/"
+    for _ in range(2):
+        sample(pending_cable, contractor_person, lab, leo, witness=alice.person)
+        services.delivery_photo_add(
+            delivery=pending_cable, kind="label", fileobj=named_jpeg(), actor=leo
+        )
+    two = _queries(client, url)
+    for _ in range(3):
+        sample(pending_cable, contractor_person, lab, leo, witness=alice.person)
+        services.delivery_photo_add(
+            delivery=pending_cable, kind="label", fileobj=named_jpeg(), actor=leo
+        )
+    assert _queries(client, url) == two
