@@ -143,8 +143,10 @@ class DeliveryForm(PhotosForm):
     def __init__(self, *args, batches, manufacturers, inspectors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["batch"].queryset = batches
+        self.fields["batch"].label_from_instance = batch_label
         self.fields["manufacturer"].queryset = manufacturers
         self.fields["inspected_by"].queryset = inspectors
+        self.fields["inspected_by"].label_from_instance = person_label
 
     def clean(self):
         data = super().clean()
@@ -190,6 +192,8 @@ class SampleForm(forms.Form):
         self.fields["sampler"].queryset = samplers
         self.fields["witness"].queryset = witnesses
         self.fields["testing_lab"].queryset = labs
+        for name in ("sampler", "witness"):
+            self.fields[name].label_from_instance = person_label
 
 
 class ReportForm(forms.Form):
@@ -241,3 +245,13 @@ def delivery_left_label(delivery) -> str:
         "left": f"{left.normalize():f}",
         "unit": delivery.get_unit_display(),
     }
+
+
+def batch_label(batch) -> str:
+    """The batch number first (what is printed on the label), then what and whose."""
+    return f"{batch.batch_number} · {batch.product} {batch.model_spec} · {batch.manufacturer.name}"
+
+
+def person_label(person) -> str:
+    """A person by name only: the masked ID number of ``str(person)`` is not for a list."""
+    return person.name

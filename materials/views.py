@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -124,7 +125,7 @@ def delivery_create_page(request, project_id: int):
         batches=selectors.batch_choices(user=request.user, project=project),
         manufacturers=selectors.manufacturer_choices(user=request.user),
         inspectors=selectors.contractor_staff(user=request.user, project=project),
-        initial={"delivered_on": None},
+        initial={"delivered_on": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -318,7 +319,10 @@ def sample_create_page(request, project_id: int, delivery_id: int):
         samplers=selectors.contractor_staff(user=request.user, project=project),
         witnesses=candidates.filter(pk__in=authorized),
         labs=selectors.lab_choices(project=project),
-        initial={"sampling_location": _("Material yard on site")},
+        initial={
+            "sampling_location": _("Material yard on site"),
+            "sampled_on": timezone.localdate(),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -356,7 +360,7 @@ def sample_page(request, project_id: int, sample_id: int):
     write = request.method == "POST"
     sample = access.project_sample_for_user(request.user, project_id, sample_id, write=write)
     project = sample.delivery.project
-    form = ReportForm(*_sent(request))
+    form = ReportForm(*_sent(request), initial={"tested_on": timezone.localdate()})
     has_report = hasattr(sample, "report")
     if write and has_report:
         form.add_error(None, _("This sample already has a test report."))
@@ -441,7 +445,7 @@ def usage_create_page(request, project_id: int):
         deliveries=deliveries,
         locations=selectors.location_choices(user=request.user, project=project),
         records=selectors.acceptance_record_choices(user=request.user, project=project),
-        initial={"delivery": request.GET.get("delivery")},
+        initial={"delivery": request.GET.get("delivery"), "used_on": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
