@@ -656,3 +656,49 @@ def test_the_delivery_page_takes_as_many_queries_for_five_samples_as_for_two(
             delivery=pending_cable, kind="label", fileobj=named_jpeg(), actor=leo
         )
     assert _queries(client, url) == two
+
+
+def test_the_delivery_list_filters_by_state_material_and_date(
+    project, pending_cable, used_cable, cement_batch, contractor_person, leo, alice
+):
+    cement = deliver(project, cement_batch, contractor_person, leo, quantity="30", day=DAY)
+    later = deliver(
+        project, cement_batch, contractor_person, leo, quantity="20", day=datetime.date(2025, 5, 6)
+    )
+    client = client_as(alice)
+    url = f"/projects/{project.pk}/deliveries/"
+
+    def shown(query):
+        page = client.get(url + query).content.decode()
+        return {d.pk for d in Delivery.objects.all() if f"/deliveries/{d.pk}/" in page}
+
+    assert shown("") == {pending_cable.pk, used_cable.pk, cement.pk, later.pk}
+    assert shown("?state=accepted") == {used_cable.pk}
+    assert shown("?state=pending") == {pending_cable.pk, cement.pk, later.pk}
+    assert shown("?category=cement") == {cement.pk, later.pk}
+    assert shown("?delivered_from=2025-05-01") == {later.pk}
+    assert shown("?category=cement&delivered_to=2025-04-30") == {cement.pk}
+
+
+def test_photos_are_added_to_a_delivery_from_its_page_and_a_disguised_one_refused(
+    project, pending_cable, alice, nothing_written
+):
+    client = client_as(alice)
+    url = f"/projects/{project.pk}/deliveries/{pending_cable.pk}/"
+    body = {
+        "action": "photos",
+        "photos-photo_of": "delivery_note",
+        "photos-photos_chosen": [named_jpeg(), named_jpeg()],
+    }
+    assert client.post(url, body).status_code == 303
+    assert list(pending_cable.photos.values_list("kind", flat=True)) == ["delivery_note"] * 2
+    nothing_written.take()
+    body = {
+        "action": "photos",
+        "photos-photo_of": "label",
+        "photos-photo_taken": upload(pdf("not a photo"), "label.jpg"),
+    }
+    response = client.post(url, body)
+    assert response.status_code == 400
+    assert "PDF" in field_errors(response, "photos-photo_taken")
+    assert nothing_written.unchanged()
