@@ -228,45 +228,19 @@ def delivery_page(request, project_id: int, delivery_id: int):
     delivery = access.delivery_for_user(request.user, project_id, delivery_id, write=write)
     project = delivery.project
     action = request.POST.get("action") if write else None
-    photos_form = PhotosForm(*_sent(request), prefix="photos")
-    reject_form = RejectForm(*_sent(request)[:1], prefix="reject")
+    photos_form = PhotosForm(*(_sent(request) if action == "photos" else ()), prefix="photos")
+    reject_form = RejectForm(request.POST if action == "reject" else None, prefix="reject")
     decision_errors: list[str] = []
     if action == "photos":
-        if photos_form.is_valid():
-            try:
-                with transaction.atomic():
-                    added = _photos_add(delivery, photos_form, request.user)
-            except ValidationError as exc:
-                _refused(photos_form, exc)
-            else:
-                if added:
-                    messages.success(request, _("The photos are stored."))
-                    return _see_other(request.path)
-                photos_form.add_error(None, _("Take a photo or choose photos to add."))
+        if _photos_post(request, delivery, photos_form):
+            return _see_other(request.path)
     elif action in ("accept", "reject"):
         access.delivery_decide_check(request.user, project)
-        try:
-            if action == "accept":
-                services.delivery_accept(delivery=delivery, actor=request.user)
-                messages.success(request, _("The delivery is accepted."))
-                return _see_other(request.path)
-            if reject_form.is_valid():
-                services.delivery_reject(
-                    delivery=delivery, actor=request.user, **reject_form.cleaned_data
-                )
-                messages.success(request, _("The delivery is rejected."))
-                return _see_other(request.path)
-        except ValidationError as exc:
-            if action == "reject" and hasattr(exc, "error_dict"):
-                _refused(reject_form, exc)
-            else:
-                decision_errors = exc.messages
+        decision_errors = _decide_post(request, delivery, action, reject_form)
+        if decision_errors is None:
+            return _see_other(request.path)
     elif write:
         decision_errors = [_("Choose what to do: add photos, accept or reject.")]
-    if action != "photos":
-        photos_form = PhotosForm(prefix="photos")
-    if action != "reject":
-        reject_form = RejectForm(prefix="reject")
     delivery = selectors.delivery_detail(user=request.user, delivery=delivery)
     batch = delivery.batch
     files = list(selectors.batch_file_list(batch=batch).order_by("kind", "version"))
@@ -283,7 +257,9 @@ def delivery_page(request, project_id: int, delivery_id: int):
             "current_files": {f.kind: f.pk for f in files}.values(),
             "photos": selectors.delivery_photo_list(user=request.user, delivery=delivery),
             "samples": selectors.sample_list(user=request.user, delivery=delivery),
-            "usages": delivery.usages.select_related("location").order_by("-used_on", "-pk"),
+            "usages": selectors.usage_list(user=request.user, project=project).filter(
+                delivery=delivery
+            ),
             "can_write": can_write_project(request.user, project),
             "can_decide": _may_decide(request.user, project),
             "undecided": delivery.state in (Delivery.State.PENDING, Delivery.State.SAMPLED),
@@ -299,6 +275,43 @@ def delivery_page(request, project_id: int, delivery_id: int):
         },
         status=400 if failed else 200,
     )
+
+
+def _photos_post(request, delivery, form) -> bool:
+    """Add the photos sent; False (and the form says why) when none was or one is refused."""
+    if not form.is_valid():
+        return False
+    try:
+        with transaction.atomic():
+            added = _photos_add(delivery, form, request.user)
+    except ValidationError as exc:
+        _refused(form, exc)
+        return False
+    if not added:
+        form.add_error(None, _("Take a photo or choose photos to add."))
+        return False
+    messages.success(request, _("The photos are stored."))
+    return True
+
+
+def _decide_post(request, delivery, action, reject_form) -> list[str] | None:
+    """Accept or reject; None when done, else the service's refusal (a rejection's field
+    errors go next to its fields)."""
+    try:
+        if action == "accept":
+            services.delivery_accept(delivery=delivery, actor=request.user)
+            messages.success(request, _("The delivery is accepted."))
+            return None
+        if not reject_form.is_valid():
+            return []
+        services.delivery_reject(delivery=delivery, actor=request.user, **reject_form.cleaned_data)
+        messages.success(request, _("The delivery is rejected."))
+        return None
+    except ValidationError as exc:
+        if action == "reject" and hasattr(exc, "error_dict"):
+            _refused(reject_form, exc)
+            return []
+        return exc.messages
 
 
 # --- Samples and their reports ---
