@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("responsibility.public_urls")),
     path("", include("responsibility.page_urls")),
     path("", include("inspections.page_urls")),
+    path("", include("materials.page_urls")),
 ]

@@ -183,6 +183,22 @@ def sample_for_user(user, project_id, delivery_id, sample_id, *, write: bool = F
     return sample
 
 
+def project_sample_for_user(user, project_id, sample_id, *, write: bool = False) -> Sample:
+    """A sample named by its project and its own id (the sample page's address), refused
+    as ``sample_for_user`` refuses: the project first, then a sample of another project or
+    none is a 404."""
+    project = project_for_user(user, project_id, write=write)
+    delivery_id = (
+        samples_visible_to(user)
+        .filter(delivery__project=project, pk=sample_id)
+        .values_list("delivery_id", flat=True)
+        .first()
+    )
+    if delivery_id is None:
+        raise not_found()
+    return sample_for_user(user, project_id, delivery_id, sample_id, write=write)
+
+
 def usages_visible_to(user) -> QuerySet[Usage]:
     return project_records_visible_to(user, Usage.objects.all(), project_field="delivery__project")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -26,14 +28,32 @@ from materials.models import (
     DefectNotice,
     Delivery,
     DeliveryPhoto,
+    MaterialCategory,
     RecallAction,
     RecallEvidence,
     Sample,
     TestReport,
     Usage,
 )
-from projects.access import projects_visible_to
-from projects.models import LeadTenure, Project
+from projects.access import (
+    organizations_visible_to,
+    people_visible_to,
+    project_records_visible_to,
+    projects_visible_to,
+    unit_works_visible_to,
+)
+from projects.models import (
+    LeadTenure,
+    Location,
+    Membership,
+    Organization,
+    Participation,
+    Person,
+    Project,
+    Role,
+    UnitWork,
+)
+from projects.selectors import location_tree
 
 _ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=3))
 
@@ -314,4 +334,121 @@ def recall_action_list(*, notice: DefectNotice, user) -> QuerySet[RecallAction]:
             Prefetch("evidence", RecallEvidence.objects.select_related("stored_object"))
         )
         .order_by("project_id", "pk")
+    )
+
+
+# --- What the pages offer to choose from: only what the user may pick ---
+
+_CONTRACTOR_ROLES = (Role.CONTRACTOR, Role.GENERAL_CONTRACTOR)
+
+
+def delivery_filter(
+    deliveries: QuerySet[Delivery],
+    *,
+    state: str = "",
+    category: MaterialCategory | None = None,
+    delivered_from: date | None = None,
+    delivered_to: date | None = None,
+) -> QuerySet[Delivery]:
+    """``deliveries`` (from ``delivery_list``) narrowed as the list page's filters ask;
+    ``state`` "blocked" means a sample failed its test, whatever the delivery's state."""
+    if state == "blocked":
+        deliveries = deliveries.filter(has_failed_test=True)
+    elif state:
+        deliveries = deliveries.filter(state=state)
+    if category is not None:
+        deliveries = deliveries.filter(batch__category=category)
+    if delivered_from is not None:
+        deliveries = deliveries.filter(delivered_on__gte=delivered_from)
+    if delivered_to is not None:
+        deliveries = deliveries.filter(delivered_on__lte=delivered_to)
+    return deliveries
+
+
+def batch_choices(*, user, project: Project) -> QuerySet[Batch]:
+    """The batches a new delivery of ``project`` may be of: those recorded for it, those
+    already delivered to it, and those an archive operator recorded for everyone. (Every
+    batch is visible, but a phone's select cannot offer the whole archive's.)"""
+    return (
+        access.batches_visible_to(user)
+        .filter(
+            Q(recorded_for=project)
+            | Q(recorded_for__isnull=True)
+            | Q(pk__in=Delivery.objects.filter(project=project).values("batch_id"))
+        )
+        .select_related("category", "manufacturer")
+        .order_by("-pk")
+    )
+
+
+def manufacturer_choices(*, user) -> QuerySet[Organization]:
+    """Who a new batch may be made by: organizations that already made a batch, or take no
+    part in any project (the parties of projects are not manufacturers)."""
+    makers = Q(pk__in=Batch.objects.values("manufacturer_id"))
+    no_party = ~Q(pk__in=Participation.objects.values("organization_id"))
+    return organizations_visible_to(user).filter(makers | no_party).order_by("name")
+
+
+def contractor_staff(*, user, project: Project) -> QuerySet[Person]:
+    """The people of ``project``'s contractor, who inspect deliveries and take samples."""
+    contractors = Participation.objects.filter(project=project, role__in=_CONTRACTOR_ROLES).values(
+        "organization_id"
+    )
+    return people_visible_to(user).filter(organization__in=contractors).order_by("name")
+
+
+def witness_candidates(*, user, project: Project) -> QuerySet[Person]:
+    """People with an account on ``project``: the witness is one of them (the service's
+    ``witness_is_authorized`` decides which)."""
+    members = Membership.objects.filter(project=project).values("user_id")
+    return people_visible_to(user).filter(user__in=members).order_by("name")
+
+
+def lab_choices(*, project: Project) -> QuerySet[Organization]:
+    """The testing laboratories taking part in ``project``."""
+    labs = Participation.objects.filter(project=project, role=Role.TESTING_LAB)
+    return Organization.objects.filter(pk__in=labs.values("organization_id")).order_by("name")
+
+
+def usable_deliveries(*, user, project: Project) -> QuerySet[Delivery]:
+    """``project``'s accepted deliveries with material left to use (``used_quantity``
+    annotated)."""
+    return delivery_list(user=user, project=project).filter(
+        state=Delivery.State.ACCEPTED, quantity__gt=F("used_quantity")
+    )
+
+
+def location_choices(*, user, project: Project) -> list[tuple[UnitWork, list[tuple]]]:
+    """Each unit work of ``project`` with its locations in tree order, as (location id,
+    name, depth), from one query per unit work (``projects.selectors.location_tree``)."""
+
+    def walk(nodes, depth, out):
+        for node in nodes:
+            out.append((node["id"], node["name"], depth))
+            walk(node["children"], depth + 1, out)
+        return out
+
+    return [
+        (unit_work, walk(location_tree(unit_work=unit_work), 0, []))
+        for unit_work in unit_works_visible_to(user).filter(project=project).order_by("pk")
+    ]
+
+
+_AcceptanceRecord = Usage._meta.get_field("acceptance_record").related_model
+
+
+def acceptance_record_choices(*, user, project: Project) -> QuerySet:
+    """The acceptance records of ``project`` a usage may name: any but the completion
+    acceptance (the service checks the rest: unit work, dates)."""
+    records = project_records_visible_to(user, _AcceptanceRecord.objects.filter(project=project))
+    return records.exclude(level="completion").order_by("-date", "-pk")
+
+
+def location_usage_list(*, user, location: Location) -> QuerySet[Usage]:
+    """What was used at ``location``, newest first, with its delivery's batch."""
+    return (
+        access.usages_visible_to(user)
+        .filter(location=location)
+        .select_related("delivery__batch__category", "installer", "acceptance_record")
+        .order_by("-used_on", "-pk")
     )

@@ -126,6 +126,22 @@ def unit_work_for_user(user, project_id, unit_work_id, *, write: bool = False) -
     return unit_work
 
 
+def location_for_user(user, project_id, location_id) -> Location:
+    """A location of one of the project's unit works, if ``user`` can see the project (its
+    404 is the project's own); a location of another project is a 404 too."""
+    project = project_for_user(user, project_id)
+    location = (
+        locations_visible_to(user)
+        .filter(unit_work__project=project, pk=location_id)
+        .select_related("unit_work", "parent")
+        .first()
+    )
+    if location is None:
+        raise not_found()
+    location.unit_work.project = project
+    return location
+
+
 def lead_tenure_for_user(user, project_id, tenure_id, *, write: bool = False) -> LeadTenure:
     """A lead tenure of a project ``user`` can see (and replace, with ``write``)."""
     project = project_for_user(user, project_id, write=write)
