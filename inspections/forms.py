@@ -17,7 +17,12 @@ Level = AcceptanceRecord.Level
 
 
 class DateInput(forms.DateInput):
+    """The phone's date picker, which reads and writes ISO dates whatever the language."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 class TreeChoiceField(forms.TypedChoiceField):
