@@ -61,10 +61,12 @@ def test_journey_3_a_new_lot_with_three_photos_is_signed_and_accepted_and_rolls_
     expect(page.locator("h1")).to_have_text("新建验收记录")
     expect(page.locator("#id_parent")).to_have_value(str(sub_item.pk))
     expect(page.locator("#id_level")).to_have_value("inspection_lot")
+    expect(page.locator("#id_division_kind")).to_be_hidden()  # only for (sub-)divisions
     assert_page_ok(page)
     page.select_option("#id_location", str(floor.pk))
     page.fill("#id_title", "2层梁钢筋安装检验批")
     page.fill("#id_date", "2025-06-12")
+    shot(page, "record-create")
     page.get_by_role("button", name="创建").click()
     expect(page.locator(".message.success")).to_be_visible()
     lot = AcceptanceRecord.objects.get(title="2层梁钢筋安装检验批")
