@@ -108,6 +108,8 @@ class SignForm(forms.Form):
         super().__init__(*args, **kwargs)
         if capacities:
             self.fields["capacity"].choices = [(c, SignOff.Capacity(c).label) for c in capacities]
+        else:  # nothing to offer: the service answers who must sign
+            self.fields["capacity"].widget = forms.HiddenInput()
 
 
 def form_errors(form: forms.Form, exc: ValidationError) -> None:
