@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from inspections.models import AcceptanceRecord, SignOff
@@ -46,22 +47,23 @@ class TreeChoiceField(forms.TypedChoiceField):
 
 class RecordCreateForm(forms.Form):
     level = forms.ChoiceField(
-        label=_("level"),
+        label=capfirst(_("level")),
         choices=[(value, label) for value, label in Level.choices if value != Level.COMPLETION],
         initial=Level.INSPECTION_LOT,
     )
-    parent = TreeChoiceField(label=_("belongs under"), required=False)
+    parent = TreeChoiceField(label=capfirst(_("belongs under")), required=False)
     division_kind = forms.ChoiceField(
-        label=_("division kind"),
+        label=capfirst(_("division kind")),
         choices=AcceptanceRecord.DivisionKind.choices,
         initial=AcceptanceRecord.DivisionKind.OTHER,
         help_text=_(
             "foundation and main-structure divisions also need the survey and design leads"
         ),
     )
-    title = forms.CharField(label=_("work covered"), max_length=300)
-    date = forms.DateField(label=_("date"), widget=DateInput)
-    location = TreeChoiceField(label=_("location"))
+    title = forms.CharField(label=capfirst(_("work covered")), max_length=300)
+    date = forms.DateField(label=capfirst(_("date")), widget=DateInput)
+    # Optional, as in the API; an inspection lot is normally taken at one location.
+    location = TreeChoiceField(label=capfirst(_("location")), required=False)
 
     def __init__(self, *args, parents, locations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,20 +74,22 @@ class RecordCreateForm(forms.Form):
 class SelfCheckForm(forms.Form):
     """The fields of a record its contractor fills in before submitting (``record_update``)."""
 
-    title = forms.CharField(label=_("work covered"), max_length=300)
-    date = forms.DateField(label=_("date"), widget=DateInput)
+    title = forms.CharField(label=capfirst(_("work covered")), max_length=300)
+    date = forms.DateField(label=capfirst(_("date")), widget=DateInput)
     result = forms.CharField(
-        label=_("self-check result"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=capfirst(_("self-check result")),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     remarks = forms.CharField(
-        label=_("remarks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=capfirst(_("remarks")), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class ReturnForm(forms.Form):
     # Not required here: the service says why a return needs reasons.
     reasons = forms.CharField(
-        label=_("reasons for returning"),
+        label=capfirst(_("reasons for returning")),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -95,10 +99,10 @@ class SignForm(forms.Form):
     # Offered: the capacities this user may sign in. Anything else goes to the service, which
     # says who must sign.
     capacity = forms.ChoiceField(
-        label=_("sign as"), choices=SignOff.Capacity.choices, required=False
+        label=capfirst(_("sign as")), choices=SignOff.Capacity.choices, required=False
     )
     password = forms.CharField(
-        label=_("your password, re-entered to sign"),
+        label=capfirst(_("your password, re-entered to sign")),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
