@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from inspections.models import AcceptanceRecord, SignOff
+from projects.models import Location
 
 Level = AcceptanceRecord.Level
 
@@ -84,6 +85,16 @@ class SelfCheckForm(forms.Form):
     remarks = forms.CharField(
         label=capfirst(_("remarks")), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    locations = forms.ModelMultipleChoiceField(
+        label=capfirst(_("locations")),
+        queryset=Location.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["locations"].queryset = locations
 
 
 class ReturnForm(forms.Form):

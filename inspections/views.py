@@ -28,6 +28,7 @@ from inspections.models import AcceptanceRecord
 from projects import selectors as project_selectors
 from projects.access import can_write_project, unit_work_for_user
 from projects.http import client_address
+from projects.models import Location
 
 Level = AcceptanceRecord.Level
 
@@ -197,7 +198,16 @@ def _action_form(action, request, record):
     if action == "sign":
         capacities = services.signable_capacities(record, request.user)
         return SignForm(request.POST, capacities=capacities)
+    if action == "update":
+        return SelfCheckForm(request.POST, locations=_record_locations(record))
     return ACTION_FORMS[action](request.POST)
+
+
+def _record_locations(record):
+    """The locations a record may be at: those of its unit work."""
+    if record.unit_work_id is None:
+        return Location.objects.none()
+    return project_selectors.location_list(unit_work=record.unit_work)
 
 
 def _record_action(action, request, record, data) -> str:
@@ -249,7 +259,9 @@ def _record_render(request, record, *, failed=None, status=200):
                 "date": record.date,
                 "result": record.result,
                 "remarks": record.remarks,
-            }
+                "locations": [location.pk for location in record.locations.all()],
+            },
+            locations=_record_locations(record),
         ),
         "submit": failed.get("submit") or ActionForm(),
         "return": failed.get("return") or ReturnForm(),

@@ -84,6 +84,7 @@ def test_journey_3_a_new_lot_with_three_photos_is_signed_and_accepted_and_rolls_
     expect(page.locator(".message.success")).to_have_text("自检已保存。")
     lot.refresh_from_db()
     assert lot.result == "主控项目全部合格，一般项目合格率95%"
+    assert list(lot.locations.all()) == [floor]  # kept: ticked on the self-check form
     for number in range(3):
         page.set_input_files(
             "#camera",

@@ -199,13 +199,18 @@ def test_a_lot_under_an_accepted_parent_or_with_a_bad_date_is_refused(
 # --- The record and its actions ---
 
 
-def test_the_self_check_is_saved_and_shown(en, tree, alice):
+def test_the_self_check_is_saved_and_shown(en, tree, floor, alice):
     lot = tree["lot"]
-    response = post(en(alice), lot, "update", title=lot.title, date="2025-06-10", result="合格")
+    client = en(alice)
+    assert f'value="{floor.pk}"' in text(client.get(record_url(lot)))  # its unit work's
+    response = post(
+        client, lot, "update", title=lot.title, date="2025-06-10", result="合格", locations=floor.pk
+    )
     assert response.status_code == 303
     lot.refresh_from_db()
-    assert lot.result == "合格"
+    assert (lot.result, list(lot.locations.all())) == ("合格", [floor])
     assert LedgerEntry.objects.filter(record_id=lot.pk, action="update").exists()
+    assert "合格" in text(client.get(record_url(lot)))
 
 
 def test_a_self_check_with_a_bad_date_is_refused(en, tree, alice):
