@@ -124,6 +124,11 @@ class AcceptanceRecord(Ledgered):
     def is_editable(self) -> bool:
         return self.state in (self.State.SELF_CHECK, self.State.RETURNED)
 
+    @property
+    def takes_photos(self) -> bool:
+        """Evidence may be added until the record is accepted (then it is closed)."""
+        return not self.is_accepted
+
 
 class AcceptanceRound(Ledgered):
     """One submission of a record and what became of it; every round is kept."""

@@ -2,10 +2,13 @@ from django.urls import path
 
 from inspections import views
 
+project = "projects/<int:project_id>/"
+unit_work = project + "unit-works/<int:unit_work_id>/"
+record = project + "acceptance-records/<int:record_id>/"
+
 urlpatterns = [
-    path(
-        "projects/<int:project_id>/acceptance-records/<int:record_id>/photos/",
-        views.record_photos_page,
-        name="record-photos-page",
-    ),
+    path(unit_work + "records/", views.record_tree_page, name="record-tree-page"),
+    path(unit_work + "records/new/", views.record_create_page, name="record-create-page"),
+    path(record, views.record_page, name="record-page"),
+    path(record + "photos/", views.record_photos_page, name="record-photos-page"),
 ]

@@ -6,11 +6,14 @@ helpers there look up; callers check the project first (``record_for_user`` or
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass, field
 
-from inspections import access
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from inspections import access, services
 from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
-from projects.models import Project
+from projects.models import Project, UnitWork
 
 
 def record_list(*, user, project: Project) -> QuerySet[AcceptanceRecord]:
@@ -34,6 +37,25 @@ def record_detail(*, user, record: AcceptanceRecord) -> AcceptanceRecord:
     return record_list(user=user, project=record.project).get(pk=record.pk)
 
 
+def record_history(*, user, record: AcceptanceRecord) -> AcceptanceRecord:
+    """``record`` with everything its page shows: every round with who submitted and who
+    decided it (``round_history``), sign-offs with their people, the records under it and
+    the concealed works it covers (what ``services.accept_blockers`` reads)."""
+    return (
+        record_list(user=user, project=record.project)
+        .select_related("parent")
+        .prefetch_related(
+            "children",
+            Prefetch(
+                "rounds",
+                queryset=AcceptanceRound.objects.select_related("submitted_by", "decided_by"),
+                to_attr="round_history",
+            ),
+        )
+        .get(pk=record.pk)
+    )
+
+
 def photo_list(*, user, project: Project) -> QuerySet[Photo]:
     return (
         access.photos_visible_to(user)
@@ -48,3 +70,58 @@ def record_photo_list(*, user, record: AcceptanceRecord) -> QuerySet[Photo]:
         subject_type__model="acceptancerecord",
         subject_id=record.pk,
     )
+
+
+@dataclass
+class TreeNode:
+    """One record of a unit work's GB 50300 tree, with what keeps it from being accepted."""
+
+    record: AcceptanceRecord
+    depth: int
+    blockers: list[str] = field(default_factory=list)
+    children: list[TreeNode] = field(default_factory=list)
+
+
+def record_tree(*, user, unit_work: UnitWork) -> list[TreeNode]:
+    """The unit work's records as a tree (unit → divisions → sub-items → lots, concealed
+    works under what they belong to), from a fixed number of queries. Each node says what
+    blocks its acceptance in the words ``record_accept`` refuses with
+    (``services.accept_blockers``), after "submit it first" for a record not submitted."""
+    records = list(
+        access.records_visible_to(user)
+        .filter(unit_work=unit_work)
+        .prefetch_related(
+            "sign_offs",
+            "concealed_works",
+            Prefetch(
+                "children",
+                queryset=AcceptanceRecord.objects.only("pk", "state", "title", "parent_id"),
+            ),
+        )
+        .order_by("date", "pk")
+    )
+    nodes = {record.pk: TreeNode(record=record, depth=0) for record in records}
+    roots: list[TreeNode] = []
+    for node in nodes.values():
+        parent = nodes.get(node.record.parent_id)
+        (parent.children if parent else roots).append(node)
+        if not node.record.is_accepted:
+            node.blockers = _not_submitted(node.record) + [
+                " ".join(blocker.messages) for blocker in services.accept_blockers(node.record)
+            ]
+
+    def flatten(level_nodes, depth):
+        for node in level_nodes:
+            node.depth = depth
+            yield node
+            yield from flatten(node.children, depth + 1)
+
+    return list(flatten(roots, 0))
+
+
+def _not_submitted(record: AcceptanceRecord) -> list[str]:
+    if record.state == AcceptanceRecord.State.RETURNED:
+        return [_("Returned: put it right and submit it again.")]
+    if record.state == AcceptanceRecord.State.SELF_CHECK:
+        return [_("The contractor's self-check is not submitted yet.")]
+    return []

@@ -242,14 +242,21 @@ def record_update(
     return record
 
 
-def _concealed_check(record: AcceptanceRecord) -> None:
+def _concealed_pending(record: AcceptanceRecord) -> ValidationError | None:
     pending = [c for c in record.concealed_works.all() if not c.is_accepted]
-    if pending:
-        raise ValidationError(
-            _("The concealed works this work covers must be accepted first: %(records)s.")
-            % {"records": "; ".join(c.title for c in pending)},
-            code="concealed_pending",
-        )
+    if not pending:
+        return None
+    return ValidationError(
+        _("The concealed works this work covers must be accepted first: %(records)s.")
+        % {"records": "; ".join(c.title for c in pending)},
+        code="concealed_pending",
+    )
+
+
+def _concealed_check(record: AcceptanceRecord) -> None:
+    refusal = _concealed_pending(record)
+    if refusal is not None:
+        raise refusal
 
 
 @transaction.atomic
@@ -425,11 +432,48 @@ def _record_sign(
     return sign_off
 
 
+def signable_capacities(record: AcceptanceRecord, user) -> list[str]:
+    """The capacities ``user`` may sign the submitted record's current round in now."""
+    if record.state != State.SUBMITTED:
+        return []
+    return [c for c in missing_capacities(record) if signer_person(record, c, user) is not None]
+
+
 def missing_capacities(record: AcceptanceRecord) -> list[str]:
-    signed = set(
-        SignOff.objects.filter(record=record, round=record.round).values_list("capacity", flat=True)
-    )
+    """The capacities still to sign the current round. Reads ``record.sign_offs.all()``, so
+    a caller that prefetched them (the record tree) asks no query per record."""
+    signed = {s.capacity for s in record.sign_offs.all() if s.round == record.round}
     return [c for c in required_capacities(record) if c not in signed]
+
+
+def accept_blockers(record: AcceptanceRecord) -> list[ValidationError]:
+    """What keeps the record from being accepted once submitted (missing sign-offs, records
+    under it still open, concealed works it covers not accepted), in the order
+    ``record_accept`` checks them, each with the message it refuses with. Reads sign-offs,
+    children and concealed works through ``.all()``: prefetch them to ask no more queries."""
+    blockers = []
+    missing = missing_capacities(record)
+    if missing:
+        blockers.append(
+            ValidationError(
+                _("The record still needs the sign-off of: %(capacities)s.")
+                % {"capacities": ", ".join(str(Capacity(c).label) for c in missing)},
+                code="unsigned",
+            )
+        )
+    pending_children = [child for child in record.children.all() if not child.is_accepted]
+    if pending_children:
+        blockers.append(
+            ValidationError(
+                _("Every record under this one must be accepted first; still open: %(records)s.")
+                % {"records": "; ".join(child.title for child in pending_children)},
+                code="children_pending",
+            )
+        )
+    concealed = _concealed_pending(record)
+    if concealed is not None:
+        blockers.append(concealed)
+    return blockers
 
 
 @transaction.atomic
@@ -440,21 +484,9 @@ def record_accept(*, record: AcceptanceRecord, actor: AbstractBaseUser) -> Accep
     """
     record = _locked(record)
     _submitted_check(record)
-    missing = missing_capacities(record)
-    if missing:
-        raise ValidationError(
-            _("The record still needs the sign-off of: %(capacities)s.")
-            % {"capacities": ", ".join(str(Capacity(c).label) for c in missing)},
-            code="unsigned",
-        )
-    pending_children = record.children.exclude(state=State.ACCEPTED)
-    if pending_children.exists():
-        raise ValidationError(
-            _("Every record under this one must be accepted first; still open: %(records)s.")
-            % {"records": "; ".join(child.title for child in pending_children)},
-            code="children_pending",
-        )
-    _concealed_check(record)
+    blockers = accept_blockers(record)
+    if blockers:
+        raise blockers[0]
     if record.level == Level.COMPLETION:
         _completion_check(record)
     acceptance_round = _current_round(record)
@@ -545,7 +577,7 @@ def photo_ingest(
     The original and derived copies are put first (content-addressed, so a retry is
     harmless), then the rows. A refused file leaves nothing behind.
     """
-    if isinstance(subject, AcceptanceRecord) and subject.is_accepted:
+    if isinstance(subject, AcceptanceRecord) and not subject.takes_photos:
         raise _accepted_refusal()
     project, reference_date = photo_subject_context(subject)
     if location is not None and not _location_in(location, subject):

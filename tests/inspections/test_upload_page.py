@@ -1,13 +1,16 @@
-"""A site supervisor uploads several photos from a phone; each shows its own progress and
-the server's verdict, a disguised file is refused with its reason, and nothing is lost."""
+"""A site supervisor chooses several photos on a phone, on the record's page; each shows its
+own progress and the server's verdict, a disguised file is refused with its reason, and
+nothing is lost."""
 
 import pytest
 from playwright.sync_api import expect
 
+from inspections import services
 from inspections.models import Photo
 from tests.browser import MARKS
 from tests.conftest import PASSWORD
 from tests.inspections.photos import jpeg
+from tests.pages import assert_page_ok, phone
 
 pytestmark = MARKS
 
@@ -16,17 +19,12 @@ def test_three_photos_at_once_two_stored_and_a_disguised_one_refused(
     live_server, browser, project, tree, alice
 ):
     lot = tree["lot"]
-    url = f"{live_server.url}/projects/{project.pk}/acceptance-records/{lot.pk}/photos/"
-    page = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
-    blocked = []
-    page.on(
-        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else 0
-    )
-    page.goto(url)
-    page.fill("#id_username", alice.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(url)
+    record = f"{live_server.url}/projects/{project.pk}/acceptance-records/{lot.pk}/"
+    page = phone(browser, live_server, alice)
+    # The photos page of old is now the photos section of the record's page.
+    page.goto(record + "photos/")
+    page.wait_for_url(record + "#photos")
+    assert_page_ok(page)
     assert page.locator("#no-photos").count() == 1
 
     first = jpeg((800, 600))
@@ -52,11 +50,11 @@ def test_three_photos_at_once_two_stored_and_a_disguised_one_refused(
     assert refused.get_attribute("data-status") == "refused"
     assert refused.locator(".verdict").inner_text().startswith("已拒收")
     assert refused.locator("progress").get_attribute("value") == "1"
-    assert page.locator("#photos img").count() == 2
+    assert page.locator("#photo-list img").count() == 2
     # The thumbnails came from the object store, which the Content-Security-Policy allows.
     for _ in range(100):
         loaded = "imgs => imgs.every(i => i.complete && i.naturalWidth > 0)"
-        if page.eval_on_selector_all("#photos img", loaded):
+        if page.eval_on_selector_all("#photo-list img", loaded):
             break
         page.wait_for_timeout(100)
     else:
@@ -70,15 +68,27 @@ def test_three_photos_at_once_two_stored_and_a_disguised_one_refused(
     expect(page.locator("#uploads .file[data-status]")).to_have_count(4, timeout=30000)
     assert page.locator("#uploads .file").nth(3).get_attribute("data-status") == "duplicate"
     assert Photo.objects.filter(project=project).count() == 2
-    assert blocked == []
+    assert_page_ok(page)
 
 
 def test_a_reader_sees_the_photos_but_no_upload_form(client, project, tree, olga):
     client.force_login(olga)
-    page = client.get(f"/projects/{project.pk}/acceptance-records/{tree['lot'].pk}/photos/")
+    page = client.get(f"/projects/{project.pk}/acceptance-records/{tree['lot'].pk}/")
     assert page.status_code == 200
+    assert 'id="photo-list"' in page.content.decode()
     assert 'id="upload-form"' not in page.content.decode()
     client.force_login(tree["lot"].created_by)
     assert (
         client.get(f"/projects/{project.pk}/acceptance-records/999999/photos/").status_code == 404
     )
+
+
+def test_an_accepted_record_offers_no_upload_form(client, project, tree, alice, quinn):
+    lot = services.record_submit(record=tree["lot"], actor=alice)
+    for signer in (alice, quinn):
+        services.record_sign(record=lot, user=signer, password=PASSWORD)
+    services.record_accept(record=lot, actor=alice)
+    client.force_login(alice)
+    page = client.get(f"/projects/{project.pk}/acceptance-records/{lot.pk}/").content.decode()
+    assert 'id="upload-form"' not in page
+    assert 'id="no-upload"' in page

@@ -1,5 +1,5 @@
-// An acceptance record's photos page: each chosen photo uploads on its own, with its own
-// progress bar and the server's verdict. The page hands over its addresses and words in
+// An acceptance record's photos (on its page): each photo taken or chosen uploads on its own,
+// with its own progress bar and the server's verdict. The page hands over its addresses and words in
 // data-* attributes of #upload-form (the Content-Security-Policy allows no inline script).
 (function () {
   "use strict";
@@ -45,7 +45,7 @@
         var img = document.createElement("img");
         img.src = photoListUrl + result.photo.id + "/thumbnail/";
         img.alt = file.name;
-        document.getElementById("photos").appendChild(img);
+        document.getElementById("photo-list").appendChild(img);
         var none = document.getElementById("no-photos");
         if (none) { none.remove(); }
       }
@@ -64,7 +64,8 @@
       row.appendChild(again);
     }
   }
-  document.getElementById("files").addEventListener("change", function (event) {
+  // "Take a photo" opens the camera (one photo); "choose photos" picks several from the phone.
+  function chosen(event) {
     Array.prototype.forEach.call(event.target.files, function (file) {
       var row = document.createElement("div");
       row.className = "file";
@@ -74,6 +75,7 @@
       var bar = document.createElement("progress");
       bar.max = 1;
       bar.value = 0;
+      bar.setAttribute("aria-label", file.name);
       var verdict = document.createElement("div");
       verdict.className = "verdict";
       row.append(name, bar, verdict);
@@ -81,5 +83,7 @@
       upload(file, row);
     });
     event.target.value = "";
-  });
+  }
+  document.getElementById("camera").addEventListener("change", chosen);
+  document.getElementById("files").addEventListener("change", chosen);
 })();
