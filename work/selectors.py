@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from inspections import access as inspections_access
 from inspections.models import AcceptanceRecord, SignOff
@@ -317,7 +317,9 @@ def _sign_offs(scope: Scope) -> list[Item]:
             missing = [c for c in missing if c in mine]
         if not missing and scope.mine:
             continue
-        labels = ", ".join(str(SignOff.Capacity(c).label) for c in missing)
+        labels = pgettext("list separator", ", ").join(
+            str(SignOff.Capacity(c).label) for c in missing
+        )
         what = (
             _("%(title)s: needs %(capacities)s") % {"title": record.title, "capacities": labels}
             if missing
@@ -386,7 +388,7 @@ def _flagged_photos(scope: Scope) -> list[Item]:
 
 def _flag_text(flags: list[str]) -> str:
     labels = dict(EvidencePhoto.Flag.choices)
-    return "; ".join(str(labels.get(flag, flag)) for flag in flags)
+    return pgettext("list separator", ", ").join(str(labels.get(flag, flag)) for flag in flags)
 
 
 # --- Responsibility ---
