@@ -101,6 +101,7 @@ def document_sign_page(request, document_id: int):
             "may_sign": document.signer.user_id == request.user.pk and not document.is_signed,
             "error": error,
             "reauth_minutes": max(1, settings.SIGNING_REAUTH_SECONDS // 60),
+            "breadcrumbs": _crumbs(document.project, (document.number, None)),
         },
         status=400 if error else 200,
     )
@@ -152,13 +153,18 @@ def oversight_page(request):
     )
 
 
-def _defect_crumbs(project, *rest) -> list[tuple[str, str | None]]:
-    """Projects › project › defect cases › …, as work.views.crumbs builds them (this app
-    may not import work)."""
-    trail = [
+def _crumbs(project, *rest) -> list[tuple[str, str | None]]:
+    """Projects › project › …, as work.views.crumbs builds them (this app may not import
+    work); the last is the current page."""
+    return [
         (_("Projects"), reverse("project-list-page")),
         (project.name, reverse("project-page", args=[project.pk])),
+        *rest,
     ]
+
+
+def _defect_crumbs(project, *rest) -> list[tuple[str, str | None]]:
+    trail = _crumbs(project)
     if rest:
         trail.append((_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])))
         trail.extend(rest)

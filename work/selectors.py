@@ -356,11 +356,17 @@ def _flagged_photos(scope: Scope) -> list[Item]:
         .order_by("received_at", "pk")
         .values_list("pk", "project_id", "project__name", "subject_id", "flags", "received_at")
     )
+    photos = list(photos)
+    titles = (
+        dict(open_records.filter(pk__in={p[3] for p in photos}).values_list("pk", "title"))
+        if photos
+        else {}
+    )
     items = [
         Item(
             project_id,
             name,
-            _flag_text(flags),
+            _flagged_what(titles.get(subject_id, ""), flags),
             received.date(),
             page_url(
                 "record-page",
@@ -376,19 +382,35 @@ def _flagged_photos(scope: Scope) -> list[Item]:
         .filter(delivery__project__in=scope.write_ids, delivery__state__in=UNDECIDED)
         .order_by("uploaded_at", "pk")
         .values_list(
-            "delivery_id", "delivery__project_id", "delivery__project__name", "flags", "uploaded_at"
+            "delivery_id",
+            "delivery__project_id",
+            "delivery__project__name",
+            "delivery__batch__product",
+            "flags",
+            "uploaded_at",
         )
     )
     items += [
-        Item(project_id, name, _flag_text(flags), at.date(), _delivery_url(project_id, delivery))
-        for delivery, project_id, name, flags, at in delivery_photos
+        Item(
+            project_id,
+            name,
+            _flagged_what(product, flags),
+            at.date(),
+            _delivery_url(project_id, delivery),
+        )
+        for delivery, project_id, name, product, flags, at in delivery_photos
     ]
     return items
 
 
-def _flag_text(flags: list[str]) -> str:
+def _flagged_what(subject: str, flags: list[str]) -> str:
     labels = dict(EvidencePhoto.Flag.choices)
-    return pgettext("list separator", ", ").join(str(labels.get(flag, flag)) for flag in flags)
+    return _("A photo of %(subject)s: %(flags)s") % {
+        "subject": subject,
+        "flags": pgettext("list separator", ", ").join(
+            str(labels.get(flag, flag)) for flag in flags
+        ),
+    }
 
 
 # --- Responsibility ---

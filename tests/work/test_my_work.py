@@ -26,8 +26,9 @@ KINDS = (
 
 # Session and user, memberships, then each kind: blocked deliveries, deliveries waiting,
 # samples, returned records, sign-offs (records, sign-offs, my capacities: three), letters,
-# flagged photos (two kinds), overdue (the oversight lists); the layout's role line.
-HOME_QUERIES = 25
+# flagged photos (two kinds and their records' titles), overdue (the oversight lists);
+# the layout's role line.
+HOME_QUERIES = 26
 
 
 def work_of(user) -> dict[str, list]:
@@ -63,7 +64,9 @@ def test_the_site_supervisor_sees_what_waits_for_her_and_not_what_waits_for_othe
     assert [i.what for i in alice["sign_offs"]] == [
         "6层柱钢筋安装检验批（复验）: needs specialist supervising engineer"
     ]
-    assert [i.what for i in alice["flagged_photos"]] == ["taken far from the project site"]
+    assert [i.what for i in alice["flagged_photos"]] == [
+        "A photo of 6层柱钢筋安装检验批（复验）: taken far from the project site"
+    ]
     assert "周新民" in alice["overdue"][0].what
     # Returned to the contractor who submitted it; the letter is olga's to sign.
     assert alice["returned_records"] == []
