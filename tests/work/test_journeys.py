@@ -11,7 +11,6 @@ from django.db import transaction
 from playwright.sync_api import expect
 
 from ledger.services import ledger_append
-from projects import services as project_services
 from projects.models import Project
 from responsibility.plaques import plaque_freeze
 from tests.browser import MARKS
@@ -80,7 +79,7 @@ def test_a_supervisor_signs_in_finds_the_failed_test_and_opens_a_defect_case(
 
 
 def test_outsiders_get_our_404_a_reader_finds_nothing_to_change_and_her_letter(
-    live_server, browser, desk, charlie, dan, reggie, other_project, admin
+    live_server, browser, desk, charlie, dan, reggie, admin
 ):
     project, case = desk["project"], desk["case"]
     urls = [
@@ -123,24 +122,16 @@ def test_outsiders_get_our_404_a_reader_finds_nothing_to_change_and_her_letter(
     expect(page.locator("h1")).to_have_text(project.name)
     page.context.close()
 
-    plaque = completed_plaque(other_project, admin)
+    plaque = completed_plaque(project, desk["unit_work"], admin)
     page = phone(browser, live_server)
     page.goto(f"{live_server.url}/p/{plaque.token}/")
     expect(page.locator("h1")).to_be_visible()
     look(page, "plaque")
 
 
-def completed_plaque(project, admin):
-    """A plaque frozen on a completed project (past the gates, which are not tested here)."""
-    unit_work = project_services.unit_work_create(
-        project=project,
-        name="1号楼",
-        structure_type="frame",
-        floors_above=12,
-        gross_area="8600.00",
-        design_service_life_years=50,
-        actor=admin,
-    )
+def completed_plaque(project, unit_work, admin):
+    """The unit work's plaque, frozen as if completion were accepted (the gates on the way
+    are not what this journey is about)."""
     with transaction.atomic():
         project.stage = Project.Stage.COMPLETION_ACCEPTED
         project.save(update_fields=["stage"])
