@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import render
 from django.urls import reverse
@@ -32,12 +33,18 @@ def home(request):
     )
 
 
+PROJECTS_PER_PAGE = 30
+
+
 @login_required
 def project_list_page(request):
+    """The user's projects as cards, a page at a time (an operator or a regulator sees
+    thousands), each with what is open on it."""
+    projects = Paginator(work_selectors.project_cards(user=request.user), PROJECTS_PER_PAGE)
     return render(
         request,
         "work/project_list.html",
-        {"projects": work_selectors.project_cards(user=request.user), "nav_active": "projects"},
+        {"page": projects.get_page(request.GET.get("page")), "nav_active": "projects"},
     )
 
 

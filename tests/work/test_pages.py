@@ -144,8 +144,9 @@ def more_cases(desk, count: int) -> None:
             )
 
 
-# Session, user and the layout's role line, then what each page reads.
-PAGE_QUERIES = {"project": 28, "projects": 5, "defects": 6, "case": 7}
+# Session, user and the layout's role line, then what each page reads (the projects list:
+# its count for the pages, then one query for the cards).
+PAGE_QUERIES = {"project": 28, "projects": 6, "defects": 6, "case": 7}
 
 
 def test_the_pages_take_the_same_queries_for_two_rows_as_for_five(client, desk):
@@ -164,3 +165,19 @@ def test_the_pages_take_the_same_queries_for_two_rows_as_for_five(client, desk):
     more_cases(desk, 3)
     five = {name: queries_of(client, url) for name, url in pages.items()}
     assert two == five == PAGE_QUERIES
+
+
+def test_the_projects_list_comes_a_page_at_a_time(
+    client, admin, project, other_project, monkeypatch
+):
+    monkeypatch.setattr("work.views.PROJECTS_PER_PAGE", 1)
+    client.force_login(admin)
+    first = client.get("/projects/").content.decode()
+    assert "第 1 页，共 2 页" in first
+    assert 'href="?page=2"' in first
+    second = client.get("/projects/?page=2").content.decode()
+    assert 'rel="prev"' in second
+    names = {project.name, other_project.name}
+    assert sum(name in first for name in names) == 1
+    assert sum(name in second for name in names) == 1
+    assert client.get("/projects/?page=99").status_code == 200  # the last page
