@@ -5,5 +5,4 @@ from projects import views
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="sign-in"),
     path("logout/", views.SignOutView.as_view(), name="sign-out"),
-    path("projects/", views.project_list_page, name="project-list-page"),
 ]

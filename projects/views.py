@@ -1,13 +1,10 @@
-"""Pages: signing in and out, the user's projects."""
+"""Pages: signing in and out (the projects list is work/views.py: it counts what is open
+in every app)."""
 
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-
-from projects import selectors
 
 
 class SignInView(auth_views.LoginView):
@@ -21,13 +18,3 @@ class SignInView(auth_views.LoginView):
 
 class SignOutView(auth_views.LogoutView):
     """Sign out: a POST from the layout's button (a GET link could be triggered by any page)."""
-
-
-@login_required
-def project_list_page(request):
-    projects = selectors.project_list(user=request.user)
-    return render(
-        request,
-        "projects/project_list.html",
-        {"projects": projects, "nav_active": "projects"},
-    )

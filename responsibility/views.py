@@ -1,4 +1,5 @@
-"""Pages: the public plaque verification page (no login) and the signing page."""
+"""Pages: the public plaque verification page (no login), the signing page, the oversight
+lists and a project's defect cases."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from inspections import selectors as inspections_selectors
 from ledger.canonical import canonical_json
 from projects import reauth
 from projects.access import not_found
-from responsibility import access, plaques, services
+from responsibility import access, plaques, selectors, services
 from responsibility.models import Plaque
 from responsibility.oversight import oversight_lists
 from storage.downloads import download_redirect
@@ -98,6 +101,7 @@ def document_sign_page(request, document_id: int):
             "may_sign": document.signer.user_id == request.user.pk and not document.is_signed,
             "error": error,
             "reauth_minutes": max(1, settings.SIGNING_REAUTH_SECONDS // 60),
+            "breadcrumbs": _crumbs(document.project, (document.number, None)),
         },
         status=400 if error else 200,
     )
@@ -145,5 +149,62 @@ def oversight_page(request):
     return render(
         request,
         "responsibility/oversight.html",
-        {"projects": lists["projects"], "sections": sections},
+        {"projects": lists["projects"], "sections": sections, "nav_active": "oversight"},
+    )
+
+
+def _crumbs(project, *rest) -> list[tuple[str, str | None]]:
+    """Projects › project › …, as work.views.crumbs builds them (this app may not import
+    work); the last is the current page."""
+    return [
+        (_("Projects"), reverse("project-list-page")),
+        (project.name, reverse("project-page", args=[project.pk])),
+        *rest,
+    ]
+
+
+def _defect_crumbs(project, *rest) -> list[tuple[str, str | None]]:
+    trail = _crumbs(project)
+    if rest:
+        trail.append((_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])))
+        trail.extend(rest)
+    else:
+        trail.append((_("Defect cases"), None))
+    return trail
+
+
+@login_required
+def defect_case_list_page(request, project_id: int):
+    project = access.defect_case_project_for_user(request.user, project_id)
+    return render(
+        request,
+        "responsibility/defect_case_list.html",
+        {
+            "project": project,
+            "cases": selectors.defect_case_list(user=request.user, project=project),
+            "nav_active": "projects",
+            "breadcrumbs": _defect_crumbs(project),
+        },
+    )
+
+
+@login_required
+def defect_case_page(request, project_id: int, case_id: int):
+    """One case with its photos (thumbnails, each opening its preview) and its trace."""
+    case = access.defect_case_for_user(request.user, project_id, case_id)
+    photos = inspections_selectors.photo_list(user=request.user, project=case.project).filter(
+        subject_type__app_label="responsibility",
+        subject_type__model="defectcase",
+        subject_id=case.pk,
+    )
+    return render(
+        request,
+        "responsibility/defect_case.html",
+        {
+            "project": case.project,
+            "case": case,
+            "photos": photos.order_by("received_at", "pk"),
+            "nav_active": "projects",
+            "breadcrumbs": _defect_crumbs(case.project, (case.number, None)),
+        },
     )

@@ -1,29 +1,90 @@
-"""Pages: the home page ("my work") and a project's overview."""
+"""Pages: the home page ("my work"), the user's projects and a project's overview."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from projects import access, selectors
+from projects.access import regulator_account_of
+from responsibility import access as responsibility_access
+from responsibility.models import DefectCase
+from work import selectors as work_selectors
+from work.links import page_url
 
 
 def home(request):
     """The front door: for a visitor, what this archive is; for a user, their work."""
-    return render(request, "work/home.html", {"nav_active": "home"})
+    if not request.user.is_authenticated:
+        return render(request, "work/home.html", {"nav_active": "home"})
+    sections = work_selectors.my_work(user=request.user)
+    return render(
+        request,
+        "work/my_work.html",
+        {
+            "sections": [section for section in sections if section[2]],
+            "watches": request.user.is_staff or regulator_account_of(request.user) is not None,
+            "nav_active": "home",
+        },
+    )
+
+
+PROJECTS_PER_PAGE = 30
+
+
+@login_required
+def project_list_page(request):
+    """The user's projects as cards, a page at a time (an operator or a regulator sees
+    thousands), each with what is open on it."""
+    projects = Paginator(work_selectors.project_cards(user=request.user), PROJECTS_PER_PAGE)
+    return render(
+        request,
+        "work/project_list.html",
+        {"page": projects.get_page(request.GET.get("page")), "nav_active": "projects"},
+    )
 
 
 @login_required
 def project_page(request, project_id: int):
     project = access.project_for_user(request.user, project_id)
+    trees = work_selectors.location_trees(project=project)
+    unit_works = [
+        {
+            "unit_work": unit_work,
+            "locations": trees.get(unit_work.pk, []),
+            "records_url": page_url("record-tree-page", project.pk, unit_work.pk, fallback=""),
+        }
+        for unit_work in selectors.unit_work_list(project=project).order_by("pk")
+    ]
+    sections = work_selectors.project_open_items(user=request.user, project=project)
+    defect_cases = responsibility_access.defect_cases_visible_to(request.user).filter(
+        project=project
+    )
     return render(
         request,
         "work/project.html",
         {
             "project": project,
-            "participations": selectors.participation_list(project=project),
+            "participations": selectors.participation_list(project=project).order_by("role"),
             "leads": selectors.open_lead_tenures(project=project),
-            "unit_works": selectors.unit_work_list(project=project),
+            "unit_works": unit_works,
+            "sections": [section for section in sections if section[2]],
+            "defect_cases": defect_cases.aggregate(
+                total=Count("pk"), open=Count("pk", filter=Q(state=DefectCase.State.OPEN))
+            ),
+            "links": [
+                (label, url)
+                for label, url in (
+                    (_("Deliveries"), page_url("delivery-list-page", project.pk, fallback="")),
+                    (_("Material usages"), page_url("usage-list-page", project.pk, fallback="")),
+                    (_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])),
+                )
+                if url
+            ],
             "nav_active": "projects",
             "breadcrumbs": crumbs(project),
         },
@@ -33,9 +94,6 @@ def project_page(request, project_id: int):
 def crumbs(project, *rest) -> list[tuple[str, str | None]]:
     """Breadcrumbs from the projects list to a record: crumbs(project, (label, url), …);
     the last one is the current page (its url may be None)."""
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
     trail = [(_("Projects"), reverse("project-list-page"))]
     trail.append((project.name, reverse("project-page", args=[project.pk]) if rest else None))
     trail.extend(rest)

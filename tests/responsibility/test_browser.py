@@ -1,9 +1,11 @@
-"""A real browser (Debian's chromium, driven by Playwright) signs a pledge on a phone."""
+"""A real browser (Debian's chromium, driven by Playwright) signs a pledge on a phone,
+signing in through the archive's own form first."""
 
 from projects.models import Role
 from responsibility.models import ResponsibilityDocument
 from tests.browser import MARKS
 from tests.conftest import PASSWORD
+from tests.pages import assert_page_ok, phone
 from tests.responsibility.conftest import client_for, prepare
 
 pytestmark = MARKS
@@ -14,20 +16,18 @@ def test_a_lead_signs_on_a_phone_sees_the_pdf_and_cannot_sign_twice(
 ):
     lead = signers[Role.CONTRACTOR]["lead"]
     document = prepare(client_for(lead), project, "contractor", "pledge").json()
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    blocked = []
-    page.on(
-        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else 0
-    )
+    page = phone(browser, live_server)
+    context = page.context
     sign_url = f"{live_server.url}/sign/{document['id']}/"
 
     page.goto(sign_url)
+    assert_page_ok(page)
     page.fill("#id_username", lead.username)
     page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page.click("button[type=submit]")
     page.wait_for_url(sign_url)
     assert "李国强" in page.inner_text("#document-text")
+    assert_page_ok(page)
     stale = context.new_page()
     stale.goto(sign_url)
 
@@ -42,6 +42,7 @@ def test_a_lead_signs_on_a_phone_sees_the_pdf_and_cannot_sign_twice(
     page.click("#sign")
 
     page.wait_for_selector("#signed")
+    assert_page_ok(page)
     signed = ResponsibilityDocument.objects.get(pk=document["id"])
     assert signed.status == "signed"
     assert signed.evidence.signature_image is not None
@@ -58,5 +59,5 @@ def test_a_lead_signs_on_a_phone_sees_the_pdf_and_cannot_sign_twice(
     assert "已签署" in stale.inner_text("#error")
     assert ResponsibilityDocument.objects.filter(lead_tenure=signed.lead_tenure).count() == 1
     assert ResponsibilityDocument.objects.get(pk=document["id"]).signed_at == signed.signed_at
-    assert blocked == []
+    assert page.csp_violations == []
     context.close()

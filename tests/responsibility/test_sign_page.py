@@ -20,6 +20,7 @@ def test_the_signing_page_shows_the_exact_text_in_chinese_by_default(project, si
     assert document["text"].split("\n")[0] in page
     assert "签署" in page
     assert 'name="password"' in page
+    assert f'<a href="/projects/{project.pk}/">{project.name}</a>' in page  # breadcrumbs
 
 
 def test_signing_on_the_page_needs_the_password_and_consent(project, signers, client):
@@ -56,5 +57,7 @@ def test_someone_else_cannot_sign_on_the_page(project, signers, client, charlie)
     assert "Only 李国强 can sign" in refused.content.decode()
 
     client.force_login(charlie)
-    assert client.get(url).status_code == 404
+    hidden = client.get(url)
+    assert hidden.status_code == 404
+    assert "<h1>未找到</h1>" in hidden.content.decode()
     assert client.get("/sign/999999/").status_code == 404
