@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from config.pages import crumbs
 from inspections import access, selectors, services
 from inspections.forms import (
     RecordCreateForm,
@@ -48,16 +49,6 @@ def _see_other(url: str) -> HttpResponseRedirect:
     return response
 
 
-def _crumbs(project, *rest):
-    """Projects › project › … › this page (the layout's breadcrumbs, as ``work.views.crumbs``
-    makes them; this app sits below ``work`` and cannot import it)."""
-    return [
-        (_("Projects"), reverse("project-list-page")),
-        (project.name, reverse("project-page", args=[project.pk])),
-        *rest,
-    ]
-
-
 def _tree_crumb(unit_work, current=False):
     url = (
         None if current else reverse("record-tree-page", args=[unit_work.project_id, unit_work.pk])
@@ -80,7 +71,7 @@ def record_tree_page(request, project_id: int, unit_work_id: int):
             "nodes": selectors.record_tree(user=request.user, unit_work=unit_work),
             "may_write": can_write_project(request.user, project),
             "nav_active": "projects",
-            "breadcrumbs": _crumbs(project, _tree_crumb(unit_work, current=True)),
+            "breadcrumbs": crumbs(project, _tree_crumb(unit_work, current=True)),
         },
     )
 
@@ -148,7 +139,7 @@ def record_create_page(request, project_id: int, unit_work_id: int):
             "unit_work": unit_work,
             "form": form,
             "nav_active": "projects",
-            "breadcrumbs": _crumbs(project, _tree_crumb(unit_work), (_("New record"), None)),
+            "breadcrumbs": crumbs(project, _tree_crumb(unit_work), (_("New record"), None)),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -269,7 +260,7 @@ def _record_render(request, record, *, failed=None, status=200):
         "accept": failed.get("accept") or ActionForm(),
     }
     unit_work = record.unit_work
-    trail = _crumbs(project, *([_tree_crumb(unit_work)] if unit_work else []), (record.title, None))
+    trail = crumbs(project, *([_tree_crumb(unit_work)] if unit_work else []), (record.title, None))
     return render(
         request,
         "inspections/record.html",

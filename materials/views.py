@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from config.pages import crumbs
 from materials import access, selectors, services
 from materials.forms import (
     DeliveryFilterForm,
@@ -30,14 +31,6 @@ from projects.access import can_write_project, location_for_user, project_for_us
 from projects.models import Location
 
 PAGE_SIZE = 50
-
-
-def _crumbs(project, *rest) -> list[tuple[str, str | None]]:
-    """Breadcrumbs from the projects list to a record, as the layout shows them (the same
-    trail as work.views.crumbs, which this layer may not import)."""
-    trail = [(_("Projects"), reverse("project-list-page"))]
-    trail.append((project.name, reverse("project-page", args=[project.pk])))
-    return trail + list(rest)
 
 
 def _deliveries_crumb(project):
@@ -112,7 +105,7 @@ def delivery_list_page(request, project_id: int):
         return render(request, "materials/_delivery_rows.html", context)
     context |= {
         "nav_active": "projects",
-        "breadcrumbs": _crumbs(project, (_("Deliveries"), None)),
+        "breadcrumbs": crumbs(project, (_("Deliveries"), None)),
     }
     return render(request, "materials/delivery_list.html", context)
 
@@ -142,7 +135,7 @@ def delivery_create_page(request, project_id: int):
             "project": project,
             "form": form,
             "nav_active": "projects",
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": crumbs(
                 project, _deliveries_crumb(project), (_("Record a delivery"), None)
             ),
         },
@@ -267,7 +260,7 @@ def delivery_page(request, project_id: int, delivery_id: int):
             "reject_form": reject_form,
             "decision_errors": decision_errors,
             "nav_active": "projects",
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": crumbs(
                 project,
                 _deliveries_crumb(project),
                 (_("Delivery %(batch)s") % {"batch": batch.batch_number}, None),
@@ -356,7 +349,7 @@ def sample_create_page(request, project_id: int, delivery_id: int):
             "delivery": delivery,
             "form": form,
             "nav_active": "projects",
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": crumbs(
                 project,
                 _deliveries_crumb(project),
                 _delivery_crumb(delivery),
@@ -415,7 +408,7 @@ def sample_page(request, project_id: int, sample_id: int):
             "form": form,
             "can_write": can_write_project(request.user, project),
             "nav_active": "projects",
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": crumbs(
                 project,
                 _deliveries_crumb(project),
                 _delivery_crumb(delivery),
@@ -444,7 +437,7 @@ def usage_list_page(request, project_id: int):
             "page": Paginator(usages, PAGE_SIZE).get_page(request.GET.get("page")),
             "can_write": can_write_project(request.user, project),
             "nav_active": "projects",
-            "breadcrumbs": _crumbs(project, (_("Usages"), None)),
+            "breadcrumbs": crumbs(project, (_("Usages"), None)),
         },
     )
 
@@ -485,7 +478,7 @@ def usage_create_page(request, project_id: int):
             "form": form,
             "has_deliveries": deliveries.exists(),
             "nav_active": "projects",
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": crumbs(
                 project,
                 (_("Usages"), reverse("usage-list-page", args=[project.pk])),
                 (_("Record a usage"), None),
@@ -511,7 +504,7 @@ def location_page(request, project_id: int, location_id: int):
             "usages": selectors.location_usage_list(user=request.user, location=location),
             "can_write": can_write_project(request.user, project),
             "nav_active": "projects",
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": crumbs(
                 project,
                 (_("Usages"), reverse("usage-list-page", args=[project.pk])),
                 (location.name, None),

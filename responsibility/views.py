@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from config.pages import crumbs
 from inspections import selectors as inspections_selectors
 from ledger.canonical import canonical_json
 from projects import reauth
@@ -101,7 +102,7 @@ def document_sign_page(request, document_id: int):
             "may_sign": document.signer.user_id == request.user.pk and not document.is_signed,
             "error": error,
             "reauth_minutes": max(1, settings.SIGNING_REAUTH_SECONDS // 60),
-            "breadcrumbs": _crumbs(document.project, (document.number, None)),
+            "breadcrumbs": crumbs(document.project, (document.number, None)),
         },
         status=400 if error else 200,
     )
@@ -153,24 +154,11 @@ def oversight_page(request):
     )
 
 
-def _crumbs(project, *rest) -> list[tuple[str, str | None]]:
-    """Projects › project › …, as work.views.crumbs builds them (this app may not import
-    work); the last is the current page."""
-    return [
-        (_("Projects"), reverse("project-list-page")),
-        (project.name, reverse("project-page", args=[project.pk])),
-        *rest,
-    ]
-
-
 def _defect_crumbs(project, *rest) -> list[tuple[str, str | None]]:
-    trail = _crumbs(project)
-    if rest:
-        trail.append((_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])))
-        trail.extend(rest)
-    else:
-        trail.append((_("Defect cases"), None))
-    return trail
+    if not rest:
+        return crumbs(project, (_("Defect cases"), None))
+    cases = reverse("defect-case-list-page", args=[project.pk])
+    return crumbs(project, (_("Defect cases"), cases), *rest)
 
 
 @login_required

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -33,7 +34,6 @@ from responsibility import access as responsibility_access
 from responsibility.models import DefectCase, ResponsibilityDocument
 from responsibility.oversight import oversight_lists
 from storage.models import EvidencePhoto
-from work.links import page_url
 
 UNDECIDED = (Delivery.State.PENDING, Delivery.State.SAMPLED)
 
@@ -115,15 +115,15 @@ def _sections(scope: Scope) -> list[tuple[str, str, list[Item]]]:
 
 
 def _project_page(project_id: int) -> str:
-    return page_url("project-page", project_id)
+    return reverse("project-page", args=[project_id])
 
 
 def _delivery_url(project_id: int, delivery_id: int) -> str:
-    return page_url("delivery-page", project_id, delivery_id, fallback=_project_page(project_id))
+    return reverse("delivery-page", args=[project_id, delivery_id])
 
 
 def _record_url(project_id: int, record_id: int) -> str:
-    return page_url("record-page", project_id, record_id, fallback=_project_page(project_id))
+    return reverse("record-page", args=[project_id, record_id])
 
 
 # --- Materials ---
@@ -228,9 +228,7 @@ def _samples_without_report(scope: Scope) -> list[Item]:
             name,
             _("Sample %(seal)s of %(product)s") % {"seal": seal, "product": product},
             on,
-            page_url(
-                "sample-page", project_id, pk, fallback=_delivery_url(project_id, delivery_id)
-            ),
+            reverse("sample-page", args=[project_id, pk]),
         )
         for pk, delivery_id, project_id, name, seal, product, on in rows
     ]
@@ -368,12 +366,7 @@ def _flagged_photos(scope: Scope) -> list[Item]:
             name,
             _flagged_what(titles.get(subject_id, ""), flags),
             received.date(),
-            page_url(
-                "record-page",
-                project_id,
-                subject_id,
-                fallback=page_url("record-photos-page", project_id, subject_id),
-            ),
+            _record_url(project_id, subject_id),
         )
         for _pk, project_id, name, subject_id, flags, received in photos
     ]
@@ -433,7 +426,7 @@ def _documents(scope: Scope) -> list[Item]:
             _("%(kind)s %(number)s for %(signer)s")
             % {"kind": kinds.get(kind, kind), "number": number, "signer": signer},
             created.date(),
-            page_url("responsibility-sign-page", pk),
+            reverse("responsibility-sign-page", args=[pk]),
         )
         for pk, project_id, name, kind, number, signer, created in rows
     ]

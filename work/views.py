@@ -9,12 +9,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from config.pages import crumbs
 from projects import access, selectors
 from projects.access import regulator_account_of
 from responsibility import access as responsibility_access
 from responsibility.models import DefectCase
 from work import selectors as work_selectors
-from work.links import page_url
 
 
 def home(request):
@@ -56,7 +56,7 @@ def project_page(request, project_id: int):
         {
             "unit_work": unit_work,
             "locations": trees.get(unit_work.pk, []),
-            "records_url": page_url("record-tree-page", project.pk, unit_work.pk, fallback=""),
+            "records_url": reverse("record-tree-page", args=[project.pk, unit_work.pk]),
         }
         for unit_work in selectors.unit_work_list(project=project).order_by("pk")
     ]
@@ -79,8 +79,8 @@ def project_page(request, project_id: int):
             "links": [
                 (label, url)
                 for label, url in (
-                    (_("Deliveries"), page_url("delivery-list-page", project.pk, fallback="")),
-                    (_("Material usages"), page_url("usage-list-page", project.pk, fallback="")),
+                    (_("Deliveries"), reverse("delivery-list-page", args=[project.pk])),
+                    (_("Material usages"), reverse("usage-list-page", args=[project.pk])),
                     (_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])),
                 )
                 if url
@@ -89,12 +89,3 @@ def project_page(request, project_id: int):
             "breadcrumbs": crumbs(project),
         },
     )
-
-
-def crumbs(project, *rest) -> list[tuple[str, str | None]]:
-    """Breadcrumbs from the projects list to a record: crumbs(project, (label, url), …);
-    the last one is the current page (its url may be None)."""
-    trail = [(_("Projects"), reverse("project-list-page"))]
-    trail.append((project.name, reverse("project-page", args=[project.pk]) if rest else None))
-    trail.extend(rest)
-    return trail
