@@ -4,6 +4,7 @@ page, the installation recorded with a photo, the public page, and an unknown co
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from django.utils import timezone
@@ -88,13 +89,22 @@ def test_completion_freezes_prints_installs_and_publishes_the_plaque(
     assert pdf.startswith(b"%PDF")
     assert qr_cells_in_pdf(pdf) == qr_cells_for(f"{live_server.url}/p/{plaque.token}/")
 
-    # The installation, with a photo chosen from the gallery.
+    # The installation, with a photo chosen from the gallery; a date in the future first.
     today = timezone.localdate()
-    page.fill("#id_installed_on", today.isoformat())
+    page.fill("#id_installed_on", (today + datetime.timedelta(days=1)).isoformat())
     page.fill("#id_position", "3号楼主入口东侧外墙，距地1.5米")
     page.fill("#id_material", "304不锈钢")
     page.fill("#id_installed_by", "浙江宏业建设集团有限公司 王师傅")
     taken = photos.jpeg(size=(1200, 900), taken=today.strftime("%Y:%m:%d 10:00:00"))
+    page.set_input_files(
+        "#id_photos", files=[{"name": "plaque.jpg", "mimeType": "image/jpeg", "buffer": taken}]
+    )
+    page.click("#install")
+    expect(page.locator("#id_installed_on_error")).to_contain_text("不能晚于今天")
+    assert not PlaqueInstallation.objects.exists()
+    assert_page_ok(page)
+    shot(page, "plaque-refused")
+    page.fill("#id_installed_on", today.isoformat())
     page.set_input_files(
         "#id_photos", files=[{"name": "plaque.jpg", "mimeType": "image/jpeg", "buffer": taken}]
     )

@@ -8,6 +8,7 @@ import datetime
 import io
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
@@ -17,6 +18,7 @@ from ledger.models import LedgerEntry
 from projects import services as project_services
 from responsibility import plaques
 from responsibility.models import Plaque, PlaqueInstallation
+from responsibility.plaque_views import plaques_context
 from storage.models import StoredObject
 from storage.selectors import object_read_bytes
 from tests.conftest import PASSWORD
@@ -303,7 +305,9 @@ def test_a_bad_installation_is_refused_with_its_reason_and_nothing_written(
     response = page_client(alice).post(url(unit_work, "installations/"), installation(**changes))
 
     assert response.status_code == 400
-    assert message in response.content.decode()
+    page = response.content.decode()
+    assert message in page
+    assert 'id="photos-again"' in page  # files are not kept: the page says to choose again
     assert written() == counts
 
 
@@ -366,6 +370,24 @@ def test_the_preview_reads_in_a_constant_number_of_queries(
 
 
 PREVIEW_QUERIES = 14
+
+
+def test_the_project_page_partial_shows_each_unit_works_plaque_state(
+    accepted, project, unit_work, admin, alice, rf, settings
+):
+    settings.PLAQUE_INSTALL_RULES = {}
+    unit_work_build(project, admin, name="4号楼")
+    request = rf.get("/")
+    request.user = alice
+
+    html = render_to_string(
+        "responsibility/partials/plaques.html", plaques_context(request, project), request=request
+    )
+
+    assert url(unit_work) in html
+    assert "4号楼" in html
+    assert "Install by" in html  # 3号楼: frozen, within the 30 days
+    assert "Preview" in html  # 4号楼: no plaque yet
 
 
 def test_the_project_pages_plaque_rows_read_in_one_query(
