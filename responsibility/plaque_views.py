@@ -209,7 +209,13 @@ def _add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, ValidationError(field_errors))
 
 
-# --- For the project page (wired by the lead into work/views.py) ---
+# --- For my work and the project page (wired by the lead into work/views.py) ---
+
+
+def plaques_to_install_context(request, project=None) -> dict:
+    """Frozen plaques waiting for their installation, for
+    ``responsibility/partials/plaques_to_install.html`` on my work."""
+    return {"plaques_to_install": plaques.plaques_to_install(user=request.user)}
 
 
 def plaques_context(request, project) -> dict:

@@ -31,7 +31,14 @@ from ledger.canonical import canonical_json, record_hash, record_type
 from ledger.models import Checkpoint, LedgerEntry
 from ledger.selectors import checkpoint_latest
 from ledger.services import checkpoint_verify, ledgered_save
-from projects.models import MANDATORY_ROLES, LeadTenure, Person, Project, UnitWork
+from projects.models import (
+    MANDATORY_ROLES,
+    LeadTenure,
+    Membership,
+    Person,
+    Project,
+    UnitWork,
+)
 from responsibility.models import (
     Plaque,
     PlaqueInstallation,
@@ -309,6 +316,34 @@ def plaque_overview(*, project: Project) -> list[PlaqueState]:
             )
         )
     return states
+
+
+def plaques_to_install(*, user) -> list[PlaqueState]:
+    """Frozen plaques not installed yet on the projects whose records ``user`` keeps (site
+    supervisors and project leads: those ``plaque_for_user(write=True)`` lets install),
+    the most urgent first, in one query."""
+    pending = (
+        Plaque.objects.filter(
+            unit_work__project__memberships__user=user,
+            unit_work__project__memberships__role__in=Membership.WRITE_ROLES,
+            installations__isnull=True,
+        )
+        .select_related("unit_work__project")
+        .distinct()
+    )
+    states = []
+    for plaque in pending:
+        due = install_due(plaque, plaque.unit_work.project.jurisdiction_code)
+        states.append(
+            PlaqueState(
+                unit_work=plaque.unit_work,
+                plaque=plaque,
+                install_due=due,
+                installed_on=None,
+                late=installation_is_late(due, None),
+            )
+        )
+    return sorted(states, key=lambda state: (state.install_due, state.plaque.pk))
 
 
 def _has_plaque(unit_work: UnitWork) -> bool:

@@ -18,7 +18,7 @@ from ledger.models import LedgerEntry
 from projects import services as project_services
 from responsibility import plaques
 from responsibility.models import Plaque, PlaqueInstallation
-from responsibility.plaque_views import plaques_context
+from responsibility.plaque_views import plaques_context, plaques_to_install_context
 from storage.models import StoredObject
 from storage.selectors import object_read_bytes
 from tests.conftest import PASSWORD
@@ -397,3 +397,39 @@ def test_the_project_pages_plaque_rows_read_in_one_query(
     with django_assert_num_queries(1):
         rows = plaques.plaque_overview(project=project)
     assert [(r.unit_work.name, bool(r.plaque)) for r in rows] == [("3号楼", True), ("4号楼", False)]
+
+
+def test_my_work_lists_plaques_to_install_for_those_who_install_them(
+    accepted, unit_work, alice, olga, reggie, rf, settings, django_assert_num_queries
+):
+    settings.PLAQUE_INSTALL_RULES = {"330100": "before"}
+    Plaque.objects.filter(pk=accepted.pk).update(
+        frozen_at=accepted.frozen_at - datetime.timedelta(days=2)
+    )
+
+    def my_work(user):
+        request = rf.get("/")
+        request.user = user
+        return render_to_string(
+            "responsibility/partials/plaques_to_install.html",
+            plaques_to_install_context(request),
+            request=request,
+        )
+
+    with django_assert_num_queries(1):
+        plaques.plaques_to_install(user=alice)
+    html = my_work(alice)
+    assert url(unit_work) in html
+    assert "Late: due" in html
+    assert "plaques-to-install" not in my_work(olga)  # reads only
+    assert "plaques-to-install" not in my_work(reggie)
+    plaques.plaque_install_record(
+        plaque=accepted,
+        installed_on=timezone.localdate(),
+        position="入口",
+        material="铜",
+        installed_by="某",
+        photos=[jpeg()],
+        actor=alice,
+    )
+    assert "plaques-to-install" not in my_work(alice)
