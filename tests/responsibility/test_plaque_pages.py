@@ -173,6 +173,29 @@ def test_before_completion_the_page_previews_the_plaque_and_lists_the_sign_offs(
     assert "owner project lead" in lines
 
 
+@pytest.mark.urls("tests.responsibility.record_page_urls")
+def test_each_waiting_lead_is_sent_to_the_record_page_to_sign(
+    signing, project, unit_work, alice, signers
+):
+    record_url = f"/projects/{project.pk}/acceptance-records/{signing.pk}/"
+    lines = plaques.completion_acceptance(user=alice, project=project)[1]
+    assert lines[4].sign_off is None
+    lead = lines[4].person.user  # in office, yet to sign
+
+    page = page_client(lead).get(url(unit_work)).content.decode()
+    assert f'href="{record_url}"' in page
+    assert "Sign it" in page
+
+    page = page_client(alice).get(url(unit_work)).content.decode()
+    assert 'id="record-link"' in page
+    assert "Sign it" not in page
+
+
+def test_without_the_record_page_the_sign_offs_link_nowhere(signing, unit_work, alice):
+    page = page_client(alice).get(url(unit_work)).content.decode()
+    assert "acceptance-records" not in page
+
+
 def test_freezing_before_completion_is_refused_with_the_reason(signing, unit_work, alice):
     response = page_client(alice).post(url(unit_work, "freeze/"))
 
