@@ -358,6 +358,12 @@ def test_other_404s_keep_the_generic_text(alice, project):
 
 # --- Queries ---
 
+# Session, user and the layout's role; access (regulator account, project, unit work,
+# plaque, may-write); the completion record, its sign-offs, the leads in office; lateness
+# (first installation); the installations, their photos and the photos' stored objects.
+QUERIES = 15
+PREVIEW_QUERIES = 14
+
 
 @pytest.mark.parametrize("count", [2, 5])
 def test_the_plaque_page_reads_in_a_constant_number_of_queries(
@@ -381,18 +387,12 @@ def test_the_plaque_page_reads_in_a_constant_number_of_queries(
     assert response.content.decode().count("/thumbnail/") == count
 
 
-QUERIES = 15
-
-
 def test_the_preview_reads_in_a_constant_number_of_queries(
     signing, unit_work, alice, django_assert_num_queries
 ):
     client = page_client(alice)
     with django_assert_num_queries(PREVIEW_QUERIES):
         client.get(url(unit_work))
-
-
-PREVIEW_QUERIES = 14
 
 
 def test_the_project_page_partial_shows_each_unit_works_plaque_state(
