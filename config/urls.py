@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("projects.page_urls")),
     path("", include("responsibility.public_urls")),
     path("", include("responsibility.page_urls")),
+    path("", include("responsibility.plaque_urls")),
     path("", include("inspections.page_urls")),
     path("", include("materials.page_urls")),
 ]

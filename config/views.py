@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
+from projects.access import PublicNotFound
+
 # Each error page says what happened and what to do about it; Django's own say only
 # "403 Forbidden".
 
@@ -35,6 +37,14 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    if isinstance(exception, PublicNotFound):
+        return _error_page(
+            request,
+            404,
+            _("Not found"),
+            str(exception),
+            advice=exception.advice or _("Check the address, or start again from your work."),
+        )
     return _error_page(
         request,
         404,

@@ -33,6 +33,15 @@ def not_found() -> Http404:
     return Http404(_("Not found, or you do not have access to it."))
 
 
+class PublicNotFound(Http404):
+    """A 404 on a page anyone may open (no login), where saying what is missing reveals
+    nothing: our 404 page shows its message and advice instead of the generic text."""
+
+    def __init__(self, message: str, *, advice: str = ""):
+        super().__init__(message)
+        self.advice = advice
+
+
 def regulator_account_of(user) -> RegulatorAccount | None:
     try:
         return user.regulator_account

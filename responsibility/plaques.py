@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.graphics import renderPDF
@@ -21,13 +22,23 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from inspections.access import records_visible_to
+from inspections.models import AcceptanceRecord, SignOff
+from inspections.services import LEAD_ROLES, required_capacities
 from ledger import merkle
 from ledger import selectors as ledger_selectors
 from ledger.canonical import canonical_json, record_hash, record_type
 from ledger.models import Checkpoint, LedgerEntry
 from ledger.selectors import checkpoint_latest
 from ledger.services import checkpoint_verify, ledgered_save
-from projects.models import MANDATORY_ROLES, Project, UnitWork
+from projects.models import (
+    MANDATORY_ROLES,
+    LeadTenure,
+    Membership,
+    Person,
+    Project,
+    UnitWork,
+)
 from responsibility.models import (
     Plaque,
     PlaqueInstallation,
@@ -262,9 +273,133 @@ def install_due(plaque: Plaque, jurisdiction_code: str) -> datetime.date:
 def plaque_is_late(plaque: Plaque, jurisdiction_code: str) -> bool:
     due = install_due(plaque, jurisdiction_code)
     first = plaque.installations.order_by("installed_on").first()
-    if first is None:
+    return installation_is_late(due, first.installed_on if first else None)
+
+
+def installation_is_late(due: datetime.date, first_installed_on: datetime.date | None) -> bool:
+    """Late: installed after ``due``, or not installed and ``due`` has passed."""
+    if first_installed_on is None:
         return timezone.localdate() > due
-    return first.installed_on > due
+    return first_installed_on > due
+
+
+@dataclass
+class PlaqueState:
+    unit_work: UnitWork
+    plaque: Plaque | None
+    install_due: datetime.date | None
+    installed_on: datetime.date | None  # the first installation's date
+    late: bool
+
+
+def plaque_overview(*, project: Project) -> list[PlaqueState]:
+    """Each unit work of ``project`` with its plaque's state (not frozen yet, to install by
+    a date, installed, late), in one query; check access to the project first."""
+    unit_works = (
+        UnitWork.objects.filter(project=project)
+        .select_related("plaque")
+        .annotate(first_installed_on=Min("plaque__installations__installed_on"))
+        .order_by("pk")
+    )
+    states = []
+    for unit_work in unit_works:
+        unit_work.project = project
+        plaque = unit_work.plaque if _has_plaque(unit_work) else None
+        due = install_due(plaque, project.jurisdiction_code) if plaque else None
+        states.append(
+            PlaqueState(
+                unit_work=unit_work,
+                plaque=plaque,
+                install_due=due,
+                installed_on=unit_work.first_installed_on,
+                late=bool(plaque) and installation_is_late(due, unit_work.first_installed_on),
+            )
+        )
+    return states
+
+
+def plaques_to_install(*, user) -> list[PlaqueState]:
+    """Frozen plaques not installed yet on the projects whose records ``user`` keeps (site
+    supervisors and project leads: those ``plaque_for_user(write=True)`` lets install),
+    the most urgent first, in one query."""
+    pending = (
+        Plaque.objects.filter(
+            unit_work__project__memberships__user=user,
+            unit_work__project__memberships__role__in=Membership.WRITE_ROLES,
+            installations__isnull=True,
+        )
+        .select_related("unit_work__project")
+        .distinct()
+    )
+    states = []
+    for plaque in pending:
+        due = install_due(plaque, plaque.unit_work.project.jurisdiction_code)
+        states.append(
+            PlaqueState(
+                unit_work=plaque.unit_work,
+                plaque=plaque,
+                install_due=due,
+                installed_on=None,
+                late=installation_is_late(due, None),
+            )
+        )
+    return sorted(states, key=lambda state: (state.install_due, state.plaque.pk))
+
+
+def _has_plaque(unit_work: UnitWork) -> bool:
+    try:
+        unit_work.plaque  # noqa: B018 (selected with the unit work: no query)
+    except Plaque.DoesNotExist:
+        return False
+    return True
+
+
+@dataclass
+class CompletionSignOff:
+    """One sign-off the completion acceptance needs: who signed it, or who is to sign it
+    (the party's lead in office on the record's date, whom ``record_sign`` will accept)."""
+
+    capacity: str
+    capacity_name: str
+    person: Person | None
+    sign_off: SignOff | None
+
+
+def completion_acceptance(*, user, project: Project):
+    """The project's newest completion acceptance record ``user`` can see, and its current
+    round's sign-offs in the order GB 50300 lists the five leads: ``(None, [])`` when there
+    is none yet. Three queries, whatever the project's size."""
+    record = (
+        records_visible_to(user)
+        .filter(project=project, level=AcceptanceRecord.Level.COMPLETION)
+        .order_by("-date", "-pk")
+        .first()
+    )
+    if record is None:
+        return None, []
+    signed = {
+        s.capacity: s
+        for s in SignOff.objects.filter(record=record, round=record.round).select_related("person")
+    }
+    in_office = {
+        tenure.role: tenure.person
+        for tenure in LeadTenure.objects.filter(project=project, start_date__lte=record.date)
+        .exclude(end_date__lt=record.date)
+        .select_related("person")
+    }
+    lines = []
+    for capacity in required_capacities(record):
+        sign_off = signed.get(capacity)
+        person = sign_off.person if sign_off else in_office.get(LEAD_ROLES.get(capacity))
+        lines.append(
+            CompletionSignOff(
+                capacity=capacity,
+                capacity_name=str(SignOff.Capacity(capacity).label),
+                person=person,
+                sign_off=sign_off,
+            )
+        )
+    return record, lines
 
 
 @dataclass

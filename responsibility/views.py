@@ -20,7 +20,7 @@ from config.pages import crumbs
 from inspections import selectors as inspections_selectors
 from ledger.canonical import canonical_json
 from projects import reauth
-from projects.access import not_found
+from projects.access import PublicNotFound, not_found
 from responsibility import access, plaques, selectors, services
 from responsibility.models import Plaque
 from responsibility.oversight import oversight_lists
@@ -29,7 +29,17 @@ from storage.downloads import download_redirect
 
 def plaque_public(request, token: str):
     """What a passer-by sees after scanning the plaque: names, never ID or phone numbers."""
-    plaque = get_object_or_404(Plaque.objects.select_related("unit_work__project"), token=token)
+    plaque = Plaque.objects.select_related("unit_work__project").filter(token=token).first()
+    if plaque is None:
+        # Whoever scanned an unknown code is told so, and whom to tell: a plaque on a
+        # building whose code the archive does not know is itself worth reporting.
+        raise PublicNotFound(
+            _("The archive does not know this plaque code."),
+            advice=_(
+                "If you scanned it from a plaque on a building, please tell the local"
+                " construction quality supervision authority, with the building's address."
+            ),
+        )
     verification = plaques.project_records_verify(plaque.unit_work.project)
     return render(
         request,

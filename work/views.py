@@ -13,6 +13,7 @@ from config.pages import crumbs
 from projects import access, selectors
 from projects.access import regulator_account_of
 from responsibility import access as responsibility_access
+from responsibility import plaque_views
 from responsibility.models import DefectCase
 from work import selectors as work_selectors
 
@@ -29,6 +30,7 @@ def home(request):
             "sections": [section for section in sections if section[2]],
             "watches": request.user.is_staff or regulator_account_of(request.user) is not None,
             "nav_active": "home",
+            **plaque_views.plaques_to_install_context(request),
         },
     )
 
@@ -77,14 +79,11 @@ def project_page(request, project_id: int):
                 total=Count("pk"), open=Count("pk", filter=Q(state=DefectCase.State.OPEN))
             ),
             "links": [
-                (label, url)
-                for label, url in (
-                    (_("Deliveries"), reverse("delivery-list-page", args=[project.pk])),
-                    (_("Material usages"), reverse("usage-list-page", args=[project.pk])),
-                    (_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])),
-                )
-                if url
+                (_("Deliveries"), reverse("delivery-list-page", args=[project.pk])),
+                (_("Material usages"), reverse("usage-list-page", args=[project.pk])),
+                (_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])),
             ],
+            **plaque_views.plaques_context(request, project),
             "nav_active": "projects",
             "breadcrumbs": crumbs(project),
         },
