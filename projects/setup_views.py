@@ -124,7 +124,10 @@ def project_create_page(request):
 @login_required
 def project_setup_page(request, project_id: int, *, refused: dict | None = None, status=200):
     project = access.project_for_user(request.user, project_id)
-    participations = list(selectors.participation_list(project=project))
+    order = list(Role.values)  # the five responsible roles first
+    participations = sorted(
+        selectors.participation_list(project=project), key=lambda p: (order.index(p.role), p.pk)
+    )
     leads = {t.role: t for t in selectors.open_lead_tenures(project=project)}
     parties = [
         {"participation": p, "lead": leads.get(p.role), "mandatory": p.role in MANDATORY_ROLES}

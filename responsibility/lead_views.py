@@ -87,16 +87,18 @@ def lead_timeline_page(request, project_id: int):
     for participation in sorted(participations, key=lambda p: (order.index(p.role), p.pk)):
         history = [t for t in tenures if t.participation_id == participation.pk]
         current = next((t for t in history if t.is_open), None)
+        held = (
+            [(DocumentKind(kind).label, documents.get((current.pk, kind))) for kind in KINDS]
+            if current
+            else []
+        )
         roles.append(
             {
                 "participation": participation,
                 "history": history,
                 "current": current,
-                "documents": [
-                    (DocumentKind(kind).label, documents.get((current.pk, kind))) for kind in KINDS
-                ]
-                if current
-                else [],
+                "documents": held,
+                "unprepared": any(document is None for _label, document in held),
                 "deadline": deadlines.get(current.pk) if current else None,
             }
         )
