@@ -8,8 +8,10 @@ import datetime
 import html
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from ledger.models import LedgerEntry
 from projects import services
@@ -22,6 +24,7 @@ from projects.models import (
     Role,
     UnitWork,
 )
+from responsibility.lead_views import lead_deadlines_context
 from responsibility.models import ResponsibilityDocument
 from tests.conftest import credit_code, id_number, lead_of
 
@@ -399,3 +402,44 @@ def test_the_set_up_pages_take_a_constant_number_of_queries(
     for url, count in pages.items():
         with django_assert_num_queries(count):
             assert client.get(url).status_code == 200
+
+
+def test_the_permit_number_is_refused_with_the_reason_while_letters_are_missing(project, alice):
+    Project.objects.filter(pk=project.pk).update(stage=Project.Stage.UNDER_SUPERVISION)
+    client = signed_in(alice)
+    page = text(client.get(reverse("project-setup-page", args=[project.pk]), **EN))
+    assert "Record the construction permit number" in page
+    response = client.post(
+        reverse("project-gate", args=[project.pk, "permit_number"]),
+        {"permit-permit_number": "330108202603020101"},
+        **EN,
+    )
+    assert response.status_code == 400
+    assert "The construction permit number cannot be recorded yet." in text(response)
+    project.refresh_from_db()
+    assert project.permit_number == ""
+
+
+def test_the_deadline_partial_shows_a_new_leads_documents_overdue(project, alice, admin, rf):
+    tenure = lead_of(project, Role.DESIGN)
+    successor = services.person_create(
+        name="吴昊",
+        id_number=id_number("33010519860303123"),
+        organization=tenure.participation.organization,
+        actor=admin,
+    )
+    services.lead_tenure_replace(
+        tenure=tenure,
+        person=successor,
+        effective_date=datetime.date.today() - datetime.timedelta(days=30),
+        reason="离职",
+        actor=admin,
+    )
+    request = rf.get("/")
+    request.user = alice
+    with translation.override("en"):
+        html_out = render_to_string(
+            "responsibility/partials/lead_deadlines.html", lead_deadlines_context(request, project)
+        )
+    assert "吴昊" in html_out
+    assert "overdue since" in html_out
