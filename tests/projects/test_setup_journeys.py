@@ -257,3 +257,43 @@ def test_a_wrong_credit_code_and_id_number_are_explained_at_the_field_and_nothin
         LedgerEntry.objects.count(),
     )
     assert after == before
+
+
+def test_a_change_of_lead_shows_on_the_timeline_with_the_new_leads_deadline(
+    live_server, browser, project, alice, olga
+):
+    page = phone(browser, live_server, alice)
+    page.set_default_timeout(5000)
+    owner = project.participations.get(role=Role.OWNER).organization
+
+    # The successor is registered as staff of the owner first.
+    page.goto(f"{live_server.url}/projects/{project.pk}/setup/people/new/")
+    page.get_by_label("姓名").fill("孙海")
+    page.get_by_label("居民身份证号码").fill(id_number("33010219820101123"))
+    page.get_by_label("工作单位").select_option(label=owner.name)
+    submit(page, "添加人员")
+    expect(page.locator(".messages")).to_contain_text("孙海")
+
+    page.get_by_role("link", name="负责人及其任期").click()
+    page.get_by_role("button", name="变更负责人").first.click()
+    assert_page_ok(page)
+    page.get_by_label("变更日期（现任负责人最后一天、新负责人第一天）").fill(
+        timezone.localdate().isoformat()
+    )
+    page.locator("#id_person").select_option(str(Person.objects.get(name="孙海").pk))
+    page.get_by_label("变更原因").fill("原负责人调往集团总部")
+    shot(page, "lead-change")
+    submit(page, "变更负责人")
+
+    expect(page.locator(".messages")).to_contain_text("孙海")
+    owner_section = page.locator("section.role").first
+    expect(owner_section.locator(".tenure")).to_have_count(2)
+    expect(owner_section).to_contain_text("原负责人调往集团总部")
+    expect(owner_section.locator(".tenure.current")).to_contain_text("孙海")
+    expect(owner_section.locator(".badge.waiting")).to_have_count(3)  # letter, pledge, deadline
+    expect(owner_section).to_contain_text("须于")
+    assert_page_ok(page)
+    shot(page, "leads-after-change")
+    new = project.lead_tenures.get(role=Role.OWNER, end_date__isnull=True)
+    assert new.person.name == "孙海"
+    assert set(new.responsibility_documents.values_list("kind", flat=True)) == {"letter", "pledge"}
