@@ -27,12 +27,14 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-def checked_as_typed(form: forms.Form, name: str, url_name: str, target: str) -> None:
+def checked_as_typed(
+    form: forms.Form, name: str, url_name: str, target: str, *, method: str = "get"
+) -> None:
     """Ask the server about the value while it is typed (htmx), and show its answer at
     ``target``: the same validator as on submit, so the two never disagree."""
     form.fields[name].widget.attrs.update(
         {
-            "hx-get": reverse(url_name),
+            f"hx-{method}": reverse(url_name),
             "hx-trigger": "input changed delay:300ms, blur",
             "hx-target": f"#{target}",
             "hx-swap": "innerHTML",
@@ -176,7 +178,8 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args, organizations, lead_roles, may_name_representative, **kwargs):
         super().__init__(*args, **kwargs)
-        checked_as_typed(self, "id_number", "id-number-check", "id-number-check")
+        # Posted, not in a URL: an ID number must not end up in access logs.
+        checked_as_typed(self, "id_number", "id-number-check", "id-number-check", method="post")
         self.fields["organization"].queryset = organizations
         self.fields["lead_role"].choices = [("", _("— not a lead —")), *lead_roles]
         if not may_name_representative:

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from projects import access, selectors, services
@@ -56,9 +57,9 @@ def _page(request, template: str, context: dict, *, status: int = 200):
 # --- Gaps and gates (also for the project page: see setup_gaps_context) ---
 
 GATES = (
-    (Project.Stage.UNDER_SUPERVISION, _("Enter quality supervision")),
-    (services.PERMIT_GATE, _("Record the construction permit number")),
-    (Project.Stage.FILED, _("File the completion")),
+    (Project.Stage.UNDER_SUPERVISION, gettext_lazy("Enter quality supervision")),
+    (services.PERMIT_GATE, gettext_lazy("Record the construction permit number")),
+    (Project.Stage.FILED, gettext_lazy("File the completion")),
 )
 
 
@@ -438,10 +439,11 @@ def credit_code_check(request):
 
 
 @login_required
-@require_GET
+@require_POST
 def id_number_check(request):
-    """An ID number as typed: what is wrong with it (never echoed back in full)."""
-    value = request.GET.get("id_number", "")
+    """An ID number as typed: what is wrong with it (never echoed back in full). Posted,
+    so that the number stays out of URLs and access logs."""
+    value = request.POST.get("id_number", "")
     return _check(
         request, "projects/setup/partials/id_number_check.html", value, validate_id_number
     )

@@ -222,10 +222,10 @@ def test_a_wrong_id_number_is_explained_as_typed_and_on_submit(project, alice):
     client = signed_in(alice)
     good = id_number("33010219900101123")
     wrong = good[:17] + ("0" if good[-1] != "0" else "1")
-    check = client.get(reverse("id-number-check"), {"id_number": wrong}, **EN)
+    check = client.post(reverse("id-number-check"), {"id_number": wrong}, **EN)
     assert f"The 18th character should be '{good[-1]}'" in text(check)
     assert wrong not in text(check)
-    birthday = client.get(reverse("id-number-check"), {"id_number": "330102199013451234"}, **EN)
+    birthday = client.post(reverse("id-number-check"), {"id_number": "330102199013451234"}, **EN)
     assert "date of birth" in text(birthday)
     before = written()
     response = client.post(
@@ -443,3 +443,14 @@ def test_the_deadline_partial_shows_a_new_leads_documents_overdue(project, alice
         )
     assert "吴昊" in html_out
     assert "overdue since" in html_out
+
+
+def test_the_checks_as_typed_need_a_sign_in_and_an_id_number_is_never_put_in_a_url(alice):
+    anonymous = Client()
+    credit = anonymous.get(reverse("credit-code-check"), {"credit_code": "9133"})
+    assert credit.status_code == 302
+    assert anonymous.post(reverse("id-number-check"), {"id_number": "3301"}).status_code == 302
+    number = id_number("33010219900101123")
+    assert (
+        signed_in(alice).get(reverse("id-number-check"), {"id_number": number}).status_code == 405
+    )
