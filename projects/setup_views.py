@@ -279,7 +279,10 @@ def _locations_in_use(unit_work) -> set[int]:
         used.update(
             relation.related_model._default_manager.filter(
                 **{f"{relation.field.name}__unit_work": unit_work}
-            ).values_list(relation.field.name, flat=True)
+            )
+            .order_by()
+            .values_list(relation.field.name, flat=True)
+            .distinct()
         )
     return used
 
