@@ -196,3 +196,16 @@ class PersonForm(forms.Form):
 
 class PermitForm(forms.Form):
     permit_number = forms.CharField(label=_("construction permit number"), max_length=100)
+
+
+class LeadOpenForm(forms.Form):
+    """The first lead of a role (later ones come by a change of lead)."""
+
+    role = forms.ChoiceField(label=_("role"))
+    person = forms.ModelChoiceField(label=_("person"), queryset=Person.objects.none())
+    start_date = forms.DateField(label=_("lead from"), widget=DateInput)
+
+    def __init__(self, *args, roles, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+        self.fields["person"].queryset = people

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path(setup + "parties/new/", views.party_create_page, name="party-create-page"),
     path(setup + "people/new/", views.person_create_page, name="person-create-page"),
+    path(setup + "leads/new/", views.lead_open_page, name="lead-open-page"),
     path("checks/credit-code/", views.credit_code_check, name="credit-code-check"),
     path("checks/id-number/", views.id_number_check, name="id-number-check"),
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from projects import access, selectors, services
 from projects.models import MANDATORY_ROLES, Location, Organization, Project, Role
 from projects.setup_forms import (
+    LeadOpenForm,
     LocationForm,
     LocationRenameForm,
     PartyForm,
@@ -145,6 +146,7 @@ def project_setup_page(request, project_id: int, *, refused: dict | None = None,
             "unit_works": selectors.unit_work_list(project=project),
             "parties": parties,
             "missing_roles": missing_roles,
+            "unled_roles": [p for p in participations if p.role not in leads],
             **setup_gaps_context(request, project, refused=refused),
             "breadcrumbs": _crumbs(project, (_("Set-up"), None)),
         },
@@ -403,6 +405,55 @@ def person_create_page(request, project_id: int):
             "project": project,
             "form": form,
             "breadcrumbs": _crumbs(project, _setup_crumb(project), (_("Add a person"), None)),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def lead_open_page(request, project_id: int):
+    """Name the first lead of a role from the people already registered (staff of the
+    project's parties, or people the user registered)."""
+    project = access.project_for_user(request.user, project_id, write=True)
+    led = set(project.lead_tenures.values_list("role", flat=True))
+    roles = [
+        (p.role, f"{p.get_role_display()} — {p.organization.name}")
+        for p in selectors.participation_list(project=project)
+        if p.role not in led
+    ]
+    form = LeadOpenForm(
+        request.POST or None,
+        roles=roles,
+        people=selectors.person_list(user=request.user)
+        .filter(organization__participations__project=project)
+        .distinct(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenure = services.lead_tenure_open(
+                project=project, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            services_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s leads as %(role)s from %(date)s.")
+                % {
+                    "name": tenure.person.name,
+                    "role": tenure.get_role_display(),
+                    "date": tenure.start_date,
+                },
+            )
+            return _see_other("project-setup-page", project_id=project.pk)
+    return _page(
+        request,
+        "projects/setup/lead_open.html",
+        {
+            "project": project,
+            "form": form,
+            "roles": roles,
+            "breadcrumbs": _crumbs(project, _setup_crumb(project), (_("Name a lead"), None)),
         },
         status=400 if form.errors else 200,
     )

@@ -86,6 +86,7 @@ def page_urls(project, unit_work) -> dict[str, str]:
         "locations": reverse("location-tree-page", args=[project.pk, unit_work.pk]),
         "party-new": reverse("party-create-page", args=[project.pk]),
         "person-new": reverse("person-create-page", args=[project.pk]),
+        "lead-new": reverse("lead-open-page", args=[project.pk]),
         "leads": reverse("lead-timeline-page", args=[project.pk]),
         "lead-change": reverse("lead-change-page", args=[project.pk, tenure.pk]),
     }
@@ -135,6 +136,7 @@ def test_only_record_keepers_can_post_and_a_refused_post_writes_nothing(
         },
         "person-new": {"name": "X", "id_number": id_number("33010219720315209")},
         "lead-change": {"effective_date": "2026-01-05", "person": "1", "reason": "x"},
+        "lead-new": {"role": "ready_mix", "person": "1", "start_date": "2026-01-05"},
         "gate": {},
         "prepare": {},
     }
@@ -315,6 +317,33 @@ def test_a_location_is_added_and_renamed_until_records_name_it(project, unit_wor
     floor.refresh_from_db()
     assert floor.name == "一层"
     assert LedgerEntry.objects.filter(record_id=str(floor.pk), action="update").exists()
+
+
+def test_the_first_lead_of_a_new_party_is_named_from_its_registered_staff(project, alice, admin):
+    organization = services.organization_create(
+        name="杭州某混凝土有限公司", credit_code=credit_code("91330108MA27XK3L5"), actor=admin
+    )
+    services.participation_create(
+        project=project, organization=organization, role="ready_mix", actor=admin
+    )
+    person = services.person_create(
+        name="郑强",
+        id_number=id_number("33010219900101123"),
+        organization=organization,
+        actor=admin,
+    )
+    client = signed_in(alice)
+    url = reverse("lead-open-page", args=[project.pk])
+    page = text(client.get(url, **EN))
+    assert 'value="ready_mix"' in page
+    assert 'value="owner"' not in page  # the owner has its lead
+    response = client.post(
+        url, {"role": "ready_mix", "person": person.pk, "start_date": "2026-03-02"}
+    )
+    assert response.status_code == 303
+    assert lead_of(project, "ready_mix").person == person
+    again = client.post(url, {"role": "ready_mix", "person": person.pk, "start_date": "2026-03-02"})
+    assert again.status_code == 400
 
 
 def test_a_change_of_lead_prepares_the_new_leads_letter_and_pledge_with_a_deadline(
