@@ -24,6 +24,7 @@ from projects.models import (
     Role,
     UnitWork,
 )
+from projects.setup_views import setup_gaps_context
 from responsibility.lead_views import lead_deadlines_context
 from responsibility.models import ResponsibilityDocument
 from tests.conftest import credit_code, id_number, lead_of
@@ -483,3 +484,18 @@ def test_the_checks_as_typed_need_a_sign_in_and_an_id_number_is_never_put_in_a_u
     assert (
         signed_in(alice).get(reverse("id-number-check"), {"id_number": number}).status_code == 405
     )
+
+
+def test_the_gaps_partial_renders_alone_for_the_project_page(project, alice, olga, rf):
+    for user, button in ((alice, True), (olga, False)):
+        request = rf.get("/")
+        request.user = user
+        with translation.override("en"):
+            html_out = render_to_string(
+                "projects/partials/setup_gaps.html",
+                setup_gaps_context(request, project),
+                request=request,
+            )
+        assert html_out.count("has no signed authorization letter") == 5
+        assert ("<button" in html_out) is button
+        assert "Enter quality supervision" in html_out
