@@ -274,6 +274,12 @@ def test_a_change_of_lead_shows_on_the_timeline_with_the_new_leads_deadline(
     submit(page, "添加人员")
     expect(page.locator(".messages")).to_contain_text("孙海")
 
+    # Every role has its first lead already: the page to name one says so.
+    page.goto(f"{live_server.url}/projects/{project.pk}/setup/leads/new/")
+    expect(page.locator("main")).to_contain_text("各参建单位的角色均已有负责人")
+    assert_page_ok(page)
+
+    page.goto(f"{live_server.url}/projects/{project.pk}/setup/")
     page.get_by_role("link", name="负责人及其任期").click()
     page.get_by_role("button", name="变更负责人").first.click()
     assert_page_ok(page)
