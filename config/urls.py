@@ -27,9 +27,11 @@ urlpatterns = [
     # the page needs no inline script under the Content-Security-Policy.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("projects.page_urls")),
+    path("", include("projects.setup_urls")),
     path("", include("responsibility.public_urls")),
     path("", include("responsibility.page_urls")),
     path("", include("responsibility.plaque_urls")),
+    path("", include("responsibility.lead_urls")),
     path("", include("inspections.page_urls")),
     path("", include("materials.page_urls")),
 ]

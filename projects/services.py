@@ -432,6 +432,40 @@ def location_create(
     return location
 
 
+def location_in_use(location: Location) -> bool:
+    """Whether a record of any app (a usage, an inspection lot …) points at ``location``:
+    its sub-locations do not count. Asked through the model's reverse relations, so the
+    apps above this layer need not register anything."""
+    for relation in Location._meta.related_objects:
+        if relation.related_model is Location:
+            continue
+        if relation.related_model._default_manager.filter(
+            **{relation.field.name: location}
+        ).exists():
+            return True
+    return False
+
+
+@transaction.atomic
+def location_rename(*, location: Location, name: str, actor: AbstractBaseUser | None) -> Location:
+    """Rename ``location`` while no record points at it: afterwards records name it as they
+    found it, so a new name would change what they say. Locations are never deleted."""
+    location = Location.objects.select_for_update().get(pk=location.pk)
+    if location_in_use(location):
+        raise ValidationError(
+            {
+                "name": _(
+                    "%(name)s is already named by records (usages or inspections), so it keeps"
+                    " its name; add a new location instead."
+                )
+                % {"name": location.name}
+            }
+        )
+    location.name = (name or "").strip()
+    ledgered_save(location, action="update", actor=actor)
+    return location
+
+
 # --- Participations and lead tenures ---
 
 

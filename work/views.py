@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from config.pages import crumbs
-from projects import access, selectors
+from projects import access, selectors, setup_views
 from projects.access import regulator_account_of
 from responsibility import access as responsibility_access
-from responsibility import plaque_views
+from responsibility import lead_views, plaque_views
 from responsibility.models import DefectCase
 from work import selectors as work_selectors
 
@@ -82,8 +82,12 @@ def project_page(request, project_id: int):
                 (_("Deliveries"), reverse("delivery-list-page", args=[project.pk])),
                 (_("Material usages"), reverse("usage-list-page", args=[project.pk])),
                 (_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])),
+                (_("Leads"), reverse("lead-timeline-page", args=[project.pk])),
+                (_("Set-up"), reverse("project-setup-page", args=[project.pk])),
             ],
             **plaque_views.plaques_context(request, project),
+            **setup_views.setup_gaps_context(request, project),
+            **lead_views.lead_deadlines_context(request, project),
             "nav_active": "projects",
             "breadcrumbs": crumbs(project),
         },
