@@ -29,5 +29,6 @@ urlpatterns = [
     path("", include("projects.page_urls")),
     path("", include("responsibility.public_urls")),
     path("", include("responsibility.page_urls")),
+    path("", include("responsibility.signer_urls")),
     path("", include("inspections.page_urls")),
 ]
