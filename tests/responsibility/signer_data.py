@@ -19,15 +19,29 @@ from tests.conftest import PASSWORD, id_number, lead_of, organization_of
 NEW_LEAD = "吴振华"
 
 
-def lead_change(project, admin, effective_date: datetime.date) -> dict:
-    organization = organization_of(project, Role.CONTRACTOR)
-    user = get_user_model().objects.create_user(username="newlead", password=PASSWORD)
+def lead_change(
+    project,
+    admin,
+    effective_date: datetime.date,
+    *,
+    role: Role = Role.CONTRACTOR,
+    name: str = NEW_LEAD,
+    username: str = "newlead",
+    id17: str = "33010619860412133",
+) -> dict:
+    """The ``role``'s lead replaced by a new person with a login, as the owner records it;
+    (the contractor's new lead holds the registered-constructor qualification it needs)."""
+    organization = organization_of(project, role)
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    qualified = role == Role.CONTRACTOR
     person = services.person_create(
-        name=NEW_LEAD,
-        id_number=id_number("33010619860412133"),
+        name=name,
+        id_number=id_number(id17),
         organization=organization,
-        practice_qualification=Person.PracticeQualification.REGISTERED_CONSTRUCTOR,
-        practice_cert_no="浙1332016201705678",
+        practice_qualification=Person.PracticeQualification.REGISTERED_CONSTRUCTOR
+        if qualified
+        else Person.PracticeQualification.NONE,
+        practice_cert_no="浙1332016201705678" if qualified else "",
         user=user,
         actor=admin,
     )
@@ -39,16 +53,14 @@ def lead_change(project, admin, effective_date: datetime.date) -> dict:
         actor=admin,
     )
     tenure = services.lead_tenure_replace(
-        tenure=lead_of(project, Role.CONTRACTOR),
+        tenure=lead_of(project, role),
         person=person,
         effective_date=effective_date,
         reason="原项目经理调任其他项目",
         actor=admin,
     )
     documents = {
-        kind: responsibility.document_prepare(
-            project=project, role=Role.CONTRACTOR, kind=kind, actor=admin
-        )
+        kind: responsibility.document_prepare(project=project, role=role, kind=kind, actor=admin)
         for kind in ("letter", "pledge")
     }
-    return {"user": user, "tenure": tenure, **documents}
+    return {"user": user, "person": person, "tenure": tenure, **documents}

@@ -60,7 +60,7 @@ def test_the_new_lead_sees_the_pledge_due_with_the_working_days_left(change, cli
     assert pledge.number in html
     assert "还剩 5 个工作日" in html
     due = add_working_days(today(), 5)
-    assert f"负责人变更后须于 {due:%Y-%m-%d} 前签署" in html
+    assert f'签署截止 <time datetime="{due:%Y-%m-%d}">{due:%Y-%m-%d}</time>' in html
     # the letter is the legal representative's to sign, not the lead's
     assert change["letter"].number not in html
 
@@ -80,7 +80,7 @@ def test_past_the_deadline_the_documents_show_overdue(project, admin, signers, c
 
     due = add_working_days(today() - datetime.timedelta(days=30), 5)
     assert "已逾期" in html
-    assert f"负责人变更后应于 {due:%Y-%m-%d} 前签署" in html
+    assert f'签署截止 <time datetime="{due:%Y-%m-%d}">{due:%Y-%m-%d}</time>' in html
 
 
 def test_a_first_lead_s_documents_have_no_deadline(project, signers, admin, client):
