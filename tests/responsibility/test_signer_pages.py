@@ -146,7 +146,7 @@ def test_the_signing_page_says_how_to_verify_after_signing(change, client):
 
 
 def test_the_leads_see_the_completion_acceptance_waiting_for_their_sign_off(
-    project, signers, admin, alice
+    project, signers, admin, alice, client
 ):
     record = inspections.record_create(
         project=project, level="completion", title="3号楼竣工验收", date=today(), actor=alice
@@ -158,6 +158,11 @@ def test_the_leads_see_the_completion_acceptance_waiting_for_their_sign_off(
     waiting = signing_work_context(request)["sign_offs_waiting"]
     assert [(w.record.pk, w.capacity) for w in waiting] == [(record.pk, "owner_lead")]
     assert signing_work_context(request, project=record.project)["to_sign_count"] == 1
+
+    client.force_login(owner_lead)
+    html = client.get("/documents/").content.decode()
+    assert f'id="sign-off-{record.pk}-owner_lead"' in html
+    assert "身份：建设单位项目负责人" in html
 
     inspections.record_sign(record=record, user=owner_lead, password=PASSWORD)
     assert signing_work_context(request)["sign_offs_waiting"] == []
@@ -316,18 +321,18 @@ def test_a_post_without_a_file_is_refused(client, alice):
 
 
 @pytest.mark.parametrize(
-    ("actor", "sees_pledge", "sees_letter"),
+    ("actor", "sees_pledge", "sees_letter", "sign_page"),
     [
-        ("signer", True, False),
-        ("rep", False, True),
-        ("other_lead", False, False),
-        ("olga", False, False),
-        ("charlie", False, False),
-        ("dan", False, False),
+        ("signer", True, False, "form"),
+        ("rep", False, True, "read"),
+        ("other_lead", False, False, "read"),
+        ("olga", False, False, "read"),
+        ("charlie", False, False, 404),
+        ("dan", False, False, 404),
     ],
 )
 def test_each_person_sees_only_what_they_sign(
-    change, signers, olga, charlie, dan, client, actor, sees_pledge, sees_letter
+    change, signers, olga, charlie, dan, client, actor, sees_pledge, sees_letter, sign_page
 ):
     user = {
         "signer": change["user"],
@@ -342,7 +347,13 @@ def test_each_person_sees_only_what_they_sign(
     verify, _html = page(client, user, "/verify/")
     mine = client_for(user).get(documents_url(change["tenure"].project), {"signer": "me"})
 
+    sign, sign_html = page(client, user, f"/sign/{change['pledge'].pk}/")
     assert (documents.status_code, verify.status_code) == (200, 200)
+    if sign_page == 404:
+        assert sign.status_code == 404
+    else:
+        assert sign.status_code == 200
+        assert ('id="sign-form"' in sign_html) is (sign_page == "form")
     assert (change["pledge"].number in html) is sees_pledge
     assert (change["letter"].number in html) is sees_letter
     if actor in ("charlie", "dan"):  # not members of the project: its list is a 404
