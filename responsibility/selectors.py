@@ -87,7 +87,7 @@ class DocumentToSign:
 
 def documents_to_sign(*, user) -> list[DocumentToSign]:
     """Every unsigned letter and pledge ``user`` must sign, across their projects, the
-    earliest deadline first. Three queries, whatever the number of documents."""
+    earliest deadline first. One query, whatever the number of documents."""
     documents = documents_signed_by(
         documents_in_state(access.documents_visible_to(user), STATE_UNSIGNED), user
     ).select_related(

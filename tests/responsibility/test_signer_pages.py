@@ -10,8 +10,9 @@ import io
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from inspections import services as inspections
 from ledger.models import LedgerEntry
@@ -372,3 +373,20 @@ def test_the_signer_pages_ask_for_a_sign_in(client):
         assert response.status_code == 302
         assert response["Location"].startswith("/login/?next=")
     assert client.post("/verify/", {}).status_code == 302
+
+
+def test_the_partial_for_my_work_renders_from_its_context_function(change, rf, other_project):
+    """What the lead wires into "my work": signing_work_context + the partial."""
+    request = rf.get("/")
+    request.user = change["user"]
+    with translation.override("zh-hans"):
+        html = render_to_string(
+            "responsibility/partials/to_sign.html", signing_work_context(request), request=request
+        )
+
+    assert f'href="/sign/{change["pledge"].pk}/"' in html
+    assert "还剩 5 个工作日" in html
+    assert 'href="/documents/"' in html  # on my work, the way to the full list
+    project_only = signing_work_context(request, project=change["tenure"].project)
+    assert project_only["to_sign_count"] == 1
+    assert signing_work_context(request, project=other_project)["to_sign_count"] == 0
