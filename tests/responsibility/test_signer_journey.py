@@ -121,6 +121,15 @@ def test_a_new_lead_signs_within_the_deadline_and_verifies_the_pdf(
     page.click("#verify-link")
     page.wait_for_url(f"{live_server.url}/verify/")
     assert_page_ok(page)
+    # A photo of the PDF instead of the PDF: refused at the field, with the reason.
+    page.set_input_files(
+        "#id_file", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": b"\x89PNG"}]
+    )
+    page.click("#verify")
+    expect(page.locator(".errorlist")).to_contain_text("此文件不是 PDF")
+    expect(page.locator("#verdict")).to_have_count(0)
+    assert_page_ok(page)
+    shoot(page, "verify-refused")
     page.set_input_files(
         "#id_file",
         files=[{"name": f"{pledge.number}.pdf", "mimeType": "application/pdf", "buffer": pdf}],
