@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("responsibility.page_urls")),
     path("", include("responsibility.plaque_urls")),
     path("", include("responsibility.lead_urls")),
+    path("", include("responsibility.signer_urls")),
     path("", include("inspections.page_urls")),
     path("", include("materials.page_urls")),
 ]

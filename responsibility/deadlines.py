@@ -34,6 +34,33 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
     return current
 
 
+def working_days_until(today: datetime.date, due: datetime.date) -> int:
+    """Working days from ``today`` to ``due`` (0 on the day itself, negative once past)."""
+    if due < today:
+        return -working_days_until(due, today)
+    days, current = 0, today
+    while current < due:
+        current += datetime.timedelta(days=1)
+        if current.weekday() < 5:
+            days += 1
+    return days
+
+
+def is_lead_change(tenure: LeadTenure) -> bool:
+    """Whether ``tenure`` is a new lead taking over one of the five roles from another.
+    Reads ``tenure.predecessor``: select it with the tenure."""
+    mandatory = tenure.role in [role.value for role in MANDATORY_ROLES]
+    return mandatory and hasattr(tenure, "predecessor")
+
+
+def lead_change_due(tenure: LeadTenure) -> datetime.date:
+    """The day by which the lead who took over in ``tenure`` must have signed their letter
+    and pledge: the region's working days after the change took effect."""
+    return add_working_days(
+        tenure.start_date, deadline_working_days(tenure.project.jurisdiction_code)
+    )
+
+
 @dataclass(frozen=True)
 class LeadChange:
     tenure: LeadTenure
@@ -69,9 +96,7 @@ def lead_changes(projects: QuerySet[Project]) -> list[LeadChange]:
     return [
         LeadChange(
             tenure=tenure,
-            due=add_working_days(
-                tenure.start_date, deadline_working_days(tenure.project.jurisdiction_code)
-            ),
+            due=lead_change_due(tenure),
             letter_signed=(tenure.pk, DocumentKind.LETTER) in signed,
             pledge_signed=(tenure.pk, DocumentKind.PLEDGE) in signed,
         )

@@ -75,6 +75,15 @@ def demo_sign_all(*, project: Project, admin, password: str) -> None:
             )
 
 
+def demo_draft_to_sign(*, project: Project, admin) -> None:
+    """Leave one document waiting, so the design lead's "what I must sign" is not empty
+    after ``make run``: a correction of their pledge (the signed one stays in force)."""
+    pledge = project.responsibility_documents.get(
+        participation__role="design", kind=DocumentKind.PLEDGE, status="signed"
+    )
+    services.document_correct(document=pledge, actor=admin)
+
+
 # --- A defect case for the demo (after load_demo and load_demo_materials) ---
 
 DEFECT_LOCATION = "2层"

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ledger.canonical import record_hash, record_type
 from ledger.models import LedgerEntry
-from responsibility import signing
+from responsibility import access, signing
 from responsibility.models import ResponsibilityDocument
+from storage.validation import size_text
 
 
 @dataclass
@@ -19,6 +22,11 @@ class PdfVerification:
     document: ResponsibilityDocument | None = None
     sha256: str = ""
     problems: list[str] = field(default_factory=list)
+    # What a person reads first: could the file be read, does the archive's signature hold,
+    # is its hash the hash of a signed document whose ledger entry matches.
+    readable: bool = True
+    signature_valid: bool = False
+    ledger_matches: bool = False
 
 
 def signed_pdf_verify(data: bytes) -> PdfVerification:
@@ -28,6 +36,7 @@ def signed_pdf_verify(data: bytes) -> PdfVerification:
     except Exception:  # noqa: BLE001 - any parse failure means the file is not a valid PDF
         check = False
     if check is False:
+        result.readable = False
         result.problems.append(_("The file cannot be read as a PDF: it is damaged or not a PDF."))
     elif check is None:
         result.problems.append(_("The PDF carries no archive signature."))
@@ -40,6 +49,7 @@ def signed_pdf_verify(data: bytes) -> PdfVerification:
             result.problems.append(_("The PDF was signed with a key that is not the archive's."))
         if not check.covers_whole_file:
             result.problems.append(_("The PDF was changed after the archive signed it."))
+        result.signature_valid = check.intact and check.trusted and check.covers_whole_file
     document = (
         ResponsibilityDocument.objects.filter(pdf__sha256=result.sha256)
         .select_related("signer", "pdf")
@@ -64,7 +74,34 @@ def signed_pdf_verify(data: bytes) -> PdfVerification:
             result.problems.append(
                 _("The document's record no longer matches its ledger entry from signing.")
             )
+        else:
+            result.ledger_matches = True
         if not hasattr(document, "evidence"):
             result.problems.append(_("The signing evidence for this document is missing."))
     result.valid = not result.problems
+    return result
+
+
+def signed_pdf_size_check(size: int) -> None:
+    """Refuse a file larger than any upload the archive takes before reading it."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            _(
+                "This file is %(size)s; a signed letter or pledge is far smaller, and the"
+                " largest file accepted is %(limit)s."
+            )
+            % {"size": size_text(size), "limit": size_text(limit)},
+            code="too_large",
+        )
+
+
+def signed_pdf_verify_for_user(user, data: bytes) -> PdfVerification:
+    """``signed_pdf_verify``, naming the document only to someone who may see it: the
+    verdict on the file is anyone's, the record behind it is its project's."""
+    result = signed_pdf_verify(data)
+    document = result.document
+    visible = access.documents_visible_to(user)
+    if document is not None and not visible.filter(pk=document.pk).exists():
+        result.document = None
     return result

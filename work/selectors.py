@@ -107,7 +107,9 @@ def _sections(scope: Scope) -> list[tuple[str, str, list[Item]]]:
             "samples_without_report": _samples_without_report(scope),
             "returned_records": _returned_records(scope),
             "sign_offs": _sign_offs(scope),
-            "documents": _documents(scope),
+            # The user's own letters and pledges show on my work with their deadlines
+            # (responsibility/partials/to_sign.html); a project's page lists them all here.
+            "documents": [] if scope.mine else _documents(scope),
             "flagged_photos": _flagged_photos(scope),
             "overdue": _overdue(scope),
         }

@@ -13,7 +13,7 @@ from config.pages import crumbs
 from projects import access, selectors, setup_views
 from projects.access import regulator_account_of
 from responsibility import access as responsibility_access
-from responsibility import lead_views, plaque_views
+from responsibility import lead_views, plaque_views, signer_views
 from responsibility.models import DefectCase
 from work import selectors as work_selectors
 
@@ -31,6 +31,8 @@ def home(request):
             "watches": request.user.is_staff or regulator_account_of(request.user) is not None,
             "nav_active": "home",
             **plaque_views.plaques_to_install_context(request),
+            # Sign-offs of every capacity are among the sections already.
+            **signer_views.signing_work_context(request, sign_offs=False),
         },
     )
 

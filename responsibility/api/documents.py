@@ -13,8 +13,9 @@ from config.api import ApiView, list_schema
 from projects import reauth
 from responsibility import access, selectors, services
 from responsibility import serializers as s
+from responsibility.filters import DocumentFilter, query_parameters_check
 from responsibility.models import ResponsibilityDocument
-from responsibility.verify import signed_pdf_verify
+from responsibility.verify import signed_pdf_size_check, signed_pdf_verify_for_user
 from storage.downloads import download_redirect
 
 
@@ -29,10 +30,14 @@ class ReauthenticateApi(ApiView):
 
 
 class DocumentListApi(ApiView):
+    """A project's letters and pledges; ``?state=unsigned&signer=me`` is what I must sign."""
+
     serializer_class = s.DocumentOutputSerializer
+    filterset_class = DocumentFilter
 
     @list_schema(s.DocumentOutputSerializer, "responsibility_document_list")
     def get(self, request, project_id):
+        query_parameters_check(request.query_params, DocumentFilter)
         return self.list_response(
             selectors.document_list(
                 user=request.user,
@@ -154,13 +159,9 @@ class SignedPdfVerifyApi(ApiView):
     @extend_schema(operation_id="signed_pdf_verify", request=s.VerifyInputSerializer)
     def post(self, request):
         upload = self.input(s.VerifyInputSerializer)["file"]
-        if upload.size > 50 * 1024 * 1024:
-            raise ValidationError(_("A signed letter or pledge is far smaller than this file."))
-        result = signed_pdf_verify(upload.read())
-        visible = access.documents_visible_to(request.user)
+        signed_pdf_size_check(upload.size)
+        result = signed_pdf_verify_for_user(request.user, upload.read())
         document = result.document
-        if document is not None and not visible.filter(pk=document.pk).exists():
-            document = None
         return Response(
             {
                 "valid": result.valid,
