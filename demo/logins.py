@@ -30,7 +30,7 @@ DEMO_ACCOUNTS = [
         "regulator for Hangzhou 330100 (质量监督机构): reads every project there, oversight"
         " list, opens defect cases",
     ),
-    ("owner", "owner's legal representative 周秀英 (建设单位法定代表人): reads the project"),
+    ("owner", "owner's legal representative 周秀英 (建设单位法定代表人): signs its letter, reads"),
     (
         "designer",
         "design unit's project lead 刘思远: changes the project's records, signs as design lead",

@@ -26,8 +26,6 @@ from storage.embedded import free_port_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.slow
-
 
 def _child_env(var: Path, port: int, s3_port: int) -> dict[str, str]:
     """The environment of a newcomer's shell: none of the test session's servers."""
@@ -81,9 +79,17 @@ def _sign_in_and_open_home(base: str, username: str) -> tuple[int, str]:
     return home.status, home.geturl()
 
 
+def test_the_readme_lists_every_demo_login_as_make_run_prints_it():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z-]+)` \| (.+) \|$", readme, re.MULTILINE)
+    assert rows == DEMO_ACCOUNTS
+
+
+@pytest.mark.slow
 def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_script(tmp_path):
     var = tmp_path / "var"
-    port, s3_port = free_port_pairs(2)
+    # Above the range run.py's own S3 server picks its other ports from (20000-29000).
+    port, s3_port = free_port_pairs(2, start=30000, stop=32000)
     process = subprocess.Popen(
         [sys.executable, "scripts/run.py"],
         cwd=ROOT,
