@@ -92,7 +92,9 @@ def main() -> int:
         call_command("ledger_checkpoint")
         connections.close_all()
         print(banner(f"http://127.0.0.1:{PORT}"), flush=True)
-        # --insecure serves the admin's static files without turning DEBUG on.
+        # --insecure serves the admin's static files without turning DEBUG on. The server
+        # ignores SIGINT: a Ctrl+C reaches the whole process group, and this process stops
+        # it (SIGTERM) rather than have it print a traceback when it came mid-start-up.
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -103,6 +105,7 @@ def main() -> int:
                 f"127.0.0.1:{PORT}",
             ],
             cwd=ROOT,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
         )
         try:
             return server.wait()

@@ -141,6 +141,7 @@ def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_scrip
             os.kill(pid, signal.SIGKILL)
     assert leftovers == []
     assert "Stopping the embedded S3 server" in "".join(lines)
+    assert "Traceback" not in "".join(lines)
     assert _processes_naming(f"127.0.0.1:{port}") == []  # the web server too
     with pytest.raises(urllib.error.URLError, match="refused"):
         urllib.request.urlopen(f"http://127.0.0.1:{s3_port}/", timeout=2)
