@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) bench/ledger_bench.py
 	$(PY) bench/inspections_photo_bench.py
 	$(PY) bench/signin_bench.py
+	$(PY) bench/pages_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

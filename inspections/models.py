@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ledger.models import Ledgered
 from storage.models import EvidencePhoto
@@ -73,7 +74,7 @@ class AcceptanceRecord(Ledgered):
     )
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("parent"),
+        verbose_name=pgettext_lazy("acceptance record", "parent"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -91,7 +92,7 @@ class AcceptanceRecord(Ledgered):
     )
     title = models.CharField(_("work covered"), max_length=300)
     date = models.DateField(_("date"))
-    result = models.TextField(_("result"), blank=True)
+    result = models.TextField(pgettext_lazy("acceptance record", "result"), blank=True)
     remarks = models.TextField(_("remarks"), blank=True)
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.SELF_CHECK
@@ -136,7 +137,7 @@ class AcceptanceRound(Ledgered):
     ledger_project = "record__project"
 
     class Outcome(models.TextChoices):
-        PENDING = "pending", _("pending")
+        PENDING = "pending", pgettext_lazy("round outcome", "pending")
         RETURNED = "returned", _("returned")
         ACCEPTED = "accepted", _("accepted")
 
@@ -167,7 +168,9 @@ class AcceptanceRound(Ledgered):
         blank=True,
         related_name="+",
     )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(
+        pgettext_lazy("acceptance round", "decided at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("acceptance round")
@@ -213,7 +216,7 @@ class SignOff(Ledgered):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
     )
-    signed_at = models.DateTimeField(_("signed at (UTC)"))
+    signed_at = models.DateTimeField(pgettext_lazy("sign-off", "signed at (UTC)"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     content_sha256 = models.CharField(_("SHA-256 of the content signed"), max_length=64)

@@ -4,6 +4,7 @@ import hashlib
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Ledgered(models.Model):
@@ -53,11 +54,11 @@ class LedgerHead(models.Model):
 
 class LedgerEntry(models.Model):
     class Action(models.TextChoices):
-        CREATE = "create", _("created")
+        CREATE = "create", pgettext_lazy("ledger event", "created")
         UPDATE = "update", _("changed")
         STATE = "state", _("changed state")
-        SIGN = "sign", _("signed")
-        SUPERSEDE = "supersede", _("superseded")
+        SIGN = "sign", pgettext_lazy("ledger event", "signed")
+        SUPERSEDE = "supersede", pgettext_lazy("ledger event", "superseded")
         DELETE = "delete", _("deleted")
         EVENT = "event", _("event")
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ledger.models import Ledgered
 from storage.models import EvidencePhoto
@@ -35,7 +36,9 @@ class MaterialCategory(Ledgered):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    unit = models.CharField(
+        pgettext_lazy("unit of measure", "unit"), max_length=10, choices=Unit.choices
+    )
     witness_sampling_required = models.BooleanField(_("witness sampling required"), default=True)
     structural = models.BooleanField(
         _("structural"),
@@ -239,7 +242,7 @@ class Delivery(Ledgered):
     ledger_project = "project"
 
     class State(models.TextChoices):
-        PENDING = "pending", _("pending")
+        PENDING = "pending", pgettext_lazy("delivery state", "pending")
         SAMPLED = "sampled", _("sampled")
         ACCEPTED = "accepted", _("accepted")
         REJECTED = "rejected", _("rejected and removed from site")
@@ -262,7 +265,9 @@ class Delivery(Ledgered):
         related_name="material_deliveries",
     )
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
-    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    unit = models.CharField(
+        pgettext_lazy("unit of measure", "unit"), max_length=10, choices=Unit.choices
+    )
     delivered_on = models.DateField(_("delivery date"), validators=[not_in_future])
     inspected_by = models.ForeignKey(
         "projects.Person",
@@ -281,7 +286,9 @@ class Delivery(Ledgered):
         blank=True,
         related_name="+",
     )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(
+        pgettext_lazy("delivery", "decided at"), null=True, blank=True
+    )
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     removed_on = models.DateField(_("removed from site on"), null=True, blank=True)
     synthetic = models.BooleanField(_("synthetic"), default=False, editable=False)
@@ -431,7 +438,9 @@ class TestReport(Ledgered):
         Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="report"
     )
     report_number = models.CharField(_("report number"), max_length=100)
-    result = models.CharField(_("result"), max_length=4, choices=Result.choices)
+    result = models.CharField(
+        pgettext_lazy("test report", "result"), max_length=4, choices=Result.choices
+    )
     tested_on = models.DateField(_("test date"), validators=[not_in_future])
     stored_object = models.ForeignKey(
         "storage.StoredObject",
@@ -590,24 +599,26 @@ class RecallAction(Ledgered):
         on_delete=models.PROTECT,
         related_name="recall_actions",
     )
-    kind = models.CharField(_("action"), max_length=10, choices=Kind.choices)
-    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(pgettext_lazy("recall", "action"), max_length=10, choices=Kind.choices)
+    description = models.TextField(pgettext_lazy("recall action", "description"), blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("opened by"),
+        verbose_name=pgettext_lazy("recall action", "opened by"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    opened_at = models.DateTimeField(pgettext_lazy("recall action", "opened at"), auto_now_add=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
+        verbose_name=pgettext_lazy("recall action", "closed by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(
+        pgettext_lazy("recall action", "closed at"), null=True, blank=True
+    )
     closing_note = models.TextField(_("closing note"), blank=True)
 
     class Meta:
@@ -627,7 +638,10 @@ class RecallEvidence(Ledgered):
     ledger_project = "action__project"
 
     action = models.ForeignKey(
-        RecallAction, verbose_name=_("action"), on_delete=models.PROTECT, related_name="evidence"
+        RecallAction,
+        verbose_name=pgettext_lazy("recall", "action"),
+        on_delete=models.PROTECT,
+        related_name="evidence",
     )
     stored_object = models.ForeignKey(
         "storage.StoredObject",

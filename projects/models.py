@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from config.dates import add_years
 from ledger.models import Ledgered
@@ -275,7 +276,7 @@ class Location(Ledgered):
     ledger_project = "unit_work__project"
 
     class Kind(models.TextChoices):
-        UNIT = "unit", _("unit")
+        UNIT = "unit", pgettext_lazy("location kind", "unit")
         FLOOR = "floor", _("floor")
         ZONE = "zone", _("zone")
         AXIS = "axis", _("axis")
@@ -289,7 +290,7 @@ class Location(Ledgered):
     )
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("parent"),
+        verbose_name=pgettext_lazy("location", "parent"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -627,7 +628,9 @@ class AuditEvent(Ledgered):
         related_name="+",
         help_text=_("empty for a command run on the server"),
     )
-    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    action = models.CharField(
+        pgettext_lazy("audit event", "action"), max_length=30, choices=Action.choices
+    )
     subject_type = models.CharField(_("subject type"), max_length=100, blank=True)
     subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)

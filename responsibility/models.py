@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ledger.models import Ledgered
 from storage.models import EvidencePhoto
@@ -50,8 +51,8 @@ class ResponsibilityDocument(Ledgered):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("awaiting signature")
-        SIGNED = "signed", _("signed")
-        SUPERSEDED = "superseded", _("superseded")
+        SIGNED = "signed", pgettext_lazy("document status", "signed")
+        SUPERSEDED = "superseded", pgettext_lazy("document status", "superseded")
 
     number = models.CharField(_("document number"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
@@ -161,7 +162,7 @@ class SigningEvidence(Ledgered):
     person = models.ForeignKey(
         "projects.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
     )
-    signed_at = models.DateTimeField(_("signed at (UTC)"))
+    signed_at = models.DateTimeField(pgettext_lazy("document signature", "signed at (UTC)"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     auth_method = models.CharField(_("authentication"), max_length=200)
@@ -333,26 +334,28 @@ class DefectCase(Ledgered):
         related_name="defect_cases",
     )
     discovered_on = models.DateField(_("discovered on"))
-    description = models.TextField(_("description"))
+    description = models.TextField(pgettext_lazy("defect case", "description"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("opened by"),
+        verbose_name=pgettext_lazy("defect case", "opened by"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    opened_at = models.DateTimeField(_("opened at"))
+    opened_at = models.DateTimeField(pgettext_lazy("defect case", "opened at"))
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
+        verbose_name=pgettext_lazy("defect case", "closed by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(
+        pgettext_lazy("defect case", "closed at"), null=True, blank=True
+    )
     close_reason = models.TextField(_("reason for closing"), blank=True)
 
     class Meta:

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from config.pages import crumbs
@@ -55,7 +55,9 @@ class PlaqueInstallationForm(forms.Form):
         max_length=200,
         help_text=gettext_lazy("Where on the building, e.g. east of the main entrance, 1.5 m up."),
     )
-    material = forms.CharField(label=gettext_lazy("Material"), max_length=100)
+    material = forms.CharField(
+        label=pgettext_lazy("what a plaque is made of", "Material"), max_length=100
+    )
     installed_by = forms.CharField(label=gettext_lazy("Installed by"), max_length=200)
     camera = forms.FileField(
         label=gettext_lazy("Take a photo"),

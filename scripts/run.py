@@ -3,7 +3,12 @@
 Starts the embedded S3 server (SeaweedFS, data under var/s3) unless S3_ENDPOINT points at a
 real object store, migrates the database (SQLite under var/ unless DATABASE_URL is set),
 creates the buckets, loads the demo project on first start, signs a ledger checkpoint and
-serves on http://127.0.0.1:$PORT. Ctrl+C stops everything it started.
+serves on http://127.0.0.1:$PORT, printing the home page's address first and every demo
+login. Ctrl+C, or a SIGINT, SIGTERM or SIGHUP sent by a script or a service manager, stops
+everything it started.
+
+The setup commands run in this process (one Django start instead of seven); only the web
+server is a child process.
 """
 
 from __future__ import annotations
@@ -23,51 +28,73 @@ PORT = os.environ.get("PORT", "8000")
 EMBEDDED_S3_PORT = int(os.environ.get("EMBEDDED_S3_PORT", "8333"))
 
 
-def manage(*args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
-
-
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def banner(base: str) -> str:
+    from demo.logins import demo_logins_lines
+
+    return "\n".join(
+        [
+            "",
+            f"The archive is running at {base}/ (home: my work)",
+            f"  Sign in:   {base}/login/",
+            f"  Projects:  {base}/projects/",
+            f"  Oversight: {base}/oversight/ (as regulator or admin)",
+            f"  API docs:  {base}/api/docs/",
+            f"  Admin:     {base}/admin/ (as admin)",
+            "  Package:   .venv/bin/python manage.py export_archive 1 -o demo.zip"
+            " && .venv/bin/python manage.py verify_package demo.zip",
+            "",
+            *demo_logins_lines(),
+            "",
+            "Press Ctrl+C to stop.",
+            "",
+        ]
+    )
+
+
 def main() -> int:
     # A terminal's Ctrl+C, a closed terminal and a service manager's stop all end cleanly.
+    # SIGINT gets our own handler too: a job started in the background by a script inherits
+    # SIGINT ignored, and Python then never turns it into KeyboardInterrupt by itself.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     var = Path(os.environ.get("LQA_VAR_DIR", ROOT / "var"))
     # Links the demo prints (and the plaque's QR code) point at this server.
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{PORT}")
     s3 = None
-    if "S3_ENDPOINT" not in os.environ:
-        s3 = EmbeddedS3(
-            data_dir=var / "s3",
-            access_key=os.environ.get("S3_ACCESS_KEY", "lqa-local"),
-            secret_key=os.environ.get("S3_SECRET_KEY", "lqa-local-secret"),
-            s3_port=EMBEDDED_S3_PORT,
-        )
-        print(f"Starting the embedded S3 server (SeaweedFS) on {s3.endpoint} …", flush=True)
-        s3.start()
-        os.environ["S3_ENDPOINT"] = s3.endpoint
     try:
-        manage("migrate", "--no-input", "-v", "0")
-        manage("storage_init")
-        manage("load_demo")
-        manage("load_demo_materials")
-        manage("load_demo_defect_case")
-        manage("load_demo_completed")
-        manage("ledger_checkpoint")
-        print(
-            f"\nThe archive is running at http://127.0.0.1:{PORT}/"
-            f"\n  API docs:  http://127.0.0.1:{PORT}/api/docs/"
-            f"\n  Admin:     http://127.0.0.1:{PORT}/admin/"
-            f"\n  Oversight: http://127.0.0.1:{PORT}/oversight/ (log in as regulator)"
-            "\n  Package:   .venv/bin/python manage.py export_archive 1 -o demo.zip"
-            " && .venv/bin/python manage.py verify_package demo.zip"
-            "\nLog in with one of the demo accounts above. Press Ctrl+C to stop.\n",
-            flush=True,
-        )
-        # --insecure serves the admin's static files without turning DEBUG on.
+        if "S3_ENDPOINT" not in os.environ:
+            s3 = EmbeddedS3(
+                data_dir=var / "s3",
+                access_key=os.environ.get("S3_ACCESS_KEY", "lqa-local"),
+                secret_key=os.environ.get("S3_SECRET_KEY", "lqa-local-secret"),
+                s3_port=EMBEDDED_S3_PORT,
+            )
+            print(f"Starting the embedded S3 server (SeaweedFS) on {s3.endpoint} …", flush=True)
+            s3.start()
+            os.environ["S3_ENDPOINT"] = s3.endpoint
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        import django
+        from django.core.management import call_command
+        from django.db import connections
+
+        django.setup()
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("storage_init")
+        call_command("load_demo", verbosity=0)  # its logins are in the banner below
+        call_command("load_demo_materials")
+        call_command("load_demo_defect_case")
+        call_command("load_demo_completed")
+        call_command("ledger_checkpoint")
+        connections.close_all()
+        print(banner(f"http://127.0.0.1:{PORT}"), flush=True)
+        # --insecure serves the admin's static files without turning DEBUG on. The server
+        # ignores SIGINT: a Ctrl+C reaches the whole process group, and this process stops
+        # it (SIGTERM) rather than have it print a traceback when it came mid-start-up.
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -78,6 +105,7 @@ def main() -> int:
                 f"127.0.0.1:{PORT}",
             ],
             cwd=ROOT,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
         )
         try:
             return server.wait()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from storage import gateway
 from storage.errors import StorageError
@@ -18,6 +18,6 @@ class Command(BaseCommand):
         except StorageError as exc:
             raise CommandError(_("The object store refused: %(error)s") % {"error": exc}) from exc
         for status in statuses:
-            state = _("created") if status.created else _("exists")
+            state = pgettext("bucket", "created") if status.created else _("exists")
             lock = _("object lock on") if status.object_lock else _("no object lock")
             self.stdout.write(f"{status.name}: {state}, {lock}")

@@ -1,0 +1,147 @@
+"""`make run` (scripts/run.py) as a newcomer and a script meet it: it prints the home page
+first and every demo login, serves, and stops cleanly on a SIGINT sent to its process group
+even when it was started with SIGINT ignored (as a background job of a script is)."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from demo.logins import DEMO_ACCOUNTS
+from projects.demo import DEMO_PASSWORD
+from storage.embedded import free_port_pairs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _child_env(var: Path, port: int, s3_port: int) -> dict[str, str]:
+    """The environment of a newcomer's shell: none of the test session's servers."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("S3_", "DATABASE_", "DJANGO_", "PUBLIC_BASE_URL"))
+    }
+    env.update(
+        LQA_VAR_DIR=str(var),
+        PORT=str(port),
+        EMBEDDED_S3_PORT=str(s3_port),
+        FAST_PASSWORD_HASHER="1",  # 14 demo accounts; the hash is not what is tested here
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _processes_naming(text: str) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(int(pid))
+    return found
+
+
+def _sign_in_and_open_home(base: str, username: str) -> tuple[int, str]:
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    deadline = time.monotonic() + 30
+    while True:  # the banner comes just before the web server starts listening
+        try:
+            form = opener.open(f"{base}/login/", timeout=5).read().decode()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "username": username, "password": DEMO_PASSWORD}
+    ).encode()
+    request = urllib.request.Request(f"{base}/login/", data=data)  # noqa: S310 - loopback
+    opener.open(request, timeout=10)
+    home = opener.open(f"{base}/", timeout=10)
+    return home.status, home.geturl()
+
+
+def test_the_readme_lists_every_demo_login_as_make_run_prints_it():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z-]+)` \| (.+) \|$", readme, re.MULTILINE)
+    assert rows == DEMO_ACCOUNTS
+
+
+@pytest.mark.slow
+def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_script(tmp_path):
+    var = tmp_path / "var"
+    # Above the range run.py's own S3 server picks its other ports from (20000-29000).
+    port, s3_port = free_port_pairs(2, start=30000, stop=32000)
+    process = subprocess.Popen(
+        [sys.executable, "scripts/run.py"],
+        cwd=ROOT,
+        env=_child_env(var, port, s3_port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as a job of a script has
+        # What a script's background job inherits: SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 240
+        while not any("Press Ctrl+C to stop." in line for line in lines):
+            assert process.poll() is None, "run.py ended early:\n" + "".join(lines)
+            assert time.monotonic() < deadline, "run.py did not start:\n" + "".join(lines)
+            time.sleep(0.2)
+        output = "".join(lines)
+        base = f"http://127.0.0.1:{port}"
+
+        # The home page first, then where to sign in, then the logins with what each may do.
+        banner = output[output.index("The archive is running at") :]
+        assert banner.startswith(f"The archive is running at {base}/ ")
+        assert banner.splitlines()[1].split() == ["Sign", "in:", f"{base}/login/"]
+        assert f"(password {DEMO_PASSWORD})" in banner
+        with sqlite3.connect(var / "archive.sqlite3") as db:
+            accounts = {name for (name,) in db.execute("SELECT username FROM auth_user")}
+        assert len(accounts) == 14
+        assert accounts == {username for username, _ in DEMO_ACCOUNTS}
+        for username in accounts:
+            assert re.search(rf"^  {re.escape(username)}  +\S", banner, re.MULTILINE), username
+
+        status, url = _sign_in_and_open_home(base, "supervisor")
+        assert (status, url) == (200, f"{base}/")
+        assert _processes_naming(str(var / "s3"))  # the embedded S3 server is running
+
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        reader.join(timeout=5)
+        leftovers = _processes_naming(str(var / "s3"))
+        for pid in leftovers:  # only after a failure: do not leave a server behind
+            os.kill(pid, signal.SIGKILL)
+    assert leftovers == []
+    assert "Stopping the embedded S3 server" in "".join(lines)
+    assert "Traceback" not in "".join(lines)
+    assert _processes_naming(f"127.0.0.1:{port}") == []  # the web server too
+    with pytest.raises(urllib.error.URLError, match="refused"):
+        urllib.request.urlopen(f"http://127.0.0.1:{s3_port}/", timeout=2)
