@@ -73,6 +73,13 @@ PAGES = [
     ("acceptance record", "record-page", "supervisor", lambda c: [c.project, c.record]),
     ("defect cases", "defect-case-list-page", "supervisor", lambda c: [c.project]),
     ("defect case", "defect-case-page", "supervisor", lambda c: [c.project, c.defect_case]),
+    # Issue 14: signers, set-up, leads, plaques.
+    ("my documents", "my-documents-page", "designer", lambda c: []),
+    ("verify a PDF", "verify-pdf-page", "designer", lambda c: []),
+    ("plaque", "plaque-page", "supervisor", lambda c: [c.plaque_project, c.plaque_unit_work]),
+    ("project set-up", "project-setup-page", "admin", lambda c: [c.project]),
+    ("location tree", "location-tree-page", "admin", lambda c: [c.project, c.unit_work]),
+    ("leads", "lead-timeline-page", "admin", lambda c: [c.project]),
 ]
 
 FULL = {"projects": 2_000, "batches": 50_000, "deliveries": 200_000, "usages": 1_000_000}
@@ -165,6 +172,7 @@ def context() -> types.SimpleNamespace:
     ).values_list("subject_id", flat=True)
     record = AcceptanceRecord.objects.get(pk=max(set(photographed), key=list(photographed).count))
     delivery = Delivery.objects.filter(project=project).order_by("pk").first()
+    plaque = Plaque.objects.exclude(token="").select_related("unit_work").first()
     return types.SimpleNamespace(
         project=project.pk,
         synth_project=synth_project.pk,
@@ -182,7 +190,9 @@ def context() -> types.SimpleNamespace:
         )
         .first()
         .pk,
-        token=Plaque.objects.exclude(token="").first().token,
+        token=plaque.token,
+        plaque_project=plaque.unit_work.project_id,
+        plaque_unit_work=plaque.unit_work_id,
     )
 
 

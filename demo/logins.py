@@ -45,11 +45,12 @@ DEMO_ACCOUNTS = [
     ("supervisor-rep", "supervision unit's legal representative 冯志远: signs its letter, reads"),
     (
         "owner-lead",
-        "owner's project lead 王建国: signed the owner's pledge; no membership, sees no project",
+        "owner's project lead 王建国: changes the project's records, signs as owner's lead",
     ),
     (
         "supervisor-lead",
-        "chief supervising engineer 张伟 (总监): signed the pledge; no membership, sees no project",
+        "chief supervising engineer 张伟 (总监): changes the project's records, signs as chief"
+        " supervising engineer",
     ),
     ("admin", "archive operator (staff): every project, the oversight list, /admin/"),
 ]

@@ -68,6 +68,14 @@ def demo_sign_all(*, project: Project, admin, password: str) -> None:
         if tenure.person.user is None:
             user = _login(f"{role}-lead", password)
             project_services.person_update(person=tenure.person, user=user, actor=admin)
+            # A lead in office sees the project they answer for, and what they must sign.
+            project_services.membership_create(
+                user=user,
+                project=project,
+                role=Membership.Role.PROJECT_LEAD,
+                organization=tenure.participation.organization,
+                actor=admin,
+            )
         for kind in (DocumentKind.LETTER, DocumentKind.PLEDGE):
             document = services.document_prepare(project=project, role=role, kind=kind, actor=admin)
             services.document_sign(

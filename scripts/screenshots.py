@@ -49,6 +49,15 @@ PAGES = [
     ("oversight", "oversight-page", "regulator", lambda c: []),
     ("sign", "responsibility-sign-page", "contractor", lambda c: [c.document]),
     ("plaque-public", "plaque-public", None, lambda c: [c.token]),
+    ("my-documents", "my-documents-page", "designer", lambda c: []),
+    ("verify-pdf", "verify-pdf-page", "designer", lambda c: []),
+    ("plaque", "plaque-page", "supervisor", lambda c: [c.plaque_project, c.plaque_unit_work]),
+    ("setup-project-create", "project-create-page", "admin", lambda c: []),
+    ("setup-project-setup", "project-setup-page", "admin", lambda c: [c.project]),
+    ("setup-location-tree", "location-tree-page", "admin", lambda c: [c.project, c.unit_work]),
+    ("setup-party-create", "party-create-page", "admin", lambda c: [c.project]),
+    ("setup-person-create", "person-create-page", "admin", lambda c: [c.project]),
+    ("setup-leads", "lead-timeline-page", "admin", lambda c: [c.project]),
 ]
 
 
@@ -90,6 +99,8 @@ def demo_context() -> types.SimpleNamespace:
         defect_case=case.pk if case else None,
         document=document.pk if document else None,
         token=plaque.token if plaque else None,
+        plaque_project=plaque.unit_work.project_id if plaque else None,
+        plaque_unit_work=plaque.unit_work_id if plaque else None,
     )
 
 

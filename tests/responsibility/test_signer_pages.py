@@ -122,7 +122,7 @@ def test_signed_documents_show_the_pdf_the_evidence_and_a_correction(
     assert f'href="/sign/{old.pk}/pdf/"' in html
     assert f'href="/sign/{new.pk}/pdf/"' in html
     assert f"已被更正文件 {new.number} 取代" in html
-    assert '<span class="badge neutral">被取代</span>' in html  # the old one stays, marked
+    assert '<span class="badge neutral">已被更正取代</span>' in html  # the old one stays, marked
     assert f"更正 {old.number}。" in html
     assert "session + password re-entered" in html  # how the signer authenticated
     assert "127.0.0.1" in html  # from where
