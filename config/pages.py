@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 
 def crumbs(project, *rest) -> list[tuple[str, str | None]]:
@@ -13,3 +14,7 @@ def crumbs(project, *rest) -> list[tuple[str, str | None]]:
     trail.append((project.name, reverse("project-page", args=[project.pk]) if rest else None))
     trail.extend(rest)
     return trail
+
+
+# Django's forms end each label with gettext(":"); in Chinese that is the full-width colon.
+LABEL_SUFFIX = gettext_noop(":")

@@ -164,5 +164,23 @@ def demo_inspections_load(*, project: Project) -> bool:
     services.record_update(record=lot, result="水平筋已整改，复验合格", actor=inspector)
     accept(lot, photos=[(4, "整改后水平筋间距")])
     accept(sub_item)
+    # Work left open, so the supervisor's "my work" is not empty after make run: the
+    # formwork of the next floor, its lot submitted with a photo, waiting for sign-off.
+    formwork = record("sub_item", "模板分项工程", division)
+    floor3 = unit_work.locations.filter(kind="floor", name="3层").first()
+    waiting = record(
+        "inspection_lot",
+        "3层剪力墙模板安装检验批",
+        formwork,
+        locations=[floor3] if floor3 else [],
+        result="主控项目全部合格，一般项目合格率 95%",
+    )
+    services.photo_ingest(
+        subject=waiting,
+        fileobj=site_photo("3层剪力墙模板", seed=5),
+        actor=supervisor,
+        caption="3层剪力墙模板支撑",
+    )
+    services.record_submit(record=waiting, actor=inspector)
     services.record_submit(record=division, actor=inspector)
     return True

@@ -229,4 +229,21 @@ def demo_materials_load() -> Project | None:
         description="剩余电缆封存停止使用，已敷设部位安排复检。",
         actor=supervisor,
     )
+
+    # Work left open, so "my work" is not empty after make run: cement delivered this week,
+    # its witness sample at the lab (no report yet), waiting for the supervisor's acceptance.
+    cement_new = batch(
+        "cement", "普通硅酸盐水泥", "P·O 42.5", "HS251105", datetime.date(2025, 11, 5)
+    )
+    waiting = deliver(cement_new, "80", datetime.date(2025, 11, 8))
+    services.sample_create(
+        delivery=waiting,
+        seal_number="FY-2025-1108",
+        sampling_location="现场材料堆场",
+        sampled_on=datetime.date(2025, 11, 8),
+        sampler=inspector,
+        witness=witness,
+        testing_lab=lab,
+        actor=contractor,
+    )
     return project

@@ -43,7 +43,6 @@ PAGES = [
     ("record-tree", "record-tree-page", "supervisor", lambda c: [c.project, c.unit_work]),
     ("record-create", "record-create-page", "supervisor", lambda c: [c.project, c.unit_work]),
     ("record", "record-page", "supervisor", lambda c: [c.project, c.record]),
-    ("record-photos", "record-photos-page", "supervisor", lambda c: [c.project, c.record]),
     ("defect-cases", "defect-case-list-page", "supervisor", lambda c: [c.project]),
     ("defect-case", "defect-case-page", "supervisor", lambda c: [c.project, c.defect_case]),
     ("oversight", "oversight-page", "regulator", lambda c: []),

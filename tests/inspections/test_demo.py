@@ -9,21 +9,24 @@ from projects.models import Project
 def test_the_demo_has_acceptance_records_with_photos_and_a_resubmitted_lot(db):
     call_command("load_demo", stdout=StringIO())
     project = Project.objects.get()
-    states = dict(AcceptanceRecord.objects.filter(project=project).values_list("level", "state"))
+    states = dict(AcceptanceRecord.objects.filter(project=project).values_list("title", "state"))
     assert states == {
-        "unit": "self_check",
-        "division": "submitted",
-        "sub_item": "accepted",
-        "concealed": "accepted",
-        "inspection_lot": "accepted",
+        "3号楼单位工程": "self_check",
+        "主体结构分部工程": "submitted",
+        "钢筋分项工程": "accepted",
+        "2层剪力墙钢筋隐蔽工程验收": "accepted",
+        "2层剪力墙钢筋安装检验批": "accepted",
+        # left open for the supervisor's my work
+        "模板分项工程": "self_check",
+        "3层剪力墙模板安装检验批": "submitted",
     }
-    lot = AcceptanceRecord.objects.get(level="inspection_lot")
+    lot = AcceptanceRecord.objects.get(title="2层剪力墙钢筋安装检验批")
     assert list(AcceptanceRound.objects.filter(record=lot).values_list("outcome", flat=True)) == [
         "returned",
         "accepted",
     ]
     photo = Photo.objects.filter(project=project).first()
-    assert Photo.objects.filter(project=project).count() == 4
+    assert Photo.objects.filter(project=project).count() == 5
     assert photo.latitude is not None
     assert photo.captured_at is not None
     assert photo.flags == []
