@@ -6,21 +6,17 @@ And a wrong credit code or ID number is explained at the field, with nothing wri
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from ledger.models import LedgerEntry
 from projects import services
 from projects.models import Location, Membership, Organization, Person, Project, Role
-from responsibility import services as responsibility_services
 from responsibility.models import ResponsibilityDocument
-from responsibility.services import SigningContext
 from tests.browser import MARKS
 from tests.conftest import LEADS, PARTIES, PASSWORD, credit_code, id_number
 from tests.pages import assert_page_ok, phone
@@ -38,36 +34,6 @@ def projects_layer_gates_only():
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"setup-{name}.png"), full_page=True)
-
-
-def sign_in_a_thread(documents) -> None:
-    """Sign through the service, as the signing page does, in a thread of its own: the PDF
-    signer runs an event loop, which Playwright's (in this thread) does not allow."""
-    failures = []
-
-    def run():
-        try:
-            for document in documents:
-                responsibility_services.document_sign(
-                    document=document,
-                    user=document.signer.user,
-                    consent=True,
-                    context=SigningContext(
-                        ip_address="127.0.0.1",
-                        user_agent="journey",
-                        auth_method="session + password re-entered",
-                        reauthenticated_at=timezone.now(),
-                    ),
-                )
-        except Exception as error:  # noqa: BLE001 - reported in the test's own thread
-            failures.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    assert not failures, failures
 
 
 def submit(page, label: str) -> None:
@@ -178,24 +144,26 @@ def test_the_operator_sets_up_a_project_and_it_enters_supervision_once_all_have_
             user=user, project=project, role=Membership.Role.PROJECT_LEAD, actor=admin
         )
         users[role] = user
-    # Each lead (here also their employer's legal representative) signs both: the owner's
-    # lead on the signing page, the others through the same service, to keep the journey short.
-    owner = phone(browser, live_server, users[Role.OWNER])
-    owner.set_default_timeout(5000)
-    for document in ResponsibilityDocument.objects.filter(
-        project=project, participation__role=Role.OWNER
-    ):
-        owner.goto(f"{live_server.url}/sign/{document.pk}/")
-        owner.fill("#password", PASSWORD)
-        owner.check("#consent")
-        owner.click("#sign")
-        owner.wait_for_selector("#signed")
-    owner.context.close()
-    sign_in_a_thread(
-        ResponsibilityDocument.objects.filter(project=project)
-        .exclude(participation__role=Role.OWNER)
-        .select_related("signer__user")
-    )
+    # Each lead (here also their employer's legal representative) signs in, finds both
+    # documents on my work and signs them on the signing page.
+    for role, user in users.items():
+        lead = phone(browser, live_server, user)
+        lead.set_default_timeout(10000)
+        lead.goto(live_server.url + "/")
+        waiting = lead.locator("#to-sign .document-to-sign")
+        expect(waiting).to_have_count(2)
+        if role == Role.OWNER:
+            assert_page_ok(lead)
+        for _document in range(2):
+            lead.goto(live_server.url + "/")
+            lead.locator("#to-sign .document-to-sign a[role=button]").first.click()
+            lead.fill("#password", PASSWORD)
+            lead.check("#consent")
+            lead.click("#sign")
+            lead.wait_for_selector("#signed")
+        lead.goto(live_server.url + "/")
+        expect(lead.locator("#to-sign")).to_have_count(0)
+        lead.context.close()
     assert ResponsibilityDocument.objects.filter(project=project, status="signed").count() == 10
 
     # The gaps clear, and the project enters quality supervision.

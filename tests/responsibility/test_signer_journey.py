@@ -66,20 +66,20 @@ def test_a_new_lead_signs_within_the_deadline_and_verifies_the_pdf(
     )
     pledge = change["pledge"]
 
-    # The new lead opens "my letters and pledges": the pledge, its due date, three days left.
+    # The new lead signs in to my work: the pledge, its due date, three days left.
     page = phone(browser, live_server, change["user"])
-    page.goto(f"{live_server.url}/documents/")
+    page.goto(f"{live_server.url}/")
     card = page.locator(f"#to-sign-{pledge.pk}")
     expect(card).to_contain_text(pledge.number)
     expect(card.locator("time")).to_have_text(f"{add_working_days(started, 5):%Y-%m-%d}")
     expect(card.locator(".badge")).to_have_text("还剩 3 个工作日")
     expect(page.locator(f"#to-sign-{change['letter'].pk}")).to_have_count(0)  # the rep's
     assert_page_ok(page)
-    shoot(page, "my-documents", readme=True)
+    shoot(page, "my-work-to-sign")
 
     # Past the deadline: the design lead's documents are overdue, for them and the regulator.
     late_page = phone(browser, live_server, late["user"])
-    late_page.goto(f"{live_server.url}/documents/")
+    late_page.goto(f"{live_server.url}/")
     expect(late_page.locator(f"#to-sign-{late['pledge'].pk} .badge")).to_have_text("已逾期")
     assert_page_ok(late_page)
     shoot(late_page, "my-documents-overdue")
