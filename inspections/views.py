@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from config.pages import crumbs
+from config.pages import crumbs, see_other
 from inspections import access, selectors, services
 from inspections.forms import (
     RecordCreateForm,
@@ -41,12 +41,6 @@ NEXT_LEVEL = {
     Level.SUB_DIVISION: Level.SUB_ITEM,
     Level.SUB_ITEM: Level.INSPECTION_LOT,
 }
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _tree_crumb(unit_work, current=False):
@@ -121,7 +115,7 @@ def record_create_page(request, project_id: int, unit_work_id: int):
                 form_errors(form, exc)
             else:
                 messages.success(request, _("The record was created. Fill in the self-check."))
-                return _see_other(reverse("record-page", args=[project.pk, record.pk]))
+                return see_other(reverse("record-page", args=[project.pk, record.pk]))
     else:
         initial = {}
         parent = next((r for r, _depth in parents if str(r.pk) == request.GET.get("parent")), None)
@@ -181,7 +175,7 @@ def record_page(request, project_id: int, record_id: int):
         else:
             messages.success(request, done)
             url = reverse("record-page", args=[record.project_id, record.pk])
-            return _see_other(url + ("#self-check" if action == "update" else "#rounds"))
+            return see_other(url + ("#self-check" if action == "update" else "#rounds"))
     return _record_render(request, record, failed={action: form}, status=400)
 
 

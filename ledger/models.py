@@ -81,7 +81,14 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["index"]
-        indexes = [models.Index(fields=["record_type", "record_id", "index"])]
+        indexes = [
+            models.Index(fields=["record_type", "record_id", "index"]),
+            # "the people this user registered" (projects.access.people_visible_to), asked by
+            # every page that offers people to choose, among millions of entries.
+            models.Index(
+                fields=["actor_id", "record_type", "action"], name="ledger_entry_by_actor"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.index} {self.action} {self.record_type}:{self.record_id}"

@@ -94,6 +94,12 @@ class DeliveryForm(PhotosForm):
     manufacturer = forms.ModelChoiceField(
         label=_("Manufacturer"), queryset=MaterialCategory.objects.none(), required=False
     )
+    manufacturer_code = forms.CharField(
+        label=_("or the manufacturer's unified social credit code"),
+        max_length=18,
+        required=False,
+        help_text=_("As printed on the certificate, for a maker not in the list above."),
+    )
     product = forms.CharField(label=_("Product"), max_length=200, required=False)
     model_spec = forms.CharField(label=_("Model / specification"), max_length=200, required=False)
     batch_number = forms.CharField(label=_("Batch or heat number"), max_length=100, required=False)
@@ -124,6 +130,7 @@ class DeliveryForm(PhotosForm):
         "batch",
         "category",
         "manufacturer",
+        "manufacturer_code",
         "product",
         "model_spec",
         "batch_number",
@@ -140,8 +147,9 @@ class DeliveryForm(PhotosForm):
         "photos_chosen",
     ]
 
-    def __init__(self, *args, batches, manufacturers, inspectors, **kwargs):
+    def __init__(self, *args, batches, manufacturers, maker_by_code, inspectors, **kwargs):
         super().__init__(*args, **kwargs)
+        self.maker_by_code = maker_by_code
         self.fields["batch"].queryset = batches
         self.fields["batch"].label_from_instance = batch_label
         self.fields["manufacturer"].queryset = manufacturers
@@ -150,6 +158,18 @@ class DeliveryForm(PhotosForm):
 
     def clean(self):
         data = super().clean()
+        code = data.get("manufacturer_code")
+        if data.get("batch") is None and data.get("manufacturer") is None and code:
+            data["manufacturer"] = self.maker_by_code(code)
+            if data["manufacturer"] is None:
+                self.add_error(
+                    "manufacturer_code",
+                    _(
+                        "No organization with this credit code is registered in the archive;"
+                        " check it against the certificate, or ask an archive operator to"
+                        " register the manufacturer."
+                    ),
+                )
         if data.get("batch") is None:
             for name in (*self.NEW_BATCH_FIELDS, "production_date"):
                 if not data.get(name) and name not in self.errors:

@@ -365,28 +365,50 @@ def delivery_filter(
     return deliveries
 
 
+# A phone's select stays short: the archive holds tens of thousands of batches and makers.
+NEWEST_SHARED_BATCHES = 50
+
+
+def _project_batches(project: Project) -> QuerySet[Batch]:
+    """The batches recorded for ``project`` or already delivered to it."""
+    return Batch.objects.filter(
+        Q(recorded_for=project)
+        | Q(pk__in=Delivery.objects.filter(project=project).values("batch_id"))
+    )
+
+
 def batch_choices(*, user, project: Project) -> QuerySet[Batch]:
     """The batches a new delivery of ``project`` may be of: those recorded for it, those
-    already delivered to it, and those an archive operator recorded for everyone. (Every
-    batch is visible, but a phone's select cannot offer the whole archive's.)"""
+    already delivered to it, and the newest an archive operator recorded for everyone. Any
+    other batch of the same maker is recorded again as a new batch (the service refuses a
+    duplicate batch number, naming it)."""
+    shared = Batch.objects.filter(recorded_for__isnull=True).order_by("-pk")
     return (
         access.batches_visible_to(user)
         .filter(
-            Q(recorded_for=project)
-            | Q(recorded_for__isnull=True)
-            | Q(pk__in=Delivery.objects.filter(project=project).values("batch_id"))
+            Q(pk__in=_project_batches(project).values("pk"))
+            | Q(pk__in=shared.values("pk")[:NEWEST_SHARED_BATCHES])
         )
         .select_related("category", "manufacturer")
         .order_by("-pk")
     )
 
 
-def manufacturer_choices(*, user) -> QuerySet[Organization]:
-    """Who a new batch may be made by: organizations that already made a batch, or take no
-    part in any project (the parties of projects are not manufacturers)."""
-    makers = Q(pk__in=Batch.objects.values("manufacturer_id"))
-    no_party = ~Q(pk__in=Participation.objects.values("organization_id"))
-    return organizations_visible_to(user).filter(makers | no_party).order_by("name")
+def manufacturer_choices(*, user, project: Project) -> QuerySet[Organization]:
+    """The makers the select offers for a new batch of ``project``: the makers of the batches
+    it offers (``batch_choices``), and makers registered but not used yet (no batch, no part
+    in any project). Any other maker is named by its credit code
+    (``manufacturer_by_credit_code``)."""
+    supplying = Q(pk__in=batch_choices(user=user, project=project).values("manufacturer_id"))
+    unused = ~Q(pk__in=Batch.objects.values("manufacturer_id")) & ~Q(
+        pk__in=Participation.objects.values("organization_id")
+    )
+    return organizations_visible_to(user).filter(supplying | unused).order_by("name")
+
+
+def manufacturer_by_credit_code(*, user, credit_code: str) -> Organization | None:
+    """A maker the select does not offer, found by the code printed on its certificate."""
+    return organizations_visible_to(user).filter(credit_code=credit_code.strip().upper()).first()
 
 
 def contractor_staff(*, user, project: Project) -> QuerySet[Person]:

@@ -9,13 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from config.pages import crumbs
+from config.pages import crumbs, see_other, service_errors
 from materials import access, selectors, services
 from materials.forms import (
     DeliveryFilterForm,
@@ -42,34 +42,12 @@ def _delivery_crumb(delivery):
     return (label, reverse("delivery-page", args=[delivery.project_id, delivery.pk]))
 
 
-def _refused(form, exc: ValidationError, field: str | None = None) -> None:
-    """Put the service's messages next to the fields they name (or next to ``field`` when
-    the service named none, e.g. a file refused by the object store); keys the form lacks
-    go to the form's own errors."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(field, exc.messages)
-        return
-    for name, errors in exc.message_dict.items():
-        target = name if name in form.fields else None
-        try:
-            form.add_error(target, errors)
-        except ValueError:
-            form.add_error(None, errors)
-
-
 def _sent(request) -> tuple:
     """What a form is bound to: the POST's data and files, or nothing on a GET (an empty
     POST still binds, so its missing fields are reported)."""
     if request.method == "POST":
         return (request.POST, request.FILES)
     return (None, None)
-
-
-def _see_other(to, *args):
-    """After a successful POST: 303, so reloading the page does not send it again."""
-    response = redirect(to, *args)
-    response.status_code = 303
-    return response
 
 
 def _may_decide(user, project) -> bool:
@@ -116,7 +94,10 @@ def delivery_create_page(request, project_id: int):
     form = DeliveryForm(
         *_sent(request),
         batches=selectors.batch_choices(user=request.user, project=project),
-        manufacturers=selectors.manufacturer_choices(user=request.user),
+        manufacturers=selectors.manufacturer_choices(user=request.user, project=project),
+        maker_by_code=lambda code: selectors.manufacturer_by_credit_code(
+            user=request.user, credit_code=code
+        ),
         inspectors=selectors.contractor_staff(user=request.user, project=project),
         initial={"delivered_on": timezone.localdate()},
     )
@@ -124,10 +105,10 @@ def delivery_create_page(request, project_id: int):
         try:
             delivery = _delivery_record(request, project, form)
         except ValidationError as exc:
-            _refused(form, exc)
+            service_errors(form, exc)
         else:
             messages.success(request, _("The delivery is recorded."))
-            return _see_other("delivery-page", project.pk, delivery.pk)
+            return see_other("delivery-page", project.pk, delivery.pk)
     return render(
         request,
         "materials/delivery_create.html",
@@ -226,12 +207,12 @@ def delivery_page(request, project_id: int, delivery_id: int):
     decision_errors: list[str] = []
     if action == "photos":
         if _photos_post(request, delivery, photos_form):
-            return _see_other(request.path)
+            return see_other(request.path)
     elif action in ("accept", "reject"):
         access.delivery_decide_check(request.user, project)
         decision_errors = _decide_post(request, delivery, action, reject_form)
         if decision_errors is None:
-            return _see_other(request.path)
+            return see_other(request.path)
     elif write:
         decision_errors = [_("Choose what to do: add photos, accept or reject.")]
     delivery = selectors.delivery_detail(user=request.user, delivery=delivery)
@@ -278,7 +259,7 @@ def _photos_post(request, delivery, form) -> bool:
         with transaction.atomic():
             added = _photos_add(delivery, form, request.user)
     except ValidationError as exc:
-        _refused(form, exc)
+        service_errors(form, exc)
         return False
     if not added:
         form.add_error(None, _("Take a photo or choose photos to add."))
@@ -302,7 +283,7 @@ def _decide_post(request, delivery, action, reject_form) -> list[str] | None:
         return None
     except ValidationError as exc:
         if action == "reject" and hasattr(exc, "error_dict"):
-            _refused(reject_form, exc)
+            service_errors(reject_form, exc)
             return []
         return exc.messages
 
@@ -336,10 +317,10 @@ def sample_create_page(request, project_id: int, delivery_id: int):
                 delivery=delivery, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            service_errors(form, exc)
         else:
             messages.success(request, _("The sample is recorded. Attach its test report here."))
-            return _see_other("sample-page", project.pk, sample.pk)
+            return see_other("sample-page", project.pk, sample.pk)
     delivery = selectors.delivery_detail(user=request.user, delivery=delivery)
     return render(
         request,
@@ -385,7 +366,7 @@ def sample_page(request, project_id: int, sample_id: int):
                 ),
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            service_errors(form, exc)
         else:
             if report.result == report.Result.FAIL:
                 messages.error(
@@ -394,7 +375,7 @@ def sample_page(request, project_id: int, sample_id: int):
                 )
             else:
                 messages.success(request, _("The test report is attached."))
-            return _see_other(request.path)
+            return see_other(request.path)
     sample = selectors.sample_list(user=request.user, delivery=sample.delivery).get(pk=sample.pk)
     delivery = selectors.delivery_detail(user=request.user, delivery=sample.delivery)
     return render(
@@ -466,10 +447,10 @@ def usage_create_page(request, project_id: int):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            service_errors(form, exc)
         else:
             messages.success(request, _("The usage is recorded."))
-            return _see_other("location-page", project.pk, usage.location_id)
+            return see_other("location-page", project.pk, usage.location_id)
     return render(
         request,
         "materials/usage_create.html",

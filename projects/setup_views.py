@@ -8,14 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from config.pages import crumbs
+from config.pages import crumbs, see_other
 from projects import access, selectors, services
 from projects.models import MANDATORY_ROLES, Location, Organization, Project, Role
 from projects.setup_forms import (
@@ -34,13 +34,6 @@ from projects.validators import validate_credit_code, validate_id_number
 
 def _setup_crumb(project: Project):
     return (_("Set-up"), reverse("project-setup-page", args=[project.pk]))
-
-
-def _see_other(to: str, **kwargs) -> HttpResponseRedirect:
-    """After a successful POST: 303, so reloading the page does not post again."""
-    return HttpResponseRedirect(
-        to if to.startswith("/") else reverse(to, kwargs=kwargs), status=303
-    )
 
 
 def _page(request, template: str, context: dict, *, status: int = 200):
@@ -106,7 +99,7 @@ def project_create_page(request):
             services_errors(form, error)
         else:
             messages.success(request, _("Project registered. Now add its unit works and parties."))
-            return _see_other("project-setup-page", project_id=project.pk)
+            return see_other("project-setup-page", project_id=project.pk)
     return _page(
         request,
         "projects/setup/project_create.html",
@@ -169,7 +162,7 @@ def project_gate(request, project_id: int, gate: str):
     except ValidationError as error:
         return project_setup_page(request, project_id, refused={gate: error.messages}, status=400)
     messages.success(request, _("Done: %(gate)s.") % {"gate": dict(GATES)[gate]})
-    return _see_other("project-setup-page", project_id=project.pk)
+    return see_other("project-setup-page", project_id=project.pk)
 
 
 # --- Unit works and locations ---
@@ -188,9 +181,7 @@ def unit_work_create_page(request, project_id: int):
             services_errors(form, error)
         else:
             messages.success(request, _("Unit work added. Now its locations."))
-            return _see_other(
-                "location-tree-page", project_id=project.pk, unit_work_id=unit_work.pk
-            )
+            return see_other("location-tree-page", project_id=project.pk, unit_work_id=unit_work.pk)
     return _page(
         request,
         "projects/setup/unit_work_create.html",
@@ -226,7 +217,7 @@ def location_tree_page(request, project_id: int, unit_work_id: int):
                 services_errors(rename_form, error)
             else:
                 messages.success(request, _("Location renamed."))
-                return _see_other(request.path)
+                return see_other(request.path)
     elif write and form.is_valid():
         try:
             services.location_create(unit_work=unit_work, actor=request.user, **form.cleaned_data)
@@ -234,7 +225,7 @@ def location_tree_page(request, project_id: int, unit_work_id: int):
             services_errors(form, error)
         else:
             messages.success(request, _("Location added."))
-            return _see_other(request.path)
+            return see_other(request.path)
     elif not write:
         form = LocationForm(locations=locations, prefix="new")
     tree = selectors.location_tree(unit_work=unit_work)
@@ -322,7 +313,7 @@ def party_create_page(request, project_id: int):
                 _("%(organization)s takes part as %(role)s.")
                 % {"organization": organization.name, "role": Role(data["role"]).label},
             )
-            return _see_other("project-setup-page", project_id=project.pk)
+            return see_other("project-setup-page", project_id=project.pk)
     return _page(
         request,
         "projects/setup/party_create.html",
@@ -389,7 +380,7 @@ def person_create_page(request, project_id: int):
                 _("%(name)s registered (ID %(masked)s).")
                 % {"name": person.name, "masked": person.id_number_masked},
             )
-            return _see_other("project-setup-page", project_id=project.pk)
+            return see_other("project-setup-page", project_id=project.pk)
     return _page(
         request,
         "projects/setup/person_create.html",
@@ -437,7 +428,7 @@ def lead_open_page(request, project_id: int):
                     "date": tenure.start_date,
                 },
             )
-            return _see_other("project-setup-page", project_id=project.pk)
+            return see_other("project-setup-page", project_id=project.pk)
     return _page(
         request,
         "projects/setup/lead_open.html",

@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from config.pages import crumbs
+from config.pages import crumbs, see_other
 from projects import access as project_access
 from projects import selectors as project_selectors
 from projects import services as project_services
@@ -30,10 +29,6 @@ from responsibility.deadlines import lead_changes
 from responsibility.models import DocumentKind, ResponsibilityDocument
 
 KINDS = (DocumentKind.LETTER, DocumentKind.PLEDGE)
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(url, status=303)
 
 
 def _deadline(change) -> dict:
@@ -141,7 +136,7 @@ def lead_documents_prepare(request, project_id: int, role: str):
         raise project_access.not_found()
     _documents_prepare(request, project, role)
     messages.success(request, _("The letter and pledge await their signers."))
-    return _see_other(reverse("lead-timeline-page", args=[project.pk]))
+    return see_other(reverse("lead-timeline-page", args=[project.pk]))
 
 
 class DateInput(forms.DateInput):
@@ -197,7 +192,7 @@ def lead_change_page(request, project_id: int, tenure_id: int):
                 },
             )
             _documents_prepare(request, project, successor.role)
-            return _see_other(reverse("lead-timeline-page", args=[project.pk]))
+            return see_other(reverse("lead-timeline-page", args=[project.pk]))
     return render(
         request,
         "responsibility/leads/change.html",

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from config.pages import crumbs
+from config.pages import crumbs, service_errors
 from projects.access import can_write_project, unit_work_for_user
 from responsibility import access, plaques
 from storage.downloads import download_redirect
@@ -181,7 +181,7 @@ def plaque_installation_page(request, project_id: int, unit_work_id: int):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            service_errors(form, exc)
         else:
             messages.success(request, _("The installation is recorded."))
             return _back_to_plaque(project_id, unit_work_id)
@@ -193,13 +193,6 @@ def _back_to_plaque(project_id: int, unit_work_id: int):
     response = redirect("plaque-page", project_id, unit_work_id)
     response.status_code = 303
     return response
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    """The service's messages next to the fields they name; the rest above the form."""
-    errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
-    for name, field_errors in errors.items():
-        form.add_error(name if name in form.fields else None, ValidationError(field_errors))
 
 
 # --- For my work and the project page (wired by the lead into work/views.py) ---

@@ -21,6 +21,7 @@ from materials import services
 from materials.models import Batch, BatchFile, Delivery, DeliveryPhoto, Sample, Usage
 from materials.models import TestReport as Report
 from storage.models import StoredObject
+from tests.conftest import credit_code
 from tests.materials.conftest import DAY, deliver, sample
 from tests.storage.samples import jpeg, pdf, zip_archive
 
@@ -162,6 +163,48 @@ def test_a_new_batch_is_recorded_with_its_files_and_the_delivery(
         "type_test_report",
     ]
     assert Delivery.objects.get().photos.count() == 2
+
+
+def test_a_maker_who_supplies_another_project_is_named_by_its_credit_code(
+    project, other_project, catalogue, cable_maker, contractor_person, alice, admin
+):
+    # The maker's batches so far went to another project: the select leaves it out (the
+    # archive's thousands of makers do not fit one), and its credit code finds it.
+    services.batch_create(
+        category=catalogue["cable"],
+        manufacturer=cable_maker,
+        product="聚氯乙烯绝缘电缆",
+        model_spec="BV 2.5",
+        batch_number="ELSEWHERE-1",
+        production_date=datetime.date(2025, 1, 5),
+        ccc_certificate_number="2020010105123456",
+        recorded_for=other_project,
+        actor=admin,
+    )
+    client = client_as(alice)
+    url = f"/projects/{project.pk}/deliveries/new/"
+    page = client.get(url).content.decode()
+    makers = re.search(r'<select name="manufacturer".*?</select>', page, re.S).group()
+    assert cable_maker.name not in makers
+    body = new_batch_body(catalogue, cable_maker, contractor_person, manufacturer="")
+    body["manufacturer_code"] = cable_maker.credit_code.lower()
+    response = client.post(url, body)
+    assert response.status_code == 303, shown_errors(response)
+    assert Batch.objects.get(batch_number="B2504-002").manufacturer == cable_maker
+
+
+def test_an_unknown_credit_code_for_the_maker_is_explained_and_nothing_is_written(
+    project, catalogue, contractor_person, alice
+):
+    entries = LedgerEntry.objects.count()
+    body = new_batch_body(catalogue, Batch(pk=0), contractor_person, manufacturer="")
+    body["manufacturer_code"] = credit_code("91330100MA2XXXXX0")
+    response = client_as(alice).post(f"/projects/{project.pk}/deliveries/new/", body)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "No organization with this credit code is registered" in errors["manufacturer_code"][0]
+    assert not Batch.objects.exists()
+    assert LedgerEntry.objects.count() == entries
 
 
 @pytest.mark.parametrize(
