@@ -10,6 +10,7 @@ not each pay for the sign-in page (which has its own tests in tests/projects/tes
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -74,3 +75,12 @@ def assert_page_ok(page):
     extra = overflow(page)
     assert extra <= 0, f"{page.url} is {extra}px wider than a {NARROWEST}px screen"
     assert not page.csp_violations, f"{page.url}: {page.csp_violations}"
+
+
+def screenshot(page, name: str) -> None:
+    """A full-page PNG of the page for a person to look at, in $SCREENSHOTS (when set): the
+    tests never write into the repository. The README's come from scripts/screenshots.py."""
+    folder = os.environ.get("SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

@@ -4,8 +4,6 @@ with reasons, put right and accepted in its second round. Each page passes axe-c
 360 px screen and breaks no Content-Security-Policy rule; each step is checked against what
 the archive then holds."""
 
-from pathlib import Path
-
 from playwright.sync_api import expect
 
 from inspections import services
@@ -15,17 +13,13 @@ from storage import gateway
 from tests.browser import MARKS
 from tests.conftest import PASSWORD
 from tests.inspections.photos import jpeg
-from tests.pages import assert_page_ok, phone
+from tests.pages import assert_page_ok, phone, screenshot
 
 pytestmark = MARKS
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
 
 def shot(page, name):
-    """The phone screenshot the README shows (docs/screenshots/<name>.png)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, name)
 
 
 def accepted(record, *signers, actor):

@@ -7,7 +7,6 @@ Set SCREENSHOTS=<dir> to keep a phone screenshot of each page visited."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -21,7 +20,7 @@ from projects.models import Location, Organization, Person, Project, UnitWork
 from storage.selectors import object_read_bytes
 from tests.browser import MARKS
 from tests.materials.conftest import deliver, sample
-from tests.pages import assert_page_ok, phone
+from tests.pages import assert_page_ok, phone, screenshot
 from tests.storage.samples import jpeg, pdf
 
 pytestmark = MARKS
@@ -52,17 +51,13 @@ class Visit:
     def __init__(self, page, language):
         self.page = page
         self.language = language
-        self.shots = os.environ.get("SCREENSHOTS")
 
     def check(self, name: str) -> None:
         self.page.wait_for_load_state()
         assert_page_ok(self.page)
         if self.language == "en":
             assert not self.chinese_words(), f"{name}: {self.chinese_words()}"
-        if self.shots:
-            os.makedirs(self.shots, exist_ok=True)
-            path = f"{self.shots}/{name}-{self.language}.png"
-            self.page.screenshot(path=path, full_page=True)
+        screenshot(self.page, f"{name}-{self.language}")
 
     def chinese_words(self) -> list[str]:
         text = self.page.locator("main").inner_text()

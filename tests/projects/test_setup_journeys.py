@@ -6,7 +6,6 @@ And a wrong credit code or ID number is explained at the field, with nothing wri
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,11 +18,9 @@ from projects.models import Location, Membership, Organization, Person, Project,
 from responsibility.models import ResponsibilityDocument
 from tests.browser import MARKS
 from tests.conftest import LEADS, PARTIES, PASSWORD, credit_code, id_number
-from tests.pages import assert_page_ok, phone
+from tests.pages import assert_page_ok, phone, screenshot
 
 pytestmark = MARKS
-
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +29,7 @@ def projects_layer_gates_only():
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"setup-{name}.png"), full_page=True)
+    screenshot(page, f"setup-{name}")
 
 
 def submit(page, label: str) -> None:

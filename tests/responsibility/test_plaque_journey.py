@@ -20,7 +20,7 @@ from storage.selectors import object_read_bytes
 from tests.browser import MARKS
 from tests.conftest import PASSWORD
 from tests.inspections import photos
-from tests.pages import assert_page_ok, phone
+from tests.pages import assert_page_ok, phone, screenshot
 from tests.responsibility.plaque_data import (
     completion_build,
     gates_open,
@@ -30,12 +30,10 @@ from tests.responsibility.plaque_data import (
 )
 
 pytestmark = MARKS
-SHOTS = Path("/tmp/shots")
 
 
 def shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+    screenshot(page, name)
 
 
 def test_completion_freezes_prints_installs_and_publishes_the_plaque(

@@ -10,7 +10,6 @@ records a change made days ago, so their deadlines fall where the journey needs 
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -22,13 +21,10 @@ from responsibility.models import ResponsibilityDocument
 from storage.selectors import object_read_bytes
 from tests.browser import MARKS
 from tests.conftest import PASSWORD
-from tests.pages import assert_page_ok, phone
+from tests.pages import assert_page_ok, phone, screenshot
 from tests.responsibility.signer_data import NEW_LEAD, lead_change
 
 pytestmark = MARKS
-
-SHOTS = Path("/tmp/shots")
-README_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def working_days_before(day: datetime.date, count: int) -> datetime.date:
@@ -39,12 +35,8 @@ def working_days_before(day: datetime.date, count: int) -> datetime.date:
     return day
 
 
-def shoot(page, name: str, *, readme: bool = False) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"signer-{name}.png"), full_page=True)
-    if readme:
-        README_SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(README_SHOTS / f"{name}.png"), full_page=True)
+def shoot(page, name: str) -> None:
+    screenshot(page, f"signer-{name}")
 
 
 def test_a_new_lead_signs_within_the_deadline_and_verifies_the_pdf(
@@ -104,7 +96,7 @@ def test_a_new_lead_signs_within_the_deadline_and_verifies_the_pdf(
     expect(page.locator("#pdf-sha256")).to_have_text(signed.pdf.sha256)
     expect(page.locator("#how-to-verify")).to_contain_text("verify_signed_pdf")
     assert_page_ok(page)
-    shoot(page, "sign-signed", readme=True)
+    shoot(page, "sign-signed")
 
     # The archive holds it: the signing in the ledger, the PDF in the object store.
     assert LedgerEntry.objects.filter(
@@ -141,7 +133,7 @@ def test_a_new_lead_signs_within_the_deadline_and_verifies_the_pdf(
     expect(page.locator("#verified-signer")).to_have_text(NEW_LEAD)
     expect(page.locator("#file-sha256")).to_have_text(signed.pdf.sha256)
     assert_page_ok(page)
-    shoot(page, "verify-pdf", readme=True)
+    shoot(page, "verify-pdf")
 
     # Back on "my letters and pledges": nothing left to sign, the pledge among the signed.
     page.goto(f"{live_server.url}/documents/")

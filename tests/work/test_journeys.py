@@ -5,8 +5,6 @@ regulator's oversight list and the public plaque page pass the same checks."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.db import transaction
 from playwright.sync_api import expect
 
@@ -15,19 +13,16 @@ from projects.models import Project
 from responsibility.plaques import plaque_freeze
 from tests.browser import MARKS
 from tests.conftest import PASSWORD
-from tests.pages import assert_page_ok, phone
+from tests.pages import assert_page_ok, phone, screenshot
 
 pytestmark = MARKS
-
-SHOTS = Path("/tmp/shots")
 
 
 def look(page, name: str) -> None:
     """Every page a journey visits passes axe-core, fits 360 px and breaks no CSP rule;
     a phone screenshot of it is kept for a person to look at."""
     assert_page_ok(page)
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"work-{name}.png"), full_page=True)
+    screenshot(page, f"work-{name}")
 
 
 def test_a_supervisor_signs_in_finds_the_failed_test_and_opens_a_defect_case(
