@@ -8,7 +8,6 @@ the field it names (``form_errors``).
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -125,14 +124,3 @@ class SignForm(forms.Form):
             self.fields["capacity"].choices = [(c, SignOff.Capacity(c).label) for c in capacities]
         else:  # nothing to offer: the service answers who must sign
             self.fields["capacity"].widget = forms.HiddenInput()
-
-
-def form_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's refusal next to the fields it names, the rest above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)

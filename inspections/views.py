@@ -16,14 +16,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from config.pages import crumbs, see_other
+from config.pages import crumbs, see_other, service_errors
 from inspections import access, selectors, services
 from inspections.forms import (
     RecordCreateForm,
     ReturnForm,
     SelfCheckForm,
     SignForm,
-    form_errors,
 )
 from inspections.models import AcceptanceRecord
 from projects import selectors as project_selectors
@@ -112,7 +111,7 @@ def record_create_page(request, project_id: int, unit_work_id: int):
                     actor=request.user,
                 )
             except ValidationError as exc:
-                form_errors(form, exc)
+                service_errors(form, exc)
             else:
                 messages.success(request, _("The record was created. Fill in the self-check."))
                 return see_other(reverse("record-page", args=[project.pk, record.pk]))
@@ -171,7 +170,7 @@ def record_page(request, project_id: int, record_id: int):
         try:
             done = _record_action(action, request, record, form.cleaned_data)
         except ValidationError as exc:
-            form_errors(form, exc)
+            service_errors(form, exc)
         else:
             messages.success(request, done)
             url = reverse("record-page", args=[record.project_id, record.pk])

@@ -7,7 +7,6 @@ people the user can see.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -44,15 +43,6 @@ def checked_as_typed(
             "spellcheck": "false",
         }
     )
-
-
-def services_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's refusal next to the fields it names, the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class ProjectCreateForm(forms.Form):

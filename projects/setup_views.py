@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from config.pages import crumbs, see_other
+from config.pages import crumbs, see_other, service_errors
 from projects import access, selectors, services
 from projects.models import MANDATORY_ROLES, Location, Organization, Project, Role
 from projects.setup_forms import (
@@ -27,7 +27,6 @@ from projects.setup_forms import (
     PersonForm,
     ProjectCreateForm,
     UnitWorkForm,
-    services_errors,
 )
 from projects.validators import validate_credit_code, validate_id_number
 
@@ -96,7 +95,7 @@ def project_create_page(request):
         try:
             project = services.project_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            services_errors(form, error)
+            service_errors(form, error)
         else:
             messages.success(request, _("Project registered. Now add its unit works and parties."))
             return see_other("project-setup-page", project_id=project.pk)
@@ -178,7 +177,7 @@ def unit_work_create_page(request, project_id: int):
                 project=project, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            services_errors(form, error)
+            service_errors(form, error)
         else:
             messages.success(request, _("Unit work added. Now its locations."))
             return see_other("location-tree-page", project_id=project.pk, unit_work_id=unit_work.pk)
@@ -214,7 +213,7 @@ def location_tree_page(request, project_id: int, unit_work_id: int):
                     location=renaming, name=rename_form.cleaned_data["name"], actor=request.user
                 )
             except ValidationError as error:
-                services_errors(rename_form, error)
+                service_errors(rename_form, error)
             else:
                 messages.success(request, _("Location renamed."))
                 return see_other(request.path)
@@ -222,7 +221,7 @@ def location_tree_page(request, project_id: int, unit_work_id: int):
         try:
             services.location_create(unit_work=unit_work, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            services_errors(form, error)
+            service_errors(form, error)
         else:
             messages.success(request, _("Location added."))
             return see_other(request.path)
@@ -306,7 +305,7 @@ def party_create_page(request, project_id: int):
                     actor=request.user,
                 )
         except ValidationError as error:
-            services_errors(form, error)
+            service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -373,7 +372,7 @@ def person_create_page(request, project_id: int):
                         actor=request.user,
                     )
         except ValidationError as error:
-            services_errors(form, error)
+            service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -417,7 +416,7 @@ def lead_open_page(request, project_id: int):
                 project=project, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            services_errors(form, error)
+            service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from config.pages import crumbs, see_other
+from config.pages import crumbs, see_other, service_errors
 from projects import access as project_access
 from projects import selectors as project_selectors
 from projects import services as project_services
@@ -176,11 +176,7 @@ def lead_change_page(request, project_id: int, tenure_id: int):
                 tenure=tenure, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            service_errors(form, error)
         else:
             messages.success(
                 request,
