@@ -69,12 +69,6 @@ def record_tree_page(request, project_id: int, unit_work_id: int):
     )
 
 
-def _flat_locations(tree, depth=0):
-    for node in tree:
-        yield node, depth
-        yield from _flat_locations(node["children"], depth + 1)
-
-
 @login_required
 def record_create_page(request, project_id: int, unit_work_id: int):
     """A new record of the unit work (an inspection lot by default) at one of its locations,
@@ -84,15 +78,9 @@ def record_create_page(request, project_id: int, unit_work_id: int):
     nodes = selectors.record_tree(user=request.user, unit_work=unit_work)
     # Anything not yet accepted may be chosen; the service says what may go under what.
     parents = [(node.record, node.depth) for node in nodes if not node.record.is_accepted]
-    locations = {
-        location.pk: location for location in project_selectors.location_list(unit_work=unit_work)
-    }
     form_kwargs = {
         "parents": parents,
-        "locations": [
-            (locations[node["id"]], depth)
-            for node, depth in _flat_locations(project_selectors.location_tree(unit_work=unit_work))
-        ],
+        "locations": project_selectors.locations_in_tree_order(unit_work=unit_work),
     }
     if request.method == "POST":
         form = RecordCreateForm(request.POST, **form_kwargs)

@@ -53,7 +53,7 @@ from projects.models import (
     Role,
     UnitWork,
 )
-from projects.selectors import location_tree
+from projects.selectors import locations_in_tree_order
 
 _ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=3))
 
@@ -442,16 +442,15 @@ def usable_deliveries(*, user, project: Project) -> QuerySet[Delivery]:
 
 def location_choices(*, user, project: Project) -> list[tuple[UnitWork, list[tuple]]]:
     """Each unit work of ``project`` with its locations in tree order, as (location id,
-    name, depth), from one query per unit work (``projects.selectors.location_tree``)."""
-
-    def walk(nodes, depth, out):
-        for node in nodes:
-            out.append((node["id"], node["name"], depth))
-            walk(node["children"], depth + 1, out)
-        return out
-
+    name, depth), from one query per unit work."""
     return [
-        (unit_work, walk(location_tree(unit_work=unit_work), 0, []))
+        (
+            unit_work,
+            [
+                (location.pk, location.name, depth)
+                for location, depth in locations_in_tree_order(unit_work=unit_work)
+            ],
+        )
         for unit_work in unit_works_visible_to(user).filter(project=project).order_by("pk")
     ]
 

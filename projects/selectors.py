@@ -59,6 +59,23 @@ def location_tree(*, unit_work: UnitWork) -> list[dict]:
     return roots
 
 
+def locations_in_tree_order(*, unit_work: UnitWork) -> list[tuple[Location, int]]:
+    """The unit work's locations in tree order, each with its depth, from one query: what a
+    location picker offers, indented."""
+    children: dict[int | None, list[Location]] = {}
+    for location in location_list(unit_work=unit_work):
+        children.setdefault(location.parent_id, []).append(location)
+    ordered: list[tuple[Location, int]] = []
+
+    def walk(parent_id, depth):
+        for location in children.get(parent_id, []):
+            ordered.append((location, depth))
+            walk(location.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
 def participation_list(*, project: Project) -> QuerySet[Participation]:
     return project.participations.select_related("organization")
 
