@@ -43,11 +43,26 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
-def free_port_pairs(count: int, start: int = 20000, stop: int = 29000) -> list[int]:
-    """``count`` ports p for which both p and p + 10000 are free on 127.0.0.1."""
+def _first_ephemeral_port() -> int:
+    """The first port the kernel gives outgoing connections (Linux), 32768 if unknown."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_port_pairs(count: int, start: int = 20000, stop: int | None = None) -> list[int]:
+    """``count`` ports p for which both p and p + 10000 are free on 127.0.0.1.
+
+    By default both stay below the ephemeral range: while a server is stopped (the outage
+    tests stop and restart the real one), an outgoing connection could otherwise be given
+    one of its ports as its own and keep it from starting again."""
+    if stop is None:
+        stop = _first_ephemeral_port() - GRPC_OFFSET
+        if stop - start < 1000:  # an unusual range: the old one, outside it or not
+            stop = 29000
     ports: list[int] = []
-    offset = os.getpid() % 700 * 11  # spread concurrent sessions over the range
-    port = start + offset
+    port = start + (os.getpid() * 11) % (stop - start)  # spread concurrent sessions
     while len(ports) < count:
         if port >= stop:
             port = start

@@ -93,3 +93,15 @@ def wait_for(bucket: str, key: str) -> None:
         except ObjectNotFound:
             assert time.monotonic() < deadline, f"{key} never arrived"
             time.sleep(0.01)
+
+
+def test_the_embedded_servers_ports_are_never_ones_the_kernel_gives_outgoing_connections():
+    # An outage test stops the real S3 server and starts it again on the same ports; a port
+    # in the ephemeral range could meanwhile become another connection's own, and the
+    # restart would fail (it did, once, with two test processes running side by side).
+    from storage.embedded import GRPC_OFFSET, _first_ephemeral_port, free_port_pairs
+
+    first_ephemeral = _first_ephemeral_port()
+    for port in free_port_pairs(20):
+        assert port < first_ephemeral
+        assert port + GRPC_OFFSET < first_ephemeral
