@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Model, Q
 
-from ledger.canonical import record_type
+from ledger import merkle
+from ledger.canonical import canonical_json, record_hash, record_type
 from ledger.models import Checkpoint, LedgerEntry
-from ledger.selectors import inclusion_proofs
-from ledger.services import checkpoint_covering
+from ledger.selectors import checkpoint_latest, inclusion_proofs
+from ledger.services import checkpoint_covering, checkpoint_verify
 
 
 class RecordProofs:
@@ -86,3 +89,107 @@ class RecordProofs:
             "signature": checkpoint.signature,
             "note": checkpoint.note,
         }
+
+
+# --- What a page shows beside a record: is it the record the ledger proves? ---
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """One record checked the way an outside verifier would check it.
+
+    ``state`` is one of:
+    - ``verified``: the record hashes to its newest entry, the entry's leaf hash rebuilds
+      from its columns, and its inclusion proof leads to the root of the latest checkpoint,
+      whose signature is the archive key's;
+    - ``pending``: as above, but the entry is newer than the latest checkpoint (proven at
+      the next ``ledger_checkpoint``);
+    - ``mismatch``: any of those checks failed (or the checkpoint's signature did);
+    - ``unrecorded``: the ledger has no entry for the record.
+    """
+
+    state: str
+    index: int | None = None
+    action: str = ""
+    recorded_at: datetime | None = None
+    actor: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.state in ("verified", "pending")
+
+
+UNRECORDED = RecordCheck(state="unrecorded")
+
+
+class RecordChecks:
+    """Checks many records against the ledger in a constant number of queries: one for the
+    newest entries of every record, one for the latest checkpoint, two for all the proofs.
+    Nothing is signed on read: entries newer than the latest checkpoint are ``pending``.
+
+        checks = RecordChecks(records)  # any models, mixed
+        checks.of(record).state
+    """
+
+    def __init__(self, records: Iterable[Model | None]) -> None:
+        self.records = [r for r in records if r is not None]
+        self.checkpoint: Checkpoint | None = None
+        self.forged_checkpoint = False
+        self._checks: dict[tuple[str, str], RecordCheck] = {}
+        self._load()
+
+    def _load(self) -> None:
+        if not self.records:
+            return
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for record in self.records:
+            wanted[record_type(record)].add(str(record.pk))
+        condition = Q(pk__in=[])
+        for kind, ids in wanted.items():
+            condition |= Q(record_type=kind, record_id__in=sorted(ids))
+        latest: dict[tuple[str, str], LedgerEntry] = {}
+        for entry in LedgerEntry.objects.filter(condition).order_by("index"):
+            latest[(entry.record_type, entry.record_id)] = entry  # the newest wins
+        checkpoint = checkpoint_latest()
+        if checkpoint is not None and not checkpoint_verify(checkpoint):
+            self.forged_checkpoint = True
+            checkpoint = None
+        self.checkpoint = checkpoint
+        size = checkpoint.tree_size if checkpoint else 0
+        root = bytes.fromhex(checkpoint.root_hash) if checkpoint else b""
+        proofs = inclusion_proofs((e.index for e in latest.values() if e.index < size), size)
+        for record in self.records:
+            key = (record_type(record), str(record.pk))
+            entry = latest.get(key)
+            if entry is None:
+                self._checks[key] = UNRECORDED
+                continue
+            leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
+            if (
+                self.forged_checkpoint
+                or entry.content_hash != record_hash(record)
+                or leaf.hex() != entry.leaf_hash
+            ):
+                state = "mismatch"
+            elif entry.index >= size:
+                state = "pending"
+            elif merkle.verify_inclusion(leaf, entry.index, size, proofs[entry.index], root):
+                state = "verified"
+            else:
+                state = "mismatch"
+            self._checks[key] = RecordCheck(
+                state=state,
+                index=entry.index,
+                action=entry.action,
+                recorded_at=entry.recorded_at,
+                actor=entry.actor,
+            )
+
+    def of(self, record: Model | None) -> RecordCheck:
+        if record is None:
+            return UNRECORDED
+        return self._checks.get((record_type(record), str(record.pk)), UNRECORDED)
+
+    @property
+    def all_ok(self) -> bool:
+        return all(check.ok for check in self._checks.values())
