@@ -35,4 +35,8 @@ urlpatterns = [
     path("", include("responsibility.signer_urls")),
     path("", include("inspections.page_urls")),
     path("", include("materials.page_urls")),
+    path("", include("materials.recall_urls")),
+    path("", include("responsibility.archive_urls")),
+    path("", include("responsibility.package_urls")),
+    path("", include("projects.audit_urls")),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from config.views import not_built_yet
 from inspections import views
 
 project = "projects/<int:project_id>/"
@@ -11,4 +12,5 @@ urlpatterns = [
     path(unit_work + "records/new/", views.record_create_page, name="record-create-page"),
     path(record, views.record_page, name="record-page"),
     path(record + "photos/", views.record_photos_page, name="record-photos-page"),
+    path(project + "archive/acceptance/", not_built_yet, name="archive-acceptance-page"),
 ]

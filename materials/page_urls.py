@@ -1,5 +1,6 @@
 from django.urls import path
 
+from config.views import not_built_yet
 from materials import views
 
 project = "projects/<int:project_id>/"
@@ -17,4 +18,5 @@ urlpatterns = [
     path(project + "usages/", views.usage_list_page, name="usage-list-page"),
     path(project + "usages/new/", views.usage_create_page, name="usage-create-page"),
     path(project + "locations/<int:location_id>/", views.location_page, name="location-page"),
+    path(project + "archive/materials/", not_built_yet, name="archive-materials-page"),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from config.views import not_built_yet
 from responsibility import views
 
 urlpatterns = [
@@ -10,6 +11,12 @@ urlpatterns = [
         "projects/<int:project_id>/defects/",
         views.defect_case_list_page,
         name="defect-case-list-page",
+    ),
+    path("projects/<int:project_id>/defects/new/", not_built_yet, name="defect-case-create-page"),
+    path(
+        "projects/<int:project_id>/defects/<int:case_id>/trace/",
+        not_built_yet,
+        name="defect-trace-page",
     ),
     path(
         "projects/<int:project_id>/defects/<int:case_id>/",
