@@ -1,7 +1,7 @@
 """What every API view shares: ``ApiView`` (paginated lists, validated input, the project
 of the URL through its access helper), and API-wide error handling: every failure a person
-can act on is a 4xx (or a 503 when the object store is down) with a message in the request's
-language, never a 500."""
+can act on is a 4xx (or a 503 when the object store or the time-stamping authority is down)
+with a message in the request's language, never a 500."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from projects import access
+from responsibility.signing import SigningUnavailable
 from storage.errors import StorageUnavailable
 from storage.uploads import RequestTooLarge
 from storage.validation import size_text
@@ -40,6 +41,12 @@ def exception_handler(exc, context):
             },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "60"},
+        )
+    if isinstance(exc, SigningUnavailable):
+        return Response(
+            {"detail": exc.message, "code": "signing_unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "60"} if exc.transient else {},
         )
     if isinstance(exc, RequestTooLarge):
         return Response(

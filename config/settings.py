@@ -283,6 +283,18 @@ PHOTO_THUMBNAIL_PIXELS = env_int("PHOTO_THUMBNAIL_PIXELS", 320)
 # Empty: a self-signed pair is generated on first use into VAR_DIR/keys (local use only).
 ARCHIVE_SIGNING_CERT = env_str("ARCHIVE_SIGNING_CERT", "")
 ARCHIVE_SIGNING_KEY = env_str("ARCHIVE_SIGNING_KEY", "")
+# PAdES B-LTA (see README "Trust model"): the PEM root certificate(s) the archive's signing
+# certificate chains to (comma-separated paths; empty: the certificate itself, self-signed),
+# the RFC 3161 time-stamping authority and its root(s). Without TSA_URL documents are signed
+# PAdES B-B only, and `check --deploy` says so (responsibility.W002).
+SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS", [])
+TSA_URL = env_str("TSA_URL", "")
+TSA_TRUST_ROOTS = env_list("TSA_TRUST_ROOTS", [])
+# Seconds to wait for the TSA and the OCSP/CRL servers before refusing a signature.
+TSA_TIMEOUT_SECONDS = env_int("TSA_TIMEOUT_SECONDS", 10)
+# refresh_document_timestamps re-timestamps a document whose newest timestamp's TSA
+# certificate expires within this many days.
+TIMESTAMP_REFRESH_MARGIN_DAYS = env_int("TIMESTAMP_REFRESH_MARGIN_DAYS", 365)
 # How recently a signer must have re-entered their password.
 SIGNING_REAUTH_SECONDS = env_int("SIGNING_REAUTH_SECONDS", 300)
 SIGNATURE_IMAGE_MAX_BYTES = env_int("SIGNATURE_IMAGE_MAX_BYTES", 512 * 1024)
@@ -366,5 +378,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"minio": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {
+        "minio": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        # pyHanko logs every OCSP/CRL fetch and validation step at INFO.
+        "pyhanko": {"level": "WARNING"},
+        "pyhanko_certvalidator": {"level": "WARNING"},
+    },
 }

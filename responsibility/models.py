@@ -44,10 +44,16 @@ class ResponsibilityDocument(Ledgered):
     the lead) for one lead tenure. Immutable once signed; a correction supersedes it."""
 
     # Added after documents were first ledgered: see Ledgered.ledger_added_fields.
-    ledger_added_fields = ("signer_snapshot",)
+    ledger_added_fields = ("signer_snapshot", "signature_level", "timestamp_expires_at")
     ledger_project = "project"
 
     Kind = DocumentKind
+
+    class SignatureLevel(models.TextChoices):
+        """PAdES baseline levels (ETSI EN 319 142-1) the archive signs at."""
+
+        B_B = "B-B", _("PAdES B-B: signed, no timestamp")
+        B_LTA = "B-LTA", _("PAdES B-LTA: timestamped, with validation material, long-term")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("awaiting signature")
@@ -105,6 +111,23 @@ class ResponsibilityDocument(Ledgered):
         blank=True,
         related_name="+",
     )
+    signature_level = models.CharField(  # noqa: DJ001 - None: signed before levels were kept
+        _("PDF signature level"),
+        max_length=8,
+        choices=SignatureLevel.choices,
+        null=True,
+        blank=True,
+        help_text=_("the PAdES level of the archive's signature on the PDF"),
+    )
+    timestamp_expires_at = models.DateTimeField(
+        _("timestamp certificate expires"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "when the certificate of the PDF's newest document timestamp expires; a fresh"
+            " timestamp must be added before then (refresh_document_timestamps)"
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     signer_snapshot = models.JSONField(
         _("signer as recorded in the text"),
@@ -135,6 +158,14 @@ class ResponsibilityDocument(Ledgered):
     @property
     def is_signed(self) -> bool:
         return self.status != self.Status.DRAFT
+
+    @property
+    def signature_level_label(self) -> str:
+        """The PDF's signature level in words; documents signed before levels were kept
+        were all B-B."""
+        if self.pdf_id is None:
+            return ""
+        return self.SignatureLevel(self.signature_level or self.SignatureLevel.B_B).label
 
     @property
     def signer_as_recorded(self) -> dict:

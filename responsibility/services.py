@@ -29,7 +29,9 @@ from projects.models import MANDATORY_ROLES, LeadTenure, Participation, Person, 
 from responsibility import pdf, signing
 from responsibility.models import DocumentKind, ResponsibilityDocument, SigningEvidence
 from responsibility.text import document_text, template_current
+from storage.selectors import object_read_bytes
 from storage.services import default_retention_until, object_store
+from storage.validation import content_check, upload_precheck
 
 # The practice qualification a role's lead must hold to be named in a letter or pledge.
 REQUIRED_QUALIFICATION = {
@@ -306,19 +308,17 @@ def document_sign(
     _signing_checks(document=document, user=user, consent=consent, context=context)
     retention = retention_for(document.project)
     signature_png = None
-    signature_stored = None
     if signature_image is not None:
-        signature_stored = object_store(
+        # Checked (and decoded) as the store would, before the PDF is drawn with it.
+        checked = upload_precheck(
             fileobj=signature_image,
-            user=user,
-            archival=True,
-            original_name="signature.png",
-            retention_until=retention,
+            name="signature.png",
             allowed_types=SIGNATURE_TYPES,
             max_bytes=settings.SIGNATURE_IMAGE_MAX_BYTES,
         )
-        signature_image.seek(0)
+        content_check(signature_image, content_type=checked.content_type)
         signature_png = signature_image.read()
+        signature_image.seek(0)
     signed_at = timezone.now().replace(microsecond=0)
     evidence = SigningEvidence(
         document=document,
@@ -331,9 +331,21 @@ def document_sign(
         reauthenticated_at=context.reauthenticated_at,
         consent=True,
         document_sha256=document.text_sha256,
-        signature_image=signature_stored,
     )
+    # The PDF is signed (and, for B-LTA, timestamped) before anything is stored: when the
+    # time-stamping authority or the certificate status service does not answer,
+    # SigningUnavailable leaves no object, row or ledger entry behind.
     pdf_bytes = signed_pdf(document=document, evidence=evidence, signature_png=signature_png)
+    if signature_image is not None:
+        evidence.signature_image = object_store(
+            fileobj=signature_image,
+            user=user,
+            archival=True,
+            original_name="signature.png",
+            retention_until=retention,
+            allowed_types=SIGNATURE_TYPES,
+            max_bytes=settings.SIGNATURE_IMAGE_MAX_BYTES,
+        )
     stored = object_store(
         fileobj=io.BytesIO(pdf_bytes),
         user=user,
@@ -342,6 +354,12 @@ def document_sign(
         retention_until=retention,
         allowed_types=("application/pdf",),
     )
+    document.signature_level = (
+        ResponsibilityDocument.SignatureLevel.B_LTA
+        if signing.long_term()
+        else ResponsibilityDocument.SignatureLevel.B_B
+    )
+    document.timestamp_expires_at = signing.last_timestamp_expiry(pdf_bytes)
     return _sign_record(document=document, evidence=evidence, pdf=stored, user=user)
 
 
@@ -382,9 +400,72 @@ def _sign_record(*, document, evidence, pdf, user) -> ResponsibilityDocument:
     locked.status = ResponsibilityDocument.Status.SIGNED
     locked.signed_at = evidence.signed_at
     locked.pdf = pdf
+    locked.signature_level = document.signature_level
+    locked.timestamp_expires_at = document.timestamp_expires_at
     ledgered_save(locked, action=LedgerEntry.Action.SIGN, actor=user)
     evidence.document = locked
     ledgered_save(evidence, action=LedgerEntry.Action.CREATE, actor=user)
+    return locked
+
+
+# --- Long-term signatures: timestamp refresh ---
+
+
+def documents_timestamp_due(*, before: datetime.datetime):
+    """Signed (or superseded, still evidence) documents whose newest document timestamp's
+    TSA certificate expires before ``before``, oldest expiry first."""
+    return ResponsibilityDocument.objects.filter(
+        status__in=(
+            ResponsibilityDocument.Status.SIGNED,
+            ResponsibilityDocument.Status.SUPERSEDED,
+        ),
+        pdf__isnull=False,
+        timestamp_expires_at__lt=before,
+    ).order_by("timestamp_expires_at", "pk")
+
+
+def document_timestamp_refresh(
+    *, document: ResponsibilityDocument, actor: AbstractBaseUser | None = None
+) -> ResponsibilityDocument:
+    """Add a fresh document timestamp to ``document``'s signed PDF (PAdES B-LTA's archive
+    timestamp, with the TSA's certificate status added to the DSS), so its timestamp chain
+    outlives the last timestamp's certificate. The refreshed PDF is a new stored object under
+    the old one's retention; the document points at it (a ledgered change); the old PDF stays
+    in the store as it was. Raises SigningUnavailable when the TSA cannot extend the chain."""
+    old_pdf = document.pdf
+    refreshed = signing.pdf_timestamp_add(object_read_bytes(obj=old_pdf))
+    expires = signing.last_timestamp_expiry(refreshed)
+    if document.timestamp_expires_at and expires <= document.timestamp_expires_at:
+        raise signing.SigningUnavailable(
+            _(
+                "The time-stamping authority's certificate expires on %(date)s, no later than"
+                " %(number)s's newest timestamp: a new timestamp would not extend the chain."
+                " Renew the TSA's certificate, or configure another TSA."
+            )
+            % {"date": f"{expires:%Y-%m-%d}", "number": document.number},
+            transient=False,
+        )
+    stored = object_store(
+        fileobj=io.BytesIO(refreshed),
+        user=actor,
+        archival=True,
+        original_name=old_pdf.original_name,
+        retention_until=old_pdf.retention_until,
+        allowed_types=("application/pdf",),
+    )
+    return _timestamp_record(
+        document=document, old_pdf=old_pdf, pdf=stored, expires=expires, actor=actor
+    )
+
+
+@transaction.atomic
+def _timestamp_record(*, document, old_pdf, pdf, expires, actor) -> ResponsibilityDocument:
+    locked = ResponsibilityDocument.objects.select_for_update().get(pk=document.pk)
+    if locked.pdf_id != old_pdf.pk:  # a concurrent refresh won; its timestamp stands
+        return locked
+    locked.pdf = pdf
+    locked.timestamp_expires_at = expires
+    ledgered_save(locked, action=LedgerEntry.Action.UPDATE, actor=actor)
     return locked
 
 

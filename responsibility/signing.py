@@ -7,24 +7,62 @@ enough for local use and the tests: readers then show the signature intact but u
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
-from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+from django.dispatch import receiver
+from django.test.signals import setting_changed
+from django.utils.translation import gettext as _
+from pyhanko.keys import (
+    load_certs_from_pemder,
+    load_certs_from_pemder_data,
+    load_private_key_from_pemder_data,
+)
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.ades.report import AdESStatus
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.validation import (
+    DocumentSecurityStore,
+    SignatureCoverageLevel,
+    validate_pdf_signature,
+    validate_pdf_timestamp,
+)
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.policy_decl import (
+    CertificateFetchingRule,
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.errors import (
+    InvalidCertificateError,
+    PathValidationError,
+    RevokedError,
+)
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
+from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
 
 SIGNATURE_FIELD = "ArchiveSignature"
 
@@ -90,11 +128,13 @@ def _pair() -> tuple[bytes, bytes]:
 
 @cache
 def _signer() -> signers.SimpleSigner:
-    _, key_pem = _pair()
+    cert_pem, key_pem = _pair()
+    chain = list(load_certs_from_pemder_data(cert_pem))
     return signers.SimpleSigner(
-        signing_cert=_certificate(),
+        signing_cert=chain[0],
         signing_key=load_private_key_from_pemder_data(key_pem, passphrase=None),
-        cert_registry=None,
+        # Intermediates given after the certificate travel in the signature.
+        cert_registry=SimpleCertificateStore.from_certs(chain[1:] + _signing_roots()),
     )
 
 
@@ -104,22 +144,196 @@ def _certificate():
     return next(iter(load_certs_from_pemder_data(cert_pem)))
 
 
+def _load_roots(paths: list[str]) -> list:
+    roots = []
+    for path in paths:
+        roots.extend(load_certs_from_pemder([path]))
+    return roots
+
+
+@cache
+def _signing_roots() -> list:
+    """The anchors of the archive's certificate: SIGNING_TRUST_ROOTS, or else the
+    certificate itself (the local self-signed pair)."""
+    return _load_roots(settings.SIGNING_TRUST_ROOTS) or [_certificate()]
+
+
+@cache
+def _tsa_roots() -> list:
+    return _load_roots(settings.TSA_TRUST_ROOTS)
+
+
+def trust_roots() -> list:
+    """Every anchor a signed PDF of this archive is checked against: the signer's and the
+    time-stamping authority's."""
+    return _signing_roots() + _tsa_roots()
+
+
+_SETTINGS = {
+    "ARCHIVE_SIGNING_CERT",
+    "ARCHIVE_SIGNING_KEY",
+    "SIGNING_TRUST_ROOTS",
+    "TSA_TRUST_ROOTS",
+}
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting, **kwargs):
+    """The pair and the anchors are read once; a changed setting (tests) reads them again."""
+    if setting in _SETTINGS:
+        for cached in (_pair, _signer, _certificate, _signing_roots, _tsa_roots):
+            cached.cache_clear()
+
+
+def long_term() -> bool:
+    """Documents are signed PAdES B-LTA when a time-stamping authority is configured."""
+    return bool(settings.TSA_URL)
+
+
+class SigningUnavailable(Exception):
+    """The archive cannot make a long-term signature now: the time-stamping authority or
+    the revocation service did not answer, or the archive's certificate is not valid.
+    Nothing was signed; the message says why, in the request's language."""
+
+    def __init__(self, message: str, *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.message = message
+        self.transient = transient
+
+
+def _online_context() -> ValidationContext:
+    """Checks the signer and the TSA now, fetching OCSP/CRL answers that go into the DSS.
+    Any revocation source that does not answer fails the check (hard-fail)."""
+    return ValidationContext(
+        trust_roots=trust_roots(),
+        allow_fetching=True,
+        revocation_mode="hard-fail",
+        fetcher_backend=RequestsFetcherBackend(per_request_timeout=settings.TSA_TIMEOUT_SECONDS),
+    )
+
+
+def _timestamper() -> timestamps.HTTPTimeStamper:
+    return timestamps.HTTPTimeStamper(settings.TSA_URL, timeout=settings.TSA_TIMEOUT_SECONDS)
+
+
 def pdf_sign(pdf: bytes, *, reason: str) -> bytes:
-    """Return ``pdf`` with the archive's PAdES signature appended as an incremental update."""
+    """Return ``pdf`` with the archive's PAdES signature appended as an incremental update:
+    B-LTA (signature timestamp, validation material in a DSS, document timestamp) when
+    TSA_URL is set, else B-B. Raises SigningUnavailable when B-LTA cannot be reached."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     out = io.BytesIO()
-    signers.sign_pdf(
-        writer,
-        signers.PdfSignatureMetadata(
-            field_name=SIGNATURE_FIELD,
-            reason=reason,
-            subfilter=fields.SigSeedSubFilter.PADES,
-            md_algorithm="sha256",
-        ),
-        signer=_signer(),
-        output=out,
+    lta = long_term()
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        reason=reason,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        embed_validation_info=lta,
+        use_pades_lta=lta,
+        validation_context=_online_context() if lta else None,
     )
+    with _refusals():
+        signers.sign_pdf(
+            writer,
+            metadata,
+            signer=_signer(),
+            timestamper=_timestamper() if lta else None,
+            output=out,
+        )
     return out.getvalue()
+
+
+def pdf_timestamp_add(pdf: bytes) -> bytes:
+    """Return ``pdf`` with the TSA's certificate status added to the DSS and a fresh
+    document timestamp over everything, so the previous timestamps stay provable after
+    their TSA certificate expires (PAdES B-LTA's archive timestamp)."""
+    if not long_term():
+        raise SigningUnavailable(
+            _("No time-stamping authority is configured (TSA_URL), so no timestamp was added."),
+            transient=False,
+        )
+    out = io.BytesIO()
+    with _refusals():
+        PdfTimeStamper(_timestamper()).update_archival_timestamp_chain(
+            PdfFileReader(io.BytesIO(pdf), strict=False), _online_context(), output=out
+        )
+    return out.getvalue()
+
+
+@contextmanager
+def _refusals():
+    """pyHanko's and the network's failures as one SigningUnavailable a person can read."""
+    try:
+        yield
+    except SigningUnavailable:
+        raise
+    except (PathValidationError, InvalidCertificateError) as exc:
+        _refuse_certificate(exc)
+    except SigningError as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, (PathValidationError, InvalidCertificateError)):
+            _refuse_certificate(cause)
+        _refuse_unreachable(exc)
+    except (TimestampRequestError, OSError, requests.RequestException) as exc:
+        _refuse_unreachable(exc)
+
+
+def _refuse_certificate(exc: Exception):
+    if isinstance(exc, RevokedError):
+        raise SigningUnavailable(
+            _(
+                "The certificate the archive signs with has been revoked, so nothing was"
+                " signed or recorded. The operator must install a new certificate."
+            ),
+            transient=False,
+        ) from exc
+    if _unreachable(exc):
+        _refuse_unreachable(exc)
+    raise SigningUnavailable(
+        _(
+            "The archive's signing or time-stamping certificate could not be validated"
+            " (%(reason)s), so nothing was signed or recorded. The operator must check the"
+            " certificates and their trust roots."
+        )
+        % {"reason": str(exc)[:200]},
+        transient=False,
+    ) from exc
+
+
+def _unreachable(exc: Exception) -> bool:
+    """A path that failed only because a revocation source did not answer."""
+    text = str(exc).lower()
+    return any(
+        word in text
+        for word in ("no revocation information", "fetch", "connect", "unreachable", "timed out")
+    )
+
+
+def _refuse_unreachable(exc: Exception):
+    raise SigningUnavailable(
+        _(
+            "The time-stamping authority or the certificate status service did not"
+            " answer (%(reason)s), so nothing was signed or recorded. Please try again"
+            " in a few minutes."
+        )
+        % {"reason": str(exc)[:200]}
+    ) from exc
+
+
+def last_timestamp_expiry(pdf: bytes) -> datetime.datetime | None:
+    """When the certificate of the PDF's newest document timestamp expires (None: there is
+    none). Before then a fresh one must be added (``pdf_timestamp_add``)."""
+    stamps = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_timestamp_signatures
+    return stamps[-1].signer_cert.not_valid_after if stamps else None
+
+
+class Level:
+    """PAdES baseline levels (ETSI EN 319 142-1), lowest first."""
+
+    B_B = "B-B"
+    B_T = "B-T"
+    B_LT = "B-LT"
+    B_LTA = "B-LTA"
 
 
 @dataclass(frozen=True)
@@ -127,21 +341,102 @@ class SignatureCheck:
     intact: bool
     trusted: bool
     covers_whole_file: bool
+    level: str | None = None  # the PAdES level proven offline; None when not valid
+    timestamps: int = 0  # document timestamps after the signature
+    last_timestamp_tsa_expires: datetime.datetime | None = None
+
+
+def _archive_signature(reader: PdfFileReader):
+    regular = reader.embedded_regular_signatures
+    named = [sig for sig in regular if sig.field_name == SIGNATURE_FIELD]
+    return (named or regular or [None])[-1]
 
 
 def pdf_signature_check(pdf: bytes) -> SignatureCheck | None:
-    """The archive signature's state, or None when the file carries no signature at all.
+    """The archive signature's state and the PAdES level it reaches, checked offline with
+    the material inside the PDF (nothing is fetched); None when the file carries no
+    signature at all.
 
     Raises ValueError (or a pyHanko error) when the file cannot be read as a PDF.
     """
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    signatures = reader.embedded_signatures
-    if not signatures:
+    signature = _archive_signature(reader)
+    if signature is None:
         return None
-    context = ValidationContext(trust_roots=[_certificate()], allow_fetching=False)
-    status = validate_pdf_signature(signatures[-1], context)
-    return SignatureCheck(
-        intact=bool(status.intact and status.valid),
-        trusted=bool(status.trusted),
-        covers_whole_file=status.coverage.name == "ENTIRE_FILE",
+    offline = _offline_context(reader)
+    status = validate_pdf_signature(signature, offline, ts_validation_context=offline)
+    intact = bool(status.intact and status.valid)
+    trusted = bool(status.trusted)
+    # A long-term signature is followed by DSS and document-timestamp updates only.
+    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and status.modification_level == ModificationLevel.LTA_UPDATES
     )
+    document_timestamps = reader.embedded_timestamp_signatures
+    level = None
+    if intact and trusted and whole:
+        level = _level(reader, signature, status, document_timestamps)
+    last_tsa_expiry = None
+    if document_timestamps:
+        last_tsa_expiry = document_timestamps[-1].signer_cert.not_valid_after
+    return SignatureCheck(
+        intact=intact,
+        trusted=trusted,
+        covers_whole_file=whole,
+        level=level,
+        timestamps=len(document_timestamps),
+        last_timestamp_tsa_expires=last_tsa_expiry,
+    )
+
+
+def _offline_context(reader: PdfFileReader) -> ValidationContext:
+    """The trust anchors plus the certificates and OCSP/CRL answers in the PDF's DSS; no
+    fetching."""
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except (NoDSSFoundError, KeyError, ValueError):
+        dss = None
+    kwargs = {"trust_roots": trust_roots(), "allow_fetching": False}
+    if dss is None:
+        return ValidationContext(**kwargs)
+    return dss.as_validation_context(kwargs)
+
+
+def _level(reader, signature, status, document_timestamps) -> str:
+    if status.timestamp_validity is None or not (
+        status.timestamp_validity.intact and status.timestamp_validity.trusted
+    ):
+        return Level.B_B
+    if not _long_term_valid(signature):
+        return Level.B_T
+    if not document_timestamps:
+        return Level.B_LT
+    return Level.B_LTA if _archive_timestamps_valid(reader) else Level.B_LT
+
+
+def _long_term_valid(signature) -> bool:
+    """The signature validated with ETSI EN 319 102-1's long-term process, using only what
+    the PDF carries (DSS and document timestamps)."""
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=trust_roots()),
+                revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY,
+                certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH,
+            ),
+        )
+    )
+    result = asyncio.run(ades_lta_validation(signature, spec))
+    return result.ades_subindic.status == AdESStatus.PASSED
+
+
+def _archive_timestamps_valid(reader) -> bool:
+    context = _offline_context(reader)
+    for stamp in reader.embedded_timestamp_signatures:
+        stamp_status = validate_pdf_timestamp(stamp, validation_context=context)
+        if not (stamp_status.intact and stamp_status.valid and stamp_status.trusted):
+            return False
+    return True

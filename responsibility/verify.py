@@ -27,6 +27,10 @@ class PdfVerification:
     readable: bool = True
     signature_valid: bool = False
     ledger_matches: bool = False
+    # The PAdES level proven offline from the material inside the PDF (B-B, B-T, B-LT,
+    # B-LTA), "" when the signature does not hold; and how many document timestamps it has.
+    level: str = ""
+    document_timestamps: int = 0
 
 
 def signed_pdf_verify(data: bytes) -> PdfVerification:
@@ -50,6 +54,8 @@ def signed_pdf_verify(data: bytes) -> PdfVerification:
         if not check.covers_whole_file:
             result.problems.append(_("The PDF was changed after the archive signed it."))
         result.signature_valid = check.intact and check.trusted and check.covers_whole_file
+        result.level = check.level or ""
+        result.document_timestamps = check.timestamps
     document = (
         ResponsibilityDocument.objects.filter(pdf__sha256=result.sha256)
         .select_related("signer", "pdf")
@@ -61,21 +67,35 @@ def signed_pdf_verify(data: bytes) -> PdfVerification:
         )
     else:
         result.document = document
-        signed_entry = LedgerEntry.objects.filter(
-            record_type=record_type(document),
-            record_id=str(document.pk),
-            action=LedgerEntry.Action.SIGN,
-        ).last()
-        if signed_entry is None:
+        entries = list(
+            LedgerEntry.objects.filter(
+                record_type=record_type(document), record_id=str(document.pk)
+            )
+            .order_by("index")
+            .values_list("action", "content_hash")
+        )
+        if not any(action == LedgerEntry.Action.SIGN for action, _hash in entries):
             result.problems.append(_("The ledger has no record of this document being signed."))
-        elif document.status == ResponsibilityDocument.Status.SIGNED and (
-            signed_entry.content_hash != record_hash(document)
-        ):
+        elif entries[-1][1] != record_hash(document):
+            # The newest entry: signing, superseding or a timestamp refresh.
             result.problems.append(
                 _("The document's record no longer matches its ledger entry from signing.")
             )
         else:
             result.ledger_matches = True
+        expected = document.signature_level
+        if (
+            result.signature_valid
+            and expected == ResponsibilityDocument.SignatureLevel.B_LTA
+            and result.level != expected
+        ):
+            result.problems.append(
+                _(
+                    "The archive signed this PDF at PAdES %(expected)s, but the validation"
+                    " material inside it proves only %(level)s: it was stripped or damaged."
+                )
+                % {"expected": expected, "level": result.level or "-"}
+            )
         if not hasattr(document, "evidence"):
             result.problems.append(_("The signing evidence for this document is missing."))
     result.valid = not result.problems

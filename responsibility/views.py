@@ -24,6 +24,7 @@ from projects.access import PublicNotFound, not_found
 from responsibility import access, plaques, selectors, services
 from responsibility.models import Plaque
 from responsibility.oversight import oversight_lists
+from responsibility.signing import SigningUnavailable
 from storage.downloads import download_redirect
 
 
@@ -90,7 +91,7 @@ def plaque_public_proof(request, token: str):
 def document_sign_page(request, document_id: int):
     """The signer's page: the exact text, password again, consent, a signature pad."""
     document = access.document_for_user(request.user, project_id=None, document_id=document_id)
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         try:
             reauth.reauthenticate(request=request, password=request.POST.get("password", ""))
@@ -104,6 +105,9 @@ def document_sign_page(request, document_id: int):
             return redirect("responsibility-sign-page", document_id=document.pk)
         except (ValidationError, PermissionDenied) as exc:
             error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            status = 400
+        except SigningUnavailable as exc:
+            error, status = exc.message, 503
     return render(
         request,
         "responsibility/sign.html",
@@ -114,7 +118,7 @@ def document_sign_page(request, document_id: int):
             "reauth_minutes": max(1, settings.SIGNING_REAUTH_SECONDS // 60),
             "breadcrumbs": crumbs(document.project, (document.number, None)),
         },
-        status=400 if error else 200,
+        status=status,
     )
 
 

@@ -1,4 +1,6 @@
-"""Real servers for the test session: a throwaway PostgreSQL cluster and one SeaweedFS S3.
+"""Real servers for the test session: a throwaway PostgreSQL cluster and one SeaweedFS S3,
+and, for the tests that ask for it (``demo_pki``), a CA with OCSP, CRLs and an RFC 3161
+time-stamping authority served by certomancer.
 
 Loaded with ``-p tests.servers`` (see pyproject) so it runs before pytest-django sets up
 Django: the settings read DATABASE_URL and S3_* from the environment this plugin fills in.
@@ -276,6 +278,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
 
 def pytest_unconfigure(config):
+    pki = _state.pop("pki", None)
+    if pki is not None:
+        pki.stop()
     s3 = _state.pop("s3", None)
     if s3 is not None:
         s3.stop()
@@ -291,3 +296,19 @@ def pytest_unconfigure(config):
 def s3_server() -> EmbeddedS3:
     """The session's real S3 server, for tests that stop and restart it."""
     return _state["s3"]
+
+
+@pytest.fixture(scope="session")
+def demo_pki():
+    """A real CA, OCSP responder, CRL server and time-stamping authority on 127.0.0.1
+    (certomancer), started on first use and stopped with the session. The suite signs PAdES
+    B-B by default (no TSA_URL: no HTTP round trips per signature); the tests of long-term
+    signatures turn B-LTA on with the ``long_term_signing`` fixture."""
+    from responsibility.demo_pki import DemoPki
+
+    pki = _state.get("pki")
+    if pki is None:
+        pki = DemoPki(Path(_state["tmp"]) / "pki")
+        pki.start()
+        _state["pki"] = pki
+    return pki

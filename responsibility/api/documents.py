@@ -170,5 +170,7 @@ class SignedPdfVerifyApi(ApiView):
                 "document": document.number if document else None,
                 "signer": document.signer_as_recorded["name"] if document else None,
                 "signed_at": document.signed_at if document else None,
+                "signature_level": result.level or None,
+                "document_timestamps": result.document_timestamps,
             }
         )

@@ -25,5 +25,7 @@ class Command(BaseCommand):
         document = result.document
         self.stdout.write(
             f"VALID: {document.number}, signed by {document.signer_as_recorded['name']}"
-            f" at {document.signed_at:%Y-%m-%d %H:%M:%S} UTC (SHA-256 {result.sha256})"
+            f" at {document.signed_at:%Y-%m-%d %H:%M:%S} UTC (SHA-256 {result.sha256});"
+            f" PAdES {result.level}, {result.document_timestamps} document timestamp(s),"
+            " checked offline with the material inside the PDF"
         )

@@ -1,0 +1,239 @@
+"""PAdES B-LTA against a real CA, OCSP responder and time-stamping authority (certomancer on
+loopback, tests.servers.demo_pki): signed letters and pledges validate offline at B-LTA,
+a revoked signer and an unreachable TSA are refused with nothing recorded, and the timestamp
+refresh keeps the chain going.
+
+The rest of the suite signs B-B (no TSA_URL), so only these tests pay the round trips."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import socket
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESStatus
+from pyhanko.sign.validation import DocumentSecurityStore
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.policy_decl import (
+    CertificateFetchingRule,
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
+from pyhanko_certvalidator.registry import SimpleTrustManager
+
+from ledger.models import LedgerEntry
+from projects.models import Role
+from responsibility import signing
+from responsibility.models import ResponsibilityDocument
+from storage.models import StoredObject
+from storage.selectors import object_read_bytes
+from tests.conftest import PASSWORD
+from tests.responsibility.conftest import (
+    client_for,
+    prepare,
+    reauthenticate,
+    sign,
+    sign_as,
+    signature_png,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def long_term_signing(settings, demo_pki):
+    """The archive configured as production is: its certificate from a CA with OCSP, a TSA."""
+    settings.ARCHIVE_SIGNING_CERT = demo_pki.path("archive-cert.pem").read_text()
+    settings.ARCHIVE_SIGNING_KEY = demo_pki.path("archive-key.pem").read_text()
+    settings.SIGNING_TRUST_ROOTS = [str(demo_pki.path("root.pem"))]
+    settings.TSA_URL = demo_pki.tsa_url
+    settings.TSA_TRUST_ROOTS = [str(demo_pki.path("root.pem"))]
+    settings.TSA_TIMEOUT_SECONDS = 3
+    return demo_pki
+
+
+def offline_lta_status(pdf: bytes, root_path: str) -> AdESStatus:
+    """pyHanko's ETSI EN 319 102-1 long-term validation, with nothing fetched."""
+    from pyhanko.keys import load_certs_from_pemder
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(
+                    trust_roots=list(load_certs_from_pemder([root_path]))
+                ),
+                revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY,
+                certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH,
+            ),
+        )
+    )
+    result = asyncio.run(ades_lta_validation(reader.embedded_regular_signatures[0], spec))
+    return result.ades_subindic.status
+
+
+def written_counts():
+    return (
+        StoredObject.objects.count(),
+        LedgerEntry.objects.count(),
+        ResponsibilityDocument.objects.filter(status="signed").count(),
+    )
+
+
+def test_a_pledge_signed_b_lta_validates_offline_at_b_lta(
+    project, signers, long_term_signing, monkeypatch
+):
+    signed = sign_as(signers[Role.CONTRACTOR]["lead"], project, "contractor", "pledge")
+
+    document = ResponsibilityDocument.objects.select_related("pdf").get(pk=signed["id"])
+    assert document.signature_level == "B-LTA"
+    assert document.timestamp_expires_at.year >= 2035  # the demo TSA's certificate: 10 years
+    pdf = object_read_bytes(obj=document.pdf)
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    assert len(reader.embedded_timestamp_signatures) == 1  # the document timestamp
+    dss = DocumentSecurityStore.read_dss(reader)
+    assert dss.ocsps, "the signer's OCSP answer is inside the PDF"
+    assert dss.crls, "the TSA's CRL is inside the PDF"
+
+    # A regulator's copy, years later: no network at all.
+    with monkeypatch.context() as patched:
+        patched.setattr(socket.socket, "connect", _refused)
+        patched.setattr(socket, "create_connection", _refused)
+        assert offline_lta_status(pdf, str(long_term_signing.path("root.pem"))) == (
+            AdESStatus.PASSED
+        )
+        check = signing.pdf_signature_check(pdf)
+    assert check.level == "B-LTA"
+    assert check.intact
+    assert check.trusted
+    assert check.covers_whole_file
+
+    api = client_for(signers[Role.CONTRACTOR]["lead"])
+    answer = api.post(
+        "/api/v1/signed-pdfs/verify/",
+        {"file": io.BytesIO(pdf)},
+        format="multipart",
+    ).json()
+    assert answer["valid"] is True, answer
+    assert answer["signature_level"] == "B-LTA"
+    assert answer["document_timestamps"] == 1
+
+
+def _refused(*args, **kwargs):
+    raise OSError("network access is not allowed in this test")
+
+
+def test_a_revoked_signing_certificate_is_refused_and_nothing_is_recorded(
+    project, signers, long_term_signing, settings
+):
+    settings.ARCHIVE_SIGNING_CERT = long_term_signing.path("revoked-cert.pem").read_text()
+    settings.ARCHIVE_SIGNING_KEY = long_term_signing.path("revoked-key.pem").read_text()
+    api = client_for(signers[Role.CONTRACTOR]["lead"])
+    draft = prepare(api, project, "contractor", "pledge").json()
+    reauthenticate(api)
+    before = written_counts()
+
+    response = sign(api, project, draft["id"], signature=signature_png())
+
+    assert response.status_code == 503, response.json()
+    assert response.json()["code"] == "signing_unavailable"
+    assert "has been revoked" in response.json()["detail"]
+    assert "Retry-After" not in response  # waiting does not help: a new certificate does
+    assert written_counts() == before
+    assert ResponsibilityDocument.objects.get(pk=draft["id"]).status == "draft"
+
+
+def test_a_timestamp_refresh_adds_a_second_document_timestamp(
+    project, signers, long_term_signing, settings
+):
+    signed = sign_as(signers[Role.CONTRACTOR]["lead"], project, "contractor", "pledge")
+    document = ResponsibilityDocument.objects.select_related("pdf").get(pk=signed["id"])
+    old_pdf = document.pdf
+    out = io.StringIO()
+
+    # The TSA's certificate (10 years) expires within a 4000-day margin, and the same
+    # certificate cannot extend the chain: refused, said once, nothing written.
+    before = written_counts()
+    with pytest.raises(CommandError):
+        call_command("refresh_document_timestamps", "--margin-days", "4000", stdout=out)
+    assert "Renew the TSA's certificate" in out.getvalue()
+    assert written_counts() == before
+
+    # The TSA renewed its certificate (20 years): the refresh goes through.
+    settings.TSA_URL = long_term_signing.renewed_tsa_url
+    out = io.StringIO()
+    call_command("refresh_document_timestamps", "--margin-days", "4000", stdout=out)
+    assert "1 document(s) refreshed, 0 failed." in out.getvalue()
+
+    document.refresh_from_db()
+    assert document.pdf_id != old_pdf.pk
+    assert StoredObject.objects.filter(pk=old_pdf.pk).exists()  # the old PDF stays as it was
+    assert document.timestamp_expires_at.year >= 2045
+    entry = LedgerEntry.objects.filter(
+        record_type="responsibility.responsibilitydocument", record_id=str(document.pk)
+    ).last()
+    assert entry.action == "update"
+    refreshed = object_read_bytes(obj=document.pdf)
+    assert refreshed.startswith(object_read_bytes(obj=old_pdf))  # an incremental update
+    reader = PdfFileReader(io.BytesIO(refreshed), strict=False)
+    assert len(reader.embedded_timestamp_signatures) == 2
+    assert offline_lta_status(refreshed, str(long_term_signing.path("root.pem"))) == (
+        AdESStatus.PASSED
+    )
+    api = client_for(signers[Role.CONTRACTOR]["lead"])
+    answer = api.post(
+        "/api/v1/signed-pdfs/verify/", {"file": io.BytesIO(refreshed)}, format="multipart"
+    ).json()
+    assert answer["valid"] is True, answer
+    assert answer["signature_level"] == "B-LTA"
+    assert answer["document_timestamps"] == 2
+
+    # Idempotent: nothing is due any more.
+    out = io.StringIO()
+    call_command("refresh_document_timestamps", "--margin-days", "4000", stdout=out)
+    assert out.getvalue().startswith("0 document(s)")
+
+
+def test_with_the_tsa_down_signing_is_refused_and_nothing_is_recorded(
+    project, signers, long_term_signing, client
+):
+    lead = signers[Role.CONTRACTOR]["lead"]
+    api = client_for(lead)
+    pledge = prepare(api, project, "contractor", "pledge").json()
+    letter = prepare(client_for(signers[Role.CONTRACTOR]["rep"]), project, "contractor", "letter")
+    reauthenticate(api)
+    before = written_counts()
+    long_term_signing.stop()
+    try:
+        response = sign(api, project, pledge["id"], signature=signature_png())
+
+        assert response.status_code == 503, response.json()
+        assert "did not answer" in response.json()["detail"]
+        assert response["Retry-After"] == "60"
+
+        # The signing page says it in words, in Chinese by default.
+        client.force_login(signers[Role.CONTRACTOR]["rep"])
+        page = client.post(
+            f"/sign/{letter.json()['id']}/",
+            {"password": PASSWORD, "consent": "on"},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+        assert page.status_code == 503
+        assert "时间戳" in page.content.decode()
+    finally:
+        long_term_signing.start()
+    assert written_counts() == before
+    assert not ResponsibilityDocument.objects.filter(
+        pk__in=[pledge["id"], letter.json()["id"]], status="signed"
+    ).exists()
