@@ -155,7 +155,13 @@ def _load_roots(paths: list[str]) -> list:
 def _signing_roots() -> list:
     """The anchors of the archive's certificate: SIGNING_TRUST_ROOTS, or else the
     certificate itself (the local self-signed pair)."""
-    return _load_roots(settings.SIGNING_TRUST_ROOTS) or [_certificate()]
+    configured = _load_roots(settings.SIGNING_TRUST_ROOTS)
+    if not configured:
+        return [_certificate()]
+    # Documents signed earlier with the local self-signed pair (before a CA-issued
+    # certificate was configured, e.g. an older `make run`) stay verifiable.
+    local = Path(settings.VAR_DIR) / "keys" / "archive_signing_cert.pem"
+    return configured + (_load_roots([str(local)]) if local.exists() else [])
 
 
 @cache

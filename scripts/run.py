@@ -1,11 +1,14 @@
 """`make run`: the archive on its embedded defaults.
 
 Starts the embedded S3 server (SeaweedFS, data under var/s3) unless S3_ENDPOINT points at a
-real object store, migrates the database (SQLite under var/ unless DATABASE_URL is set),
-creates the buckets, loads the demo project on first start, signs a ledger checkpoint and
-serves on http://127.0.0.1:$PORT, printing the home page's address first and every demo
-login. Ctrl+C, or a SIGINT, SIGTERM or SIGHUP sent by a script or a service manager, stops
-everything it started.
+real object store, and a DEMO PKI (certomancer: CA, OCSP responder and time-stamping
+authority under var/demo-pki, on loopback) unless TSA_URL or the archive's own certificate is
+set, so letters and pledges are signed PAdES B-LTA as in production, under a demo trust
+root that nothing outside this machine trusts. Then it migrates the database (SQLite under
+var/ unless DATABASE_URL is set), creates the buckets, loads the demo project on first
+start, signs a ledger checkpoint and serves on http://127.0.0.1:$PORT, printing the home
+page's address first and every demo login. Ctrl+C, or a SIGINT, SIGTERM or SIGHUP sent by a
+script or a service manager, stops everything it started.
 
 The setup commands run in this process (one Django start instead of seven); only the web
 server is a child process.
@@ -22,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from responsibility.demo_pki import ARCH as DEMO_ARCH  # noqa: E402
+from responsibility.demo_pki import DemoPki  # noqa: E402
 from storage.embedded import EmbeddedS3  # noqa: E402
 
 PORT = os.environ.get("PORT", "8000")
@@ -30,6 +35,19 @@ EMBEDDED_S3_PORT = int(os.environ.get("EMBEDDED_S3_PORT", "8333"))
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def signing_line() -> str:
+    from django.conf import settings
+
+    if not settings.TSA_URL:
+        return "  Signing:   PAdES B-B (no TSA_URL: no timestamp)"
+    if f"/{DEMO_ARCH}/" in settings.TSA_URL:
+        return (
+            f"  Signing:   PAdES B-LTA under the DEMO PKI, not for production"
+            f" (TSA {settings.TSA_URL})"
+        )
+    return f"  Signing:   PAdES B-LTA (TSA {settings.TSA_URL})"
 
 
 def banner(base: str) -> str:
@@ -46,6 +64,7 @@ def banner(base: str) -> str:
             f"  Admin:     {base}/admin/ (as admin)",
             "  Package:   .venv/bin/python manage.py export_archive 1 -o demo.zip"
             " && .venv/bin/python manage.py verify_package demo.zip",
+            signing_line(),
             "",
             *demo_logins_lines(),
             "",
@@ -65,7 +84,7 @@ def main() -> int:
     var = Path(os.environ.get("LQA_VAR_DIR", ROOT / "var"))
     # Links the demo prints (and the plaque's QR code) point at this server.
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{PORT}")
-    s3 = None
+    s3 = pki = None
     try:
         if "S3_ENDPOINT" not in os.environ:
             s3 = EmbeddedS3(
@@ -77,6 +96,18 @@ def main() -> int:
             print(f"Starting the embedded S3 server (SeaweedFS) on {s3.endpoint} …", flush=True)
             s3.start()
             os.environ["S3_ENDPOINT"] = s3.endpoint
+        if not any(
+            name in os.environ
+            for name in ("TSA_URL", "ARCHIVE_SIGNING_CERT", "ARCHIVE_SIGNING_CERT_FILE")
+        ):
+            pki = DemoPki(var / "demo-pki")
+            print(
+                f"Starting the DEMO PKI (certomancer: CA, OCSP, time-stamping authority) on"
+                f" 127.0.0.1:{pki.port} — a demo trust root, never for production …",
+                flush=True,
+            )
+            pki.start()
+            os.environ.update(pki.settings_env())
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         import django
         from django.core.management import call_command
@@ -116,6 +147,9 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        if pki is not None:
+            print("Stopping the DEMO PKI …", flush=True)
+            pki.stop()
         if s3 is not None:
             print("Stopping the embedded S3 server …", flush=True)
             s3.stop()

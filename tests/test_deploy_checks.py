@@ -32,6 +32,9 @@ LOCAL_ONLY = (
     "LEDGER_SIGNING_KEY",
     "ARCHIVE_SIGNING_CERT",
     "ARCHIVE_SIGNING_KEY",
+    "SIGNING_TRUST_ROOTS",
+    "TSA_URL",
+    "TSA_TRUST_ROOTS",
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "SECURE_SSL_REDIRECT",
@@ -98,6 +101,9 @@ def production_env(tmp_path, settings) -> dict[str, str]:
             "LEDGER_SIGNING_KEY_FILE": write_secret(secrets_dir, "ledger.pem", ledger_key),
             "ARCHIVE_SIGNING_CERT_FILE": write_secret(secrets_dir, "cert.pem", cert),
             "ARCHIVE_SIGNING_KEY_FILE": write_secret(secrets_dir, "key.pem", key),
+            # PAdES B-LTA: a time-stamping authority and its root (not asked by the check).
+            "TSA_URL": "https://tsa.example.gov.cn/tsr",
+            "TSA_TRUST_ROOTS": write_secret(secrets_dir, "tsa-root.pem", cert),
         }
     )
     # The session's S3 user is not the local default one; its buckets exist.
@@ -135,6 +141,7 @@ def test_local_defaults_are_each_named_by_check_deploy(tmp_path):
         "storage.W001",  # the default S3 credentials
         "ledger.W001",
         "responsibility.W001",
+        "responsibility.W002",  # no TSA_URL: PAdES B-B only
         "security.W004",
         "security.W008",
     ):

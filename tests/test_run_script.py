@@ -118,6 +118,8 @@ def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_scrip
         assert banner.startswith(f"The archive is running at {base}/ ")
         assert banner.splitlines()[1].split() == ["Sign", "in:", f"{base}/login/"]
         assert f"(password {DEMO_PASSWORD})" in banner
+        # The demo signs as production does, under a PKI that says it is a demo.
+        assert "Signing:   PAdES B-LTA under the DEMO PKI, not for production" in banner
         with sqlite3.connect(var / "archive.sqlite3") as db:
             accounts = {name for (name,) in db.execute("SELECT username FROM auth_user")}
         assert len(accounts) == 14
@@ -128,6 +130,7 @@ def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_scrip
         status, url = _sign_in_and_open_home(base, "supervisor")
         assert (status, url) == (200, f"{base}/")
         assert _processes_naming(str(var / "s3"))  # the embedded S3 server is running
+        assert _processes_naming(str(var / "demo-pki"))  # and the demo TSA/OCSP
 
         os.killpg(process.pid, signal.SIGINT)
         assert process.wait(timeout=20) == 0
@@ -136,7 +139,7 @@ def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_scrip
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         reader.join(timeout=5)
-        leftovers = _processes_naming(str(var / "s3"))
+        leftovers = _processes_naming(str(var / "s3")) + _processes_naming(str(var / "demo-pki"))
         for pid in leftovers:  # only after a failure: do not leave a server behind
             os.kill(pid, signal.SIGKILL)
     assert leftovers == []
