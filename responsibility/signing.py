@@ -1,8 +1,15 @@
 """The archive's own PAdES signature on every signed letter and pledge (pyHanko).
 
-Production supplies ARCHIVE_SIGNING_CERT and ARCHIVE_SIGNING_KEY (PEM, or *_FILE paths).
-Left empty, a self-signed certificate and key are generated once into VAR_DIR/keys, which is
-enough for local use and the tests: readers then show the signature intact but untrusted.
+Production supplies ARCHIVE_SIGNING_CERT and ARCHIVE_SIGNING_KEY (PEM, or *_FILE paths),
+issued by a CA whose root is SIGNING_TRUST_ROOTS, and a time-stamping authority (TSA_URL,
+TSA_TRUST_ROOTS): documents are then signed PAdES B-LTA (ETSI EN 319 142) — the signature
+timestamped, the certificates and OCSP/CRL answers embedded in a DSS, a document timestamp
+over all of it — and ``pdf_timestamp_add`` renews the document timestamp before its
+certificate expires. Without TSA_URL they are signed B-B. Left empty, a self-signed
+certificate and key are generated once into VAR_DIR/keys, which is enough for local use and
+the tests: readers then show the signature intact but untrusted.
+
+Every check (``pdf_signature_check``) is offline: the trust anchors and what the PDF carries.
 """
 
 from __future__ import annotations
