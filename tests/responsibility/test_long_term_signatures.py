@@ -8,12 +8,16 @@ The rest of the suite signs B-B (no TSA_URL), so only these tests pay the round 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import io
+import os
+import signal
 import socket
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESStatus
 from pyhanko.sign.validation import DocumentSecurityStore
@@ -31,7 +35,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from ledger.models import LedgerEntry
 from projects.models import Role
-from responsibility import signing
+from responsibility import services, signing
 from responsibility.models import ResponsibilityDocument
 from storage.models import StoredObject
 from storage.selectors import object_read_bytes
@@ -203,6 +207,44 @@ def test_a_timestamp_refresh_adds_a_second_document_timestamp(
     out = io.StringIO()
     call_command("refresh_document_timestamps", "--margin-days", "4000", stdout=out)
     assert out.getvalue().startswith("0 document(s)")
+
+
+def test_ctrl_c_stops_the_refresh_between_documents_and_a_rerun_continues(
+    project, signers, settings, monkeypatch
+):
+    # B-B signatures (no TSA asked): the refresh itself is replaced by a stand-in that
+    # records each document and presses Ctrl+C during the first.
+    pledge = sign_as(signers[Role.CONTRACTOR]["lead"], project, "contractor", "pledge")
+    letter = sign_as(signers[Role.CONTRACTOR]["rep"], project, "contractor", "letter")
+    ResponsibilityDocument.objects.filter(pk__in=[pledge["id"], letter["id"]]).update(
+        timestamp_expires_at=timezone.now() + datetime.timedelta(days=30)
+    )
+    settings.TSA_URL = "http://127.0.0.1:9/never-asked"
+    refreshed = []
+
+    def refresh(*, document, actor=None):
+        refreshed.append(document.pk)
+        ResponsibilityDocument.objects.filter(pk=document.pk).update(timestamp_expires_at=None)
+        if len(refreshed) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+        return document
+
+    monkeypatch.setattr(services, "document_timestamp_refresh", refresh)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as stopped:
+        call_command("refresh_document_timestamps", stdout=out, stderr=err)
+
+    assert stopped.value.code == 2
+    assert len(refreshed) == 1
+    assert "1/2 done, 1 refreshed, 0 failed" in err.getvalue()
+    assert "documents/s" in err.getvalue()
+    assert "run the command again to continue" in err.getvalue()
+
+    out = io.StringIO()
+    call_command("refresh_document_timestamps", stdout=out, stderr=io.StringIO())
+    assert out.getvalue().startswith("1 document(s)")
+    assert len(refreshed) == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
 
 
 @pytest.mark.xfail(
