@@ -68,6 +68,7 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
 )
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
 
@@ -365,10 +366,16 @@ def _archive_signature(reader: PdfFileReader):
     return (named or regular or [None])[-1]
 
 
-def pdf_signature_check(pdf: bytes) -> SignatureCheck | None:
+def pdf_signature_check(
+    pdf: bytes, *, moment: datetime.datetime | None = None
+) -> SignatureCheck | None:
     """The archive signature's state and the PAdES level it reaches, checked offline with
     the material inside the PDF (nothing is fetched); None when the file carries no
-    signature at all.
+    signature at all. ``moment``: validate as at that time (default now).
+
+    A long-term signature stays trusted after the signing certificate (and the first
+    timestamps' certificates) expired: its trust then comes from the ETSI EN 319 102-1
+    long-term validation over the chain of document timestamps.
 
     Raises ValueError (or a pyHanko error) when the file cannot be read as a PDF.
     """
@@ -376,33 +383,40 @@ def pdf_signature_check(pdf: bytes) -> SignatureCheck | None:
     signature = _archive_signature(reader)
     if signature is None:
         return None
-    offline = _offline_context(reader)
+    offline = _offline_context(reader, moment)
     status = validate_pdf_signature(signature, offline, ts_validation_context=offline)
     intact = bool(status.intact and status.valid)
-    trusted = bool(status.trusted)
     # A long-term signature is followed by DSS and document-timestamp updates only.
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
         status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
         and status.modification_level == ModificationLevel.LTA_UPDATES
     )
-    document_timestamps = reader.embedded_timestamp_signatures
+    stamps = reader.embedded_timestamp_signatures
+    long_term = (
+        intact
+        and whole
+        and bool(stamps)
+        and _timestamps_intact(stamps, offline)
+        and _newest_timestamp_current(stamps[-1], moment)
+        and _long_term_valid(signature, stamps[-1])
+    )
+    trusted = bool(status.trusted) or long_term
     level = None
     if intact and trusted and whole:
-        level = _level(reader, signature, status, document_timestamps)
-    last_tsa_expiry = None
-    if document_timestamps:
-        last_tsa_expiry = document_timestamps[-1].signer_cert.not_valid_after
+        level = Level.B_LTA if long_term else _short_term_level(status, reader)
     return SignatureCheck(
         intact=intact,
         trusted=trusted,
         covers_whole_file=whole,
         level=level,
-        timestamps=len(document_timestamps),
-        last_timestamp_tsa_expires=last_tsa_expiry,
+        timestamps=len(stamps),
+        last_timestamp_tsa_expires=stamps[-1].signer_cert.not_valid_after if stamps else None,
     )
 
 
-def _offline_context(reader: PdfFileReader) -> ValidationContext:
+def _offline_context(
+    reader: PdfFileReader, moment: datetime.datetime | None = None
+) -> ValidationContext:
     """The trust anchors plus the certificates and OCSP/CRL answers in the PDF's DSS; no
     fetching."""
     try:
@@ -410,27 +424,52 @@ def _offline_context(reader: PdfFileReader) -> ValidationContext:
     except (NoDSSFoundError, KeyError, ValueError):
         dss = None
     kwargs = {"trust_roots": trust_roots(), "allow_fetching": False}
+    if moment is not None:
+        kwargs["moment"] = moment
     if dss is None:
         return ValidationContext(**kwargs)
     return dss.as_validation_context(kwargs)
 
 
-def _level(reader, signature, status, document_timestamps) -> str:
-    if status.timestamp_validity is None or not (
+def _short_term_level(status, reader) -> str:
+    timestamped = status.timestamp_validity is not None and (
         status.timestamp_validity.intact and status.timestamp_validity.trusted
-    ):
+    )
+    if not timestamped:
         return Level.B_B
-    if not _long_term_valid(signature):
+    try:
+        DocumentSecurityStore.read_dss(reader)
+    except (NoDSSFoundError, KeyError, ValueError):
         return Level.B_T
-    if not document_timestamps:
-        return Level.B_LT
-    return Level.B_LTA if _archive_timestamps_valid(reader) else Level.B_LT
+    return Level.B_LT
 
 
-def _long_term_valid(signature) -> bool:
-    """The signature validated with ETSI EN 319 102-1's long-term process, using only what
-    the PDF carries (DSS and document timestamps)."""
-    spec = PdfSignatureValidationSpec(
+def _newest_timestamp_current(stamp, moment: datetime.datetime | None) -> bool:
+    """The evidence record holds while its newest timestamp's certificate has not expired
+    (ETSI EN 319 102-1, 5.6.3; its chain and revocation status were checked by the long-term
+    validation): after that the chain has lapsed."""
+    return stamp.signer_cert.not_valid_after > (moment or datetime.datetime.now(datetime.UTC))
+
+
+def _stamp_time(stamp) -> datetime.datetime:
+    """The time a document timestamp's TSA vouches for (its TSTInfo genTime)."""
+    return stamp.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+
+
+def _timestamps_intact(stamps, context) -> bool:
+    """Every document timestamp matches the bytes it covers (its trust over time is the
+    long-term validation's business)."""
+    for stamp in stamps:
+        stamp_status = validate_pdf_timestamp(stamp, validation_context=context)
+        if not (stamp_status.intact and stamp_status.valid):
+            return False
+    return True
+
+
+def _lta_spec() -> PdfSignatureValidationSpec:
+    """ETSI EN 319 102-1 validation against the archive's anchors with revocation information
+    required and nothing fetched: only what the PDF carries (DSS, document timestamps)."""
+    return PdfSignatureValidationSpec(
         SignatureValidationSpec(
             cert_validation_policy=CertValidationPolicySpec(
                 trust_manager=SimpleTrustManager.build(trust_roots=trust_roots()),
@@ -442,14 +481,19 @@ def _long_term_valid(signature) -> bool:
             ),
         )
     )
-    result = asyncio.run(ades_lta_validation(signature, spec))
+
+
+def _long_term_valid(signature, newest_stamp) -> bool:
+    """The signature validated with the long-term (LTA) process of ETSI EN 319 102-1 as of
+    the newest document timestamp: what the evidence record proves. That the newest
+    timestamp still stands (its certificate unexpired) is ``_newest_timestamp_current``;
+    offline, nobody can have fresher revocation information about it."""
+    when = _stamp_time(newest_stamp)
+    timing = ValidationTimingInfo(
+        validation_time=when, best_signature_time=when, point_in_time_validation=True
+    )
+    try:
+        result = asyncio.run(ades_lta_validation(signature, _lta_spec(), timing_info=timing))
+    except Exception:  # noqa: BLE001 - malformed material proves nothing: not long-term
+        return False
     return result.ades_subindic.status == AdESStatus.PASSED
-
-
-def _archive_timestamps_valid(reader) -> bool:
-    context = _offline_context(reader)
-    for stamp in reader.embedded_timestamp_signatures:
-        stamp_status = validate_pdf_timestamp(stamp, validation_context=context)
-        if not (stamp_status.intact and stamp_status.valid and stamp_status.trusted):
-            return False
-    return True

@@ -49,6 +49,14 @@ def signed_pdf_verify(data: bytes) -> PdfVerification:
             result.problems.append(
                 _("The archive signature does not match the content: the PDF was altered.")
             )
+        elif not check.trusted and check.timestamps:
+            result.problems.append(
+                _(
+                    "The long-term proof has lapsed: the certificate of the PDF's newest"
+                    " document timestamp expired on %(date)s and no fresh timestamp was added."
+                )
+                % {"date": f"{check.last_timestamp_tsa_expires:%Y-%m-%d}"}
+            )
         elif not check.trusted:
             result.problems.append(_("The PDF was signed with a key that is not the archive's."))
         if not check.covers_whole_file:

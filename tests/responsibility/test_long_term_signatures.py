@@ -87,6 +87,10 @@ def offline_lta_status(pdf: bytes, root_path: str) -> AdESStatus:
     return result.ades_subindic.status
 
 
+def years_from_now(years: int) -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=365 * years)
+
+
 def written_counts():
     return (
         StoredObject.objects.count(),
@@ -118,10 +122,14 @@ def test_a_pledge_signed_b_lta_validates_offline_at_b_lta(
             AdESStatus.PASSED
         )
         check = signing.pdf_signature_check(pdf)
+        # Six years on, the signing certificate (5 years) has expired: the signature still
+        # holds, proven by the timestamps and the material inside the PDF.
+        later = signing.pdf_signature_check(pdf, moment=years_from_now(6))
     assert check.level == "B-LTA"
     assert check.intact
     assert check.trusted
     assert check.covers_whole_file
+    assert later.level == "B-LTA"
 
     api = client_for(signers[Role.CONTRACTOR]["lead"])
     answer = api.post(
@@ -175,6 +183,12 @@ def test_a_timestamp_refresh_adds_a_second_document_timestamp(
     assert written_counts() == before
 
     # The TSA renewed its certificate (20 years): the refresh goes through.
+    # Without a refresh the chain lapses with the TSA's certificate (10 years).
+    assert (
+        signing.pdf_signature_check(object_read_bytes(obj=old_pdf), moment=years_from_now(12)).level
+        is None
+    )
+
     settings.TSA_URL = long_term_signing.renewed_tsa_url
     out = io.StringIO()
     call_command("refresh_document_timestamps", "--margin-days", "4000", stdout=out)
@@ -195,6 +209,7 @@ def test_a_timestamp_refresh_adds_a_second_document_timestamp(
     assert offline_lta_status(refreshed, str(long_term_signing.path("root.pem"))) == (
         AdESStatus.PASSED
     )
+    assert signing.pdf_signature_check(refreshed, moment=years_from_now(12)).level == "B-LTA"
     api = client_for(signers[Role.CONTRACTOR]["lead"])
     answer = api.post(
         "/api/v1/signed-pdfs/verify/", {"file": io.BytesIO(refreshed)}, format="multipart"
