@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from ledger import witness as protocol
+from ledger import notes as protocol
 from ledger.models import Checkpoint, Cosignature
 from ledger.selectors import consistency_proof
 

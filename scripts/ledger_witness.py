@@ -18,21 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ledger import witness  # noqa: E402
-
-
-def standalone_source() -> str:
-    merkle = (ROOT / "ledger" / "merkle.py").read_text(encoding="utf-8")
-    merkle = merkle.replace("from __future__ import annotations\n", "")
-    source = (ROOT / "ledger" / "witness.py").read_text(encoding="utf-8")
-    if witness.IMPORT_MERKLE not in source:
-        raise RuntimeError("ledger/witness.py no longer imports ledger.merkle as expected")
-    inlined = f"# --- ledger/merkle.py, inlined ---\n{merkle}\n# --- end of ledger/merkle.py ---\n"
-    return "#!/usr/bin/env python3\n" + source.replace(witness.IMPORT_MERKLE, inlined)
-
+from ledger.standalone import standalone_source  # noqa: E402
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--write-standalone"] and len(sys.argv) == 3:
-        Path(sys.argv[2]).write_text(standalone_source(), encoding="utf-8")
+        Path(sys.argv[2]).write_text(
+            standalone_source(ROOT / "ledger" / "witness.py"), encoding="utf-8"
+        )
         print(f"Wrote {sys.argv[2]}: run it with python3 {Path(sys.argv[2]).name} serve …")
         sys.exit(0)
     sys.exit(witness.main())

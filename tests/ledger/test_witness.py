@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from ledger import merkle, signing
+from ledger import merkle, notes, signing
 from ledger import witness as protocol
 from ledger.canonical import canonical_json
 from ledger.models import Checkpoint, Cosignature, LedgerEntry, LedgerHead, LedgerNode
@@ -97,12 +97,10 @@ def test_each_checkpoint_is_cosigned_while_the_log_only_grows(witnesses, inspect
     second = Checkpoint.objects.latest("tree_size")
 
     for checkpoint in (first, second):
-        note = protocol.parse_note(checkpoint.witnessed_note())
+        note = notes.parse_note(checkpoint.witnessed_note())
         for witness in witnesses:
-            assert protocol.cosignature_time(note, witness.name, witness.public_key)
-        assert protocol.log_signature_valid(
-            note, settings.LEDGER_LOG_ID, signing.public_key_bytes()
-        )
+            assert notes.cosignature_time(note, witness.name, witness.public_key)
+        assert notes.log_signature_valid(note, settings.LEDGER_LOG_ID, signing.public_key_bytes())
     # Each witness remembers the last tree it co-signed, in its own file.
     for witness in witnesses:
         state = json.loads(witness.state_path.read_text())[settings.LEDGER_LOG_ID]
@@ -133,8 +131,8 @@ def test_a_rewritten_history_is_refused_by_every_witness(witnesses, inspector):
     _rewrite_history(2)
     _append(3, inspector)
     rewritten = checkpoint_create()  # signed with the operator's own key: it verifies
-    assert protocol.log_signature_valid(
-        protocol.parse_note(rewritten.note), settings.LEDGER_LOG_ID, signing.public_key_bytes()
+    assert notes.log_signature_valid(
+        notes.parse_note(rewritten.note), settings.LEDGER_LOG_ID, signing.public_key_bytes()
     )
     outcomes = cosignatures_collect(rewritten)
 
@@ -181,7 +179,7 @@ def _note(key, origin: str, size: int, root: bytes) -> str:
     public = key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
-    stamp = protocol.log_key_hash(origin, public) + key.sign(body.encode())
+    stamp = notes.log_key_hash(origin, public) + key.sign(body.encode())
     return f"{body}\n\u2014 {origin} {base64.b64encode(stamp).decode()}\n"
 
 
@@ -230,8 +228,8 @@ def test_the_witness_checks_the_log_key_the_size_and_consistency(tmp_path, log_k
     assert forged.value.status == 403
 
     line = witness.add_checkpoint(_request(0, [], _note(log_key, origin, 5, root5)))
-    note = protocol.parse_note(_note(log_key, origin, 5, root5) + line)
-    assert protocol.cosignature_time(note, "office", witness.public_key)
+    note = notes.parse_note(_note(log_key, origin, 5, root5) + line)
+    assert notes.cosignature_time(note, "office", witness.public_key)
 
     with pytest.raises(protocol.Refused) as stale:
         witness.add_checkpoint(_request(0, [], _note(log_key, origin, 11, root11)))
@@ -262,8 +260,8 @@ def test_the_witness_checks_the_log_key_the_size_and_consistency(tmp_path, log_k
     ],
 )
 def test_a_note_is_parsed_strictly(text):
-    with pytest.raises(protocol.NoteError):
-        protocol.parse_note(text)
+    with pytest.raises(notes.NoteError):
+        notes.parse_note(text)
 
 
 def test_the_standalone_witness_runs_without_the_repository(tmp_path):
