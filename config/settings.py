@@ -269,6 +269,11 @@ LEDGER_RETIRED_PUBLIC_KEYS = env_list("LEDGER_RETIRED_PUBLIC_KEYS", [])
 # Who may list which ledger entries is the projects' rule (members and regulators see their
 # projects' entries), and the ledger sits below the projects app: this names the function.
 LEDGER_ENTRIES_VISIBLE_TO = "projects.access.ledger_entries_visible_to"
+# Witnesses that co-sign checkpoints (C2SP tlog-witness), each run by a body independent of
+# the operator: ``NAME=HEX_PUBLIC_KEY@URL`` items, comma-separated, URL the witness's prefix
+# (``…/add-checkpoint`` is appended). ``ledger_checkpoint`` collects their cosignatures.
+LEDGER_WITNESSES = env_list("LEDGER_WITNESSES", [])
+LEDGER_WITNESS_TIMEOUT = env_int("LEDGER_WITNESS_TIMEOUT", 10)
 
 # --- Inspections (acceptance records and evidence photos) ---
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ledger.models import Checkpoint, LedgerEntry
+from ledger.models import Checkpoint, Cosignature, LedgerEntry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,3 +28,13 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 class CheckpointAdmin(ReadOnlyAdmin):
     list_display = ["tree_size", "root_hash", "signed_at", "key_id"]
     readonly_fields = ["body"]
+
+
+@admin.register(Cosignature)
+class CosignatureAdmin(ReadOnlyAdmin):
+    """Which witnesses co-signed which checkpoints: a checkpoint without its usual witnesses
+    is worth a look (``ledger_checkpoint`` logs each refusal as an error)."""
+
+    list_display = ["checkpoint", "witness", "cosigned_at"]
+    list_filter = ["witness"]
+    list_select_related = ["checkpoint"]

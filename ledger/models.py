@@ -178,6 +178,13 @@ class Checkpoint(models.Model):
         stamp = base64.b64encode(key_hash + bytes.fromhex(self.signature)).decode("ascii")
         return f"{self.body}\n\u2014 {self.origin} {stamp}\n"
 
+    def witnessed_note(self, cosignatures=None) -> str:
+        """The note with every witness's cosignature line after the archive's signature:
+        what a verifier with a witness policy checks (C2SP tlog-cosignature)."""
+        if cosignatures is None:
+            cosignatures = self.cosignatures.order_by("witness")
+        return self.note + "".join(c.line + "\n" for c in cosignatures)
+
 
 # Subtrees of 2^NODE_MIN_LEVEL leaves and up are cached; smaller ones are hashed from leaves.
 NODE_MIN_LEVEL = 3
@@ -206,3 +213,26 @@ class LedgerNode(models.Model):
 
     def __str__(self) -> str:
         return f"subtree {self.level}/{self.index}"
+
+
+class Cosignature(models.Model):
+    """A witness's C2SP cosignature/v1 on a checkpoint: the witness checked that the tree
+    extends the last one it co-signed (``ledger.witness``). ``line`` is the signature line
+    as the witness returned it, to append to the checkpoint's note."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, related_name="cosignatures"
+    )
+    witness = models.CharField(max_length=200, help_text="the witness's key name")
+    public_key = models.CharField(max_length=64, help_text="its raw Ed25519 public key, hex")
+    cosigned_at = models.DateTimeField(help_text="the time in the cosignature")
+    line = models.CharField(max_length=400)
+
+    class Meta:
+        verbose_name = _("cosignature")
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="one_cosignature_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness} on {self.checkpoint}"

@@ -88,6 +88,7 @@ class RecordProofs:
             "public_key": checkpoint.public_key,
             "signature": checkpoint.signature,
             "note": checkpoint.note,
+            "witnessed_note": checkpoint.witnessed_note(),
         }
 
 

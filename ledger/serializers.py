@@ -9,6 +9,22 @@ class LedgerCheckpointSerializer(serializers.ModelSerializer):
     note = serializers.CharField(
         read_only=True, help_text=_("the body with a C2SP signed-note signature line")
     )
+    witnessed_note = serializers.SerializerMethodField(
+        help_text=_("the note with the witnesses' cosignature lines (C2SP tlog-cosignature)")
+    )
+    cosignatures = serializers.SerializerMethodField()
+
+    def get_witnessed_note(self, checkpoint) -> str:
+        return checkpoint.witnessed_note(self._cosignatures(checkpoint))
+
+    def get_cosignatures(self, checkpoint) -> list[dict]:
+        return [
+            {"witness": c.witness, "public_key": c.public_key, "cosigned_at": c.cosigned_at}
+            for c in self._cosignatures(checkpoint)
+        ]
+
+    def _cosignatures(self, checkpoint):
+        return sorted(checkpoint.cosignatures.all(), key=lambda c: c.witness)
 
     class Meta:
         model = Checkpoint
@@ -22,6 +38,8 @@ class LedgerCheckpointSerializer(serializers.ModelSerializer):
             "signature",
             "body",
             "note",
+            "witnessed_note",
+            "cosignatures",
         ]
 
 

@@ -246,9 +246,10 @@ def test_a_case_photo_carries_its_exif_flags_and_download_links(api_as, project,
 
 # The project and the case (access): 2; the trace's rows, one query per kind (two for the
 # acceptance records: their ids, then their chains): 12; ledger entries and the checkpoint:
-# 2; the batch of proofs (leaves, cached subtree hashes): 2; the audit event of the view and
-# its ledger entry (savepoint, insert, head lock and append, release): 7.
-TRACE_QUERIES = 25
+# 2; the batch of proofs (leaves, cached subtree hashes): 2; the witnesses' cosignatures of
+# the checkpoint: 1; the audit event of the view and its ledger entry (savepoint, insert,
+# head lock and append, release): 7.
+TRACE_QUERIES = 26
 
 
 def _trace_queries(api, url, django_assert_num_queries) -> int:

@@ -1,15 +1,17 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from ledger.selectors import node_cache_fill
 from ledger.services import checkpoint_create
+from ledger.witnesses import cosignatures_collect
 
 
 class Command(BaseCommand):
     help = (
         "Sign a checkpoint of the ledger (tree size and root hash) with the archive's key."
         " If nothing was appended since the last checkpoint, show that one instead."
-        " Also brings the proof cache up to the checkpoint, so proofs against it are quick."
+        " Also brings the proof cache up to the checkpoint, so proofs against it are quick,"
+        " and asks the configured witnesses (LEDGER_WITNESSES) to co-sign it."
     )
 
     def handle(self, *args, **options):
@@ -28,4 +30,18 @@ class Command(BaseCommand):
         if made:
             self.stdout.write(
                 _("%(count)s subtree hashes added to the proof cache.") % {"count": made}
+            )
+        refused = 0
+        for outcome in cosignatures_collect(checkpoint):
+            if outcome.cosigned:
+                self.stdout.write(_("Witness %(name)s: co-signed.") % {"name": outcome.witness})
+            else:
+                refused += 1
+                self.stderr.write(
+                    _("Witness %(name)s did not co-sign: %(why)s")
+                    % {"name": outcome.witness, "why": outcome.message}
+                )
+        if refused:
+            raise CommandError(
+                _("%(count)s witness(es) did not co-sign the checkpoint.") % {"count": refused}
             )
