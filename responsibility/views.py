@@ -27,7 +27,7 @@ from ledger.canonical import canonical_json
 from ledger.proofs import RecordChecks
 from projects import reauth
 from projects.access import PublicNotFound, not_found, unit_works_visible_to
-from projects.models import AuditEvent
+from projects.models import MANDATORY_ROLES, AuditEvent
 from projects.selectors import locations_in_tree_order
 from projects.services import audit_event_record
 from responsibility import access, defects, plaques, selectors, services
@@ -332,6 +332,9 @@ def defect_case_page(request, project_id: int, case_id: int):
     )
 
 
+ROLE_ORDER = {role: n for n, role in enumerate(MANDATORY_ROLES)}
+
+
 @login_required
 def defect_trace_page(request, project_id: int, case_id: int):
     """The answer first — who was responsible for the work and the materials at the case's
@@ -356,6 +359,7 @@ def defect_trace_page(request, project_id: int, case_id: int):
             "data": data,
             "answer": trace_answer(data),
             "records": records_in_tree_order(data),
+            "tenures": sorted(data.tenures, key=lambda t: (ROLE_ORDER[t.role], t.start_date)),
             "checks": checks,
             "nav_active": "projects",
             "breadcrumbs": _defect_crumbs(
