@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from inspections.models import Photo
 from projects import services as projects
+from projects.models import AuditEvent
 from responsibility import defects
 from responsibility.models import DefectCase
 from tests.responsibility.defect_data import named, open_body, site_build
@@ -238,6 +239,17 @@ def test_the_trace_answers_first_with_the_leads_installer_and_supervisor(
     assert f'href="/projects/{project.pk}/deliveries/{site["delivery"].pk}/"' in page
     assert "Not in the ledger" not in page
     assert "不在账本中" not in page
+
+
+@pytest.mark.parametrize(("actor", "status"), [("olga", 200), ("rita", 404), ("charlie", 404)])
+def test_who_may_read_the_trace_and_each_reading_is_audited(
+    client, open_case, request, actor, status
+):
+    user = request.getfixturevalue(actor)
+    response = signed_in(client, user).get(case_url(open_case, "trace/"))
+    assert response.status_code == status
+    viewed = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_TRACE, actor=user)
+    assert viewed.count() == (1 if status == 200 else 0)
 
 
 def test_the_trace_page_reads_a_fixed_number_of_queries(
