@@ -73,6 +73,9 @@ PAGES = [
     ("acceptance record", "record-page", "supervisor", lambda c: [c.project, c.record]),
     ("defect cases", "defect-case-list-page", "supervisor", lambda c: [c.project]),
     ("defect case", "defect-case-page", "supervisor", lambda c: [c.project, c.defect_case]),
+    # Issue 15: the regulator's console.
+    ("open a defect case", "defect-case-create-page", "regulator", lambda c: [c.project]),
+    ("defect trace", "defect-trace-page", "regulator", lambda c: [c.project, c.defect_case]),
     # Issue 14: signers, set-up, leads, plaques.
     ("my documents", "my-documents-page", "designer", lambda c: []),
     ("verify a PDF", "verify-pdf-page", "designer", lambda c: []),

@@ -153,6 +153,24 @@ def _defect_case_close_check(user, project) -> None:
     )
 
 
+def may_open_defect_case(user, project) -> bool:
+    """Whether ``user`` may open a case on ``project`` (what a page offers)."""
+    try:
+        _defect_case_open_check(user, project)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def may_close_defect_case(user, project) -> bool:
+    """Whether ``user`` may close a case of ``project`` (what a page offers)."""
+    try:
+        _defect_case_close_check(user, project)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def defect_case_project_for_user(user, project_id, *, write: bool = False) -> Project:
     """The project whose defect cases ``user`` may see (and open one in, with ``write``)."""
     project = project_for_user(user, project_id)

@@ -41,6 +41,22 @@ def _work_started(project: Project, unit_work: UnitWork) -> datetime.date | None
     return first.start_date if first else None
 
 
+def defect_case_place(*, project: Project, unit_work_id, location_id) -> tuple[UnitWork, Location]:
+    """The unit work and location a new case names, by id: each must be ``project``'s
+    (whether the location is in the unit work is ``defect_case_check``'s to say)."""
+    unit_work = UnitWork.objects.filter(pk=unit_work_id, project=project).first()
+    if unit_work is None:
+        raise ValidationError({"unit_work": _("This project has no such unit work.")})
+    location = (
+        Location.objects.filter(pk=location_id, unit_work__project=project)
+        .select_related("unit_work")
+        .first()
+    )
+    if location is None:
+        raise ValidationError({"location": _("This project has no such location.")})
+    return unit_work, location
+
+
 def defect_case_check(
     *,
     project: Project,

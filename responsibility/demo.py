@@ -104,10 +104,11 @@ def demo_defect_case_load():
     demo project, its 2nd floor or its materials are missing."""
     import datetime
 
+    from inspections.demo import site_photo
     from materials.models import Usage
     from projects.demo import DEMO_PROJECT_NAME
     from projects.models import Location
-    from responsibility.defects import defect_case_open
+    from responsibility.defects import defect_case_open, defect_case_photo_add
     from responsibility.models import DefectCase
 
     project = Project.objects.filter(name=DEMO_PROJECT_NAME).first()
@@ -124,7 +125,7 @@ def demo_defect_case_load():
     ):
         return None
     regulator = get_user_model().objects.get(username="regulator")
-    return defect_case_open(
+    case = defect_case_open(
         project=project,
         unit_work=location.unit_work,
         location=location,
@@ -134,6 +135,14 @@ def demo_defect_case_load():
         trigger=DefectCase.Trigger.SERIOUS_PROBLEM,
         actor=regulator,
     )
+    # The regulator's site photo of the crack: the case page shows it, on legal hold.
+    defect_case_photo_add(
+        case=case,
+        fileobj=site_photo("2层Q3剪力墙斜向裂缝", seed=41),
+        caption="2层Q3剪力墙斜向裂缝",
+        actor=regulator,
+    )
+    return case
 
 
 # --- A completed project for the demo: accepted to completion, plaque frozen and installed ---

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from config.views import not_built_yet
 from responsibility import views
 
 urlpatterns = [
@@ -12,10 +11,14 @@ urlpatterns = [
         views.defect_case_list_page,
         name="defect-case-list-page",
     ),
-    path("projects/<int:project_id>/defects/new/", not_built_yet, name="defect-case-create-page"),
+    path(
+        "projects/<int:project_id>/defects/new/",
+        views.defect_case_create_page,
+        name="defect-case-create-page",
+    ),
     path(
         "projects/<int:project_id>/defects/<int:case_id>/trace/",
-        not_built_yet,
+        views.defect_trace_page,
         name="defect-trace-page",
     ),
     path(

@@ -14,7 +14,7 @@ from inspections.services import LEAD_ROLES, required_capacities
 from projects.models import LeadTenure, Project
 from responsibility import access
 from responsibility.deadlines import is_lead_change, lead_change_due, working_days_until
-from responsibility.models import DefectCase, ResponsibilityDocument
+from responsibility.models import DefectCase, DefectCaseHold, ResponsibilityDocument
 
 Status = ResponsibilityDocument.Status
 
@@ -63,6 +63,11 @@ def defect_case_list(*, user, project: Project) -> QuerySet[DefectCase]:
         .annotate(held_files=Count("holds", filter=Q(holds__released_at__isnull=True)))
         .order_by("-opened_at", "-pk")
     )
+
+
+def defect_case_holds(*, case: DefectCase) -> QuerySet[DefectCaseHold]:
+    """The files ``case`` holds (or held, until it was closed), in the order it held them."""
+    return case.holds.select_related("stored_object").order_by("held_at", "pk")
 
 
 # --- What a signer must sign, and what they signed ---

@@ -228,6 +228,11 @@ class TraceOutputSerializer(serializers.Serializer):
     9162) against ``checkpoint``; every file has ``sha256`` and ``url``, a link that checks
     the caller's access before it redirects to the object store."""
 
+    answer = serializers.DictField(
+        help_text="who answers for it, first: the five roles' leads in office at the dates of"
+        " the work with their signed pledges, who installed each material and accepted it on"
+        " delivery, and the supervisors who accepted the work at the location"
+    )
     case = serializers.DictField()
     project = serializers.DictField()
     unit_work = serializers.DictField()

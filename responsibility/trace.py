@@ -257,3 +257,122 @@ def evidence_objects(data: TraceData) -> list[StoredObject]:
         for document in data.documents.get(tenure.pk, []):
             add(document.pdf)
     return sorted(objects.values(), key=lambda o: o.pk)
+
+
+# --- The answer: who was responsible, before the evidence ---
+
+# The sign-offs that accept work on the supervision unit's behalf.
+SUPERVISING = (
+    SignOff.Capacity.SUPERVISING_ENGINEER,
+    SignOff.Capacity.CHIEF_SUPERVISING_ENGINEER,
+)
+
+
+@dataclass
+class LeadAnswer:
+    tenure: LeadTenure
+    pledge: ResponsibilityDocument | None
+    letter: ResponsibilityDocument | None
+
+
+@dataclass
+class WorkAnswer:
+    """An accepted record of the work at the location, and the supervisors who signed it."""
+
+    record: AcceptanceRecord
+    supervisors: list[SignOff]
+
+
+@dataclass
+class TraceAnswer:
+    """Who answers for the work and the materials at the case's location: the five roles'
+    leads in office at the dates of the work, the contractor who installed each material
+    and the supervisor who accepted it on delivery, and the supervisors who accepted the
+    work there."""
+
+    leads: list[LeadAnswer]
+    materials: list[Usage]
+    work: list[WorkAnswer]
+
+
+def _newest_signed(documents: list[ResponsibilityDocument], kind: str):
+    signed = [d for d in documents if d.kind == kind and d.signed_at is not None]
+    return signed[-1] if signed else None
+
+
+def _supervisors(sign_offs: list[SignOff]) -> list[SignOff]:
+    """The supervisors' sign-offs of a record, each person and capacity once (the last
+    round: a record returned and signed again names the same engineer twice)."""
+    latest = {(s.person_id, s.capacity): s for s in sign_offs if s.capacity in SUPERVISING}
+    return list(latest.values())
+
+
+def trace_answer(data: TraceData) -> TraceAnswer:
+    """The answer of ``data``, in the roles' legal order; no query."""
+    order = {role: n for n, role in enumerate(MANDATORY_ROLES)}
+    leads = sorted(leads_in_office(data), key=lambda t: (order[t.role], t.start_date, t.pk))
+    kinds = ResponsibilityDocument.Kind
+    return TraceAnswer(
+        leads=[
+            LeadAnswer(
+                tenure=t,
+                pledge=_newest_signed(data.documents.get(t.pk, []), kinds.PLEDGE),
+                letter=_newest_signed(data.documents.get(t.pk, []), kinds.LETTER),
+            )
+            for t in leads
+        ],
+        materials=list(data.usages),
+        work=[
+            WorkAnswer(record=r, supervisors=_supervisors(data.sign_offs.get(r.pk, [])))
+            for r in data.records
+            if r.pk in data.matched_records and r.accepted_at is not None
+        ],
+    )
+
+
+# --- The evidence as a page shows it ---
+
+
+def records_in_tree_order(data: TraceData) -> list[tuple[AcceptanceRecord, int]]:
+    """The records, each under its parent (unit work → division → … → lot), with depth."""
+    ids = {r.pk for r in data.records}
+    children: dict[int | None, list[AcceptanceRecord]] = defaultdict(list)
+    for record in data.records:
+        children[record.parent_id if record.parent_id in ids else None].append(record)
+    ordered: list[tuple[AcceptanceRecord, int]] = []
+
+    def walk(parent_id, depth):
+        for record in children.get(parent_id, []):
+            ordered.append((record, depth))
+            walk(record.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def trace_records(data: TraceData) -> list:
+    """Every record the trace names: what a page checks against the ledger, at once."""
+    case = data.case
+    deliveries = {u.delivery_id: u.delivery for u in data.usages}
+    batches = {d.batch_id: d.batch for d in deliveries.values()}
+    samples = [s for group in data.samples.values() for s in group]
+    return [
+        case,
+        case.unit_work,
+        *data.path,
+        *data.records,
+        *(s for group in data.sign_offs.values() for s in group),
+        *(p for group in data.record_photos.values() for p in group),
+        *data.case_photos,
+        *data.usages,
+        *(u.installer for u in data.usages),
+        *deliveries.values(),
+        *(p for group in data.delivery_photos.values() for p in group),
+        *batches.values(),
+        *(b.manufacturer for b in batches.values()),
+        *(v for group in data.batch_files.values() for v in group),
+        *samples,
+        *(getattr(s, "report", None) for s in samples),
+        *data.tenures,
+        *(d for group in data.documents.values() for d in group),
+    ]

@@ -22,6 +22,7 @@ from responsibility.trace import (
     dates_in_office,
     evidence_objects,
     leads_in_office,
+    trace_answer,
     trace_collect,
 )
 from storage.models import StoredObject
@@ -43,6 +44,7 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
     unit_work = case.unit_work
     of = proofs.of
     return {
+        "answer": answer_json(data),
         "case": {
             "id": case.pk,
             "number": case.number,
@@ -67,7 +69,13 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
             "ledger": of(unit_work),
         },
         "location_path": [
-            {"id": loc.pk, "kind": loc.kind, "name": loc.name, "ledger": of(loc)}
+            {
+                "id": loc.pk,
+                "kind": loc.kind,
+                "kind_display": loc.get_kind_display(),
+                "name": loc.name,
+                "ledger": of(loc),
+            }
             for loc in data.path
         ],
         "locations_below": len(data.subtree),
@@ -102,6 +110,70 @@ def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
         ],
         "checkpoint": proofs.checkpoint_data(),
     }
+
+
+def answer_json(data: TraceData) -> dict:
+    """Who answers for the work and the materials (``responsibility.trace.trace_answer``),
+    by name, each item by the id it has in the rest of the trace."""
+    answer = trace_answer(data)
+    return {
+        "leads": [
+            {
+                "tenure": lead.tenure.pk,
+                "role": lead.tenure.role,
+                "role_display": lead.tenure.get_role_display(),
+                "organization": _org(lead.tenure.participation.organization),
+                "person": _as_recorded(lead.tenure.person_as_recorded),
+                "start_date": lead.tenure.start_date,
+                "end_date": lead.tenure.end_date,
+                "pledge": _signed(lead.pledge),
+                "letter": _signed(lead.letter),
+            }
+            for lead in answer.leads
+        ],
+        "materials": [
+            {
+                "usage": u.pk,
+                "product": u.delivery.batch.product,
+                "batch_number": u.delivery.batch.batch_number,
+                "manufacturer": _org(u.delivery.batch.manufacturer),
+                "location": u.location.name,
+                "used_on": u.used_on,
+                "installed_by": _org(u.installer),
+                "accepted_on_delivery_by": _user_name(u.delivery.decided_by)
+                if u.delivery.state == Delivery.State.ACCEPTED
+                else "",
+                "accepted_on_delivery_at": u.delivery.decided_at
+                if u.delivery.state == Delivery.State.ACCEPTED
+                else None,
+            }
+            for u in answer.materials
+        ],
+        "work_accepted": [
+            {
+                "record": item.record.pk,
+                "title": item.record.title,
+                "level_display": item.record.get_level_display(),
+                "accepted_at": item.record.accepted_at,
+                "supervisors": [
+                    {
+                        "name": s.person_as_recorded["name"],
+                        "capacity_display": s.get_capacity_display(),
+                        "organization": s.person_as_recorded["organization"],
+                        "signed_at": s.signed_at,
+                    }
+                    for s in item.supervisors
+                ],
+            }
+            for item in answer.work
+        ],
+    }
+
+
+def _signed(document: ResponsibilityDocument | None) -> dict | None:
+    if document is None:
+        return None
+    return {"id": document.pk, "number": document.number, "signed_at": document.signed_at}
 
 
 def trace_proofs(data: TraceData, documents: list[ResponsibilityDocument]) -> RecordProofs:

@@ -1,5 +1,6 @@
 """Pages: the public plaque verification page (no login), the signing page, the oversight
-lists and a project's defect cases."""
+lists and a project's defect cases: opening one, the case with its legal holds and its
+closing, and its trace (the answer first, then the evidence with its verified badges)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,37 @@ import io
 import json
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from config.pages import crumbs
+from config.pages import crumbs, see_other, service_errors
 from inspections import selectors as inspections_selectors
 from ledger.canonical import canonical_json
+from ledger.proofs import RecordChecks
 from projects import reauth
-from projects.access import PublicNotFound, not_found
-from responsibility import access, plaques, selectors, services
-from responsibility.models import Plaque
+from projects.access import PublicNotFound, not_found, unit_works_visible_to
+from projects.models import MANDATORY_ROLES, AuditEvent
+from projects.selectors import locations_in_tree_order
+from projects.services import audit_event_record
+from responsibility import access, defects, plaques, selectors, services
+from responsibility.forms import DefectCaseCloseForm, DefectCaseForm
+from responsibility.models import DefectCaseHold, Plaque
 from responsibility.oversight import oversight_lists
 from responsibility.signing import SigningUnavailable
+from responsibility.trace import (
+    records_in_tree_order,
+    trace_answer,
+    trace_collect,
+    trace_records,
+)
 from storage.downloads import download_redirect
 
 
@@ -175,6 +191,13 @@ def _defect_crumbs(project, *rest) -> list[tuple[str, str | None]]:
     return crumbs(project, (_("Defect cases"), cases), *rest)
 
 
+def _sent(request) -> tuple:
+    """What a form is bound to: the POST's data and files, or nothing on a GET."""
+    if request.method == "POST":
+        return (request.POST, request.FILES)
+    return (None, None)
+
+
 @login_required
 def defect_case_list_page(request, project_id: int):
     project = access.defect_case_project_for_user(request.user, project_id)
@@ -184,6 +207,7 @@ def defect_case_list_page(request, project_id: int):
         {
             "project": project,
             "cases": selectors.defect_case_list(user=request.user, project=project),
+            "may_open": access.may_open_defect_case(request.user, project),
             "nav_active": "projects",
             "breadcrumbs": _defect_crumbs(project),
         },
@@ -191,22 +215,161 @@ def defect_case_list_page(request, project_id: int):
 
 
 @login_required
-def defect_case_page(request, project_id: int, case_id: int):
-    """One case with its photos (thumbnails, each opening its preview) and its trace."""
-    case = access.defect_case_for_user(request.user, project_id, case_id)
-    photos = inspections_selectors.photo_list(user=request.user, project=case.project).filter(
-        subject_type__app_label="responsibility",
-        subject_type__model="defectcase",
-        subject_id=case.pk,
+def defect_case_create_page(request, project_id: int):
+    """Open a case (as the API's POST does) with its photos; every refusal beside its field."""
+    project = access.defect_case_project_for_user(request.user, project_id, write=True)
+    unit_works = list(unit_works_visible_to(request.user).filter(project=project).order_by("pk"))
+    form = DefectCaseForm(
+        *_sent(request),
+        unit_works=unit_works,
+        locations=[(u, locations_in_tree_order(unit_work=u)) for u in unit_works],
+        initial={
+            "discovered_on": timezone.localdate(),
+            "unit_work": unit_works[0].pk if len(unit_works) == 1 else None,
+        },
     )
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = _defect_case_open(request, project, form)
+        except ValidationError as exc:
+            service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Case %(number)s is opened; the files of its evidence are on legal hold.")
+                % {"number": case.number},
+            )
+            return see_other("defect-case-page", project.pk, case.pk)
+    return render(
+        request,
+        "responsibility/defect_case_create.html",
+        {
+            "project": project,
+            "form": form,
+            "nav_active": "projects",
+            "breadcrumbs": _defect_crumbs(project, (_("Open a defect case"), None)),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@transaction.atomic
+def _defect_case_open(request, project, form):
+    """The case and its photos, the services the API calls one request each, here in one
+    transaction: a refused photo leaves no case behind."""
+    data = form.cleaned_data
+    unit_work, location = defects.defect_case_place(
+        project=project, unit_work_id=data["unit_work"], location_id=data["location"]
+    )
+    case = defects.defect_case_open(
+        project=project,
+        unit_work=unit_work,
+        location=location,
+        discovered_on=data["discovered_on"],
+        description=data["description"],
+        category=data["category"],
+        trigger=data["trigger"],
+        actor=request.user,
+    )
+    for field, fileobj in form.photos():
+        try:
+            defects.defect_case_photo_add(case=case, fileobj=fileobj, actor=request.user)
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from exc
+    return case
+
+
+@login_required
+def defect_case_page(request, project_id: int, case_id: int):
+    """One case with its photos, the files it holds (legal hold) and, for its regulators,
+    closing it with a reason."""
+    closing = request.method == "POST"
+    case = access.defect_case_for_user(request.user, project_id, case_id, close=closing)
+    close_form = DefectCaseCloseForm(request.POST if closing else None)
+    if closing and close_form.is_valid():
+        try:
+            defects.defect_case_close(
+                case=case, reason=close_form.cleaned_data["reason"], actor=request.user
+            )
+        except ValidationError as exc:
+            service_errors(close_form, exc)
+        else:
+            lifted = DefectCaseHold.objects.filter(case=case, stored_object__legal_hold=False)
+            count = lifted.count()
+            messages.success(
+                request,
+                ngettext(
+                    "The case is closed; the legal hold on %(count)s file is lifted.",
+                    "The case is closed; the legal holds on %(count)s files are lifted.",
+                    count,
+                )
+                % {"count": count},
+            )
+            return see_other("defect-case-page", case.project_id, case.pk)
+    photos = list(
+        inspections_selectors.photo_list(user=request.user, project=case.project)
+        .filter(
+            subject_type__app_label="responsibility",
+            subject_type__model="defectcase",
+            subject_id=case.pk,
+        )
+        .order_by("received_at", "pk")
+    )
+    holds = list(selectors.defect_case_holds(case=case))
+    checks = RecordChecks([case, *photos, *holds, *(h.stored_object for h in holds)])
     return render(
         request,
         "responsibility/defect_case.html",
         {
             "project": case.project,
             "case": case,
-            "photos": photos.order_by("received_at", "pk"),
+            "photos": photos,
+            "holds": holds,
+            "held_now": sum(1 for h in holds if h.released_at is None),
+            "checks": checks,
+            "may_close": case.is_open and access.may_close_defect_case(request.user, case.project),
+            "close_form": close_form,
             "nav_active": "projects",
             "breadcrumbs": _defect_crumbs(case.project, (case.number, None)),
+        },
+        status=400 if close_form.errors else 200,
+    )
+
+
+ROLE_ORDER = {role: n for n, role in enumerate(MANDATORY_ROLES)}
+
+
+@login_required
+def defect_trace_page(request, project_id: int, case_id: int):
+    """The answer first — who was responsible for the work and the materials at the case's
+    location — then the evidence it rests on, each record with its verified badge. Each
+    view is audited, as the API's trace is."""
+    case = access.defect_case_for_user(request.user, project_id, case_id)
+    data = trace_collect(case)
+    checks = RecordChecks(trace_records(data))
+    audit_event_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW_TRACE,
+        subject=case,
+        project=case.project,
+        request=request,
+    )
+    return render(
+        request,
+        "responsibility/defect_trace.html",
+        {
+            "project": case.project,
+            "case": case,
+            "data": data,
+            "answer": trace_answer(data),
+            "records": records_in_tree_order(data),
+            "tenures": sorted(data.tenures, key=lambda t: (ROLE_ORDER[t.role], t.start_date)),
+            "checks": checks,
+            "nav_active": "projects",
+            "breadcrumbs": _defect_crumbs(
+                case.project,
+                (case.number, reverse("defect-case-page", args=[case.project_id, case.pk])),
+                (_("Trace"), None),
+            ),
         },
     )

@@ -45,6 +45,8 @@ PAGES = [
     ("record", "record-page", "supervisor", lambda c: [c.project, c.record]),
     ("defect-cases", "defect-case-list-page", "supervisor", lambda c: [c.project]),
     ("defect-case", "defect-case-page", "supervisor", lambda c: [c.project, c.defect_case]),
+    ("defect-case-create", "defect-case-create-page", "regulator", lambda c: [c.project]),
+    ("defect-trace", "defect-trace-page", "regulator", lambda c: [c.project, c.defect_case]),
     ("oversight", "oversight-page", "regulator", lambda c: []),
     ("sign", "responsibility-sign-page", "contractor", lambda c: [c.document]),
     ("plaque-public", "plaque-public", None, lambda c: [c.token]),

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -14,7 +12,7 @@ from rest_framework.response import Response
 
 from config.api import ApiView, list_schema
 from inspections.serializers import PhotoOutputSerializer
-from projects.models import AuditEvent, Location, UnitWork
+from projects.models import AuditEvent
 from projects.services import audit_event_record
 from responsibility import access, defects, selectors
 from responsibility import serializers as s
@@ -68,12 +66,9 @@ class DefectCaseListApi(DefectCaseBaseApi):
     def post(self, request, project_id):
         project = access.defect_case_project_for_user(request.user, project_id, write=True)
         data = self.input(s.DefectCaseInputSerializer)
-        unit_work = UnitWork.objects.filter(pk=data["unit_work"]).first()
-        if unit_work is None or unit_work.project_id != project.pk:
-            raise ValidationError({"unit_work": _("This project has no such unit work.")})
-        location = Location.objects.filter(pk=data["location"]).select_related("unit_work").first()
-        if location is None or location.unit_work.project_id != project.pk:
-            raise ValidationError({"location": _("This project has no such location.")})
+        unit_work, location = defects.defect_case_place(
+            project=project, unit_work_id=data["unit_work"], location_id=data["location"]
+        )
         case = defects.defect_case_open(
             project=project,
             unit_work=unit_work,

@@ -145,8 +145,9 @@ def more_cases(desk, count: int) -> None:
 
 
 # Session, user and the layout's role line, then what each page reads (the projects list:
-# its count for the pages, then one query for the cards).
-PAGE_QUERIES = {"project": 36, "projects": 6, "defects": 6, "case": 7}
+# its count for the pages, then one query for the cards; the cases list whether the user may
+# open one; the case its holds and their ledger checks).
+PAGE_QUERIES = {"project": 36, "projects": 6, "defects": 7, "case": 10}
 
 
 def test_the_pages_take_the_same_queries_for_two_rows_as_for_five(client, desk):
