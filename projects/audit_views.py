@@ -41,7 +41,7 @@ class RevealForm(forms.Form):
     field = forms.ChoiceField(label=gettext_lazy("Which number"), choices=FIELDS)
     # The service says what a reason needs (and that it is kept); an empty one is its refusal too.
     reason = forms.CharField(
-        label=gettext_lazy("Why do you need the full number?"),
+        label=gettext_lazy("Why you need the full number"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -118,8 +118,8 @@ class AuditFilterForm(forms.Form):
     actor = forms.ModelChoiceField(
         label=gettext_lazy("Who"), queryset=get_user_model().objects.none(), required=False
     )
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+    since = forms.DateField(label=gettext_lazy("On or after"), required=False, widget=DateInput)
+    until = forms.DateField(label=gettext_lazy("On or before"), required=False, widget=DateInput)
 
     def __init__(self, *args, events, **kwargs):
         super().__init__(*args, **kwargs)
