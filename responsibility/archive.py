@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from projects import selectors as project_selectors
-from projects.models import LeadTenure, Participation, Project, Role
+from projects.models import MANDATORY_ROLES, LeadTenure, Participation, Project, Role
 from responsibility import plaques, selectors
 from responsibility.models import PlaqueInstallation, PlaqueInstallationPhoto
 
@@ -169,6 +169,8 @@ def tenure_timeline(
             (t for t in tenures if t.participation_id == participation.pk),
             key=lambda t: (t.start_date, t.pk),
         )
+        if not history and participation.role not in MANDATORY_ROLES:
+            continue  # a testing lab or a supplier names no lead: no row to draw
         row = TimelineRow(participation=participation, label_y=y + 14)
         y += ROLE_LABEL_HEIGHT
         lanes = _lanes(history, today)

@@ -149,6 +149,8 @@ def test_the_timeline_marks_a_gap_without_a_lead_and_two_leads_at_once():
     assert timeline.ticks
     assert all(t.label.startswith("2025") for t in timeline.ticks)
     assert tenure_timeline([owner], [], today=day(2025, 12, 1)) is None
+    lab = Participation(pk=3, role=Role.TESTING_LAB)  # names no lead: not drawn
+    assert len(tenure_timeline([owner, lab], tenures[:1], today=day(2025, 12, 1)).rows) == 1
 
 
 # --- Letters and pledges ---
