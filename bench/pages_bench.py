@@ -83,6 +83,11 @@ PAGES = [
     ("project set-up", "project-setup-page", "admin", lambda c: [c.project]),
     ("location tree", "location-tree-page", "admin", lambda c: [c.project, c.unit_work]),
     ("leads", "lead-timeline-page", "admin", lambda c: [c.project]),
+    # Issue 15: the regulator's console.
+    ("archive: parties", "archive-page", "regulator", lambda c: [c.project]),
+    ("archive: documents", "archive-documents-page", "regulator", lambda c: [c.project]),
+    ("archive: plaques", "archive-plaques-page", "regulator", lambda c: [c.plaque_project]),
+    ("audit log", "audit-log-page", "regulator", lambda c: []),
 ]
 
 FULL = {"projects": 2_000, "batches": 50_000, "deliveries": 200_000, "usages": 1_000_000}

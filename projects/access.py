@@ -323,6 +323,21 @@ def projects_in_jurisdiction_of(regulator: RegulatorAccount) -> QuerySet[Project
     )
 
 
+def people_revealable_by(user) -> QuerySet[Person]:
+    """The people whose full numbers ``user`` may reveal: for a regulator, the leads and
+    members of the projects in their jurisdiction; for anyone else, nobody. A page asks this
+    (one query for all the people it shows) to offer the reveal where it will be allowed."""
+    regulator = regulator_account_of(user) if user.is_authenticated else None
+    if regulator is None:
+        return Person.objects.none()
+    jurisdiction = projects_in_jurisdiction_of(regulator).values("pk")
+    leads_there = Q(lead_tenures__project__in=jurisdiction)
+    members_there = Q(
+        user__in=Membership.objects.filter(project__in=jurisdiction).values("user_id")
+    )
+    return Person.objects.filter(leads_there | members_there).distinct()
+
+
 def person_reveal_check(user, person_id) -> Person:
     """Only a regulator reveals, and only people of projects in their jurisdiction: for
     anyone else the person is either not there (404) or not theirs to reveal (403).
@@ -336,12 +351,7 @@ def person_reveal_check(user, person_id) -> Person:
         raise PermissionDenied(
             _("Only a regulator can reveal a full ID or phone number, and only with a reason.")
         )
-    jurisdiction = projects_in_jurisdiction_of(regulator).values("pk")
-    leads_there = Q(lead_tenures__project__in=jurisdiction)
-    members_there = Q(
-        user__in=Membership.objects.filter(project__in=jurisdiction).values("user_id")
-    )
-    if not Person.objects.filter(leads_there | members_there, pk=person.pk).exists():
+    if not people_revealable_by(user).filter(pk=person.pk).exists():
         raise PermissionDenied(
             _(
                 "You can reveal the numbers of people of projects in your jurisdiction only;"

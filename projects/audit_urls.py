@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from config.views import not_built_yet
+from projects import audit_views as views
 
 urlpatterns = [
-    path("audit/", not_built_yet, name="audit-log-page"),
-    path("people/<int:person_id>/reveal/", not_built_yet, name="person-reveal-page"),
+    path("audit/", views.audit_log_page, name="audit-log-page"),
+    path("people/<int:person_id>/reveal/", views.person_reveal_page, name="person-reveal-page"),
 ]

@@ -306,3 +306,16 @@ def _build_unit_work(project: Project, admin) -> UnitWork:
         add("element", f"{floor}层 LL2 连梁", axis)
         add("element", f"{floor}层 B5 楼板", add("zone", "A区（1单元）", floors[floor]))
     return unit_work
+
+
+REVEAL_REASON = "核查施工单位项目经理吴海涛的身份证号与其注册建造师证书是否一致（质量监督抽查）。"
+
+
+@transaction.atomic
+def demo_reveal(*, project: Project) -> None:
+    """The regulator's audit log is not empty: they revealed the contractor's project
+    manager's ID number, through the same service as the page and the API (audited and in
+    the ledger; the number itself is kept nowhere)."""
+    regulator = get_user_model().objects.get(username="regulator")
+    manager = project.lead_tenures.get(role=Role.CONTRACTOR, end_date__isnull=True).person
+    services.person_reveal(person=manager, field="id_number", reason=REVEAL_REASON, actor=regulator)

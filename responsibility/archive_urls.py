@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from config.views import not_built_yet
+from responsibility import archive_views as views
 
 archive = "projects/<int:project_id>/archive/"
 
 urlpatterns = [
-    path(archive, not_built_yet, name="archive-page"),
-    path(archive + "documents/", not_built_yet, name="archive-documents-page"),
-    path(archive + "plaques/", not_built_yet, name="archive-plaques-page"),
+    path(archive, views.archive_page, name="archive-page"),
+    path(archive + "documents/", views.archive_documents_page, name="archive-documents-page"),
+    path(archive + "plaques/", views.archive_plaques_page, name="archive-plaques-page"),
 ]

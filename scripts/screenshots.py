@@ -59,6 +59,10 @@ PAGES = [
     ("setup-party-create", "party-create-page", "admin", lambda c: [c.project]),
     ("setup-person-create", "person-create-page", "admin", lambda c: [c.project]),
     ("setup-leads", "lead-timeline-page", "admin", lambda c: [c.project]),
+    ("archive", "archive-page", "regulator", lambda c: [c.project]),
+    ("archive-documents", "archive-documents-page", "regulator", lambda c: [c.project]),
+    ("archive-plaques", "archive-plaques-page", "regulator", lambda c: [c.plaque_project]),
+    ("audit-log", "audit-log-page", "regulator", lambda c: []),
 ]
 
 
