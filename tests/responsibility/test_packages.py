@@ -19,6 +19,7 @@ from django.core.management import CommandError, call_command
 from django.utils.translation import gettext
 
 from ledger import signing
+from ledger.models import LedgerEntry
 from materials.services import batch_file_add
 from projects.models import AuditEvent
 from tests.responsibility.conftest import sign_all
@@ -107,7 +108,8 @@ def test_an_exported_package_holds_the_project_and_verifies_clean(package, proje
     ok, out = verify(package)
     assert ok, out
     assert "PDF signatures intact" in out
-    assert AuditEvent.objects.filter(action="export_package", project=project).count() == 1
+    event = AuditEvent.objects.get(action="export_package", project=project)
+    assert event.outcome == AuditEvent.Outcome.COMPLETED
 
 
 def test_a_package_holds_every_version_of_its_batches_files_and_verifies_clean(
@@ -313,6 +315,7 @@ def test_the_api_streams_the_package_to_members_and_regulators_only(
     assert ok, out
     event = AuditEvent.objects.get(action="export_package")
     assert event.actor.username == "reggie"
+    assert event.outcome == AuditEvent.Outcome.COMPLETED  # once the last byte was sent
     member = api_as("alice").get(f"/api/v1/projects/{project.pk}/archive-package/")
     assert member.status_code == 200
     assert zipfile.ZipFile(io.BytesIO(b"".join(member.streaming_content))).testzip() is None
@@ -324,7 +327,7 @@ def test_the_api_streams_the_package_to_members_and_regulators_only(
 
 
 @pytest.mark.slow
-def test_with_the_object_store_down_the_export_is_refused_before_it_starts(
+def test_with_the_object_store_down_the_export_is_refused_and_logged_as_failed(
     api_as, project, site, s3_server
 ):
     s3_server.stop()
@@ -333,11 +336,16 @@ def test_with_the_object_store_down_the_export_is_refused_before_it_starts(
     finally:
         s3_server.start()
     assert response.status_code == 503
-    assert not AuditEvent.objects.filter(action="export_package").exists()
+    event = AuditEvent.objects.get(action="export_package")
+    assert event.actor.username == "reggie"
+    assert event.outcome == AuditEvent.Outcome.FAILED
+    assert event.outcome_detail.startswith("The object store was unreachable")
 
 
 @pytest.mark.slow
-def test_an_export_cut_off_midway_leaves_no_file_behind(project, site, s3_server, tmp_path):
+def test_an_export_cut_off_midway_leaves_no_file_behind_and_is_logged_as_failed(
+    project, site, s3_server, tmp_path
+):
     """The store goes away after the records are written (as a Ctrl+C would cut it): neither
     the package nor its .part file is left, so nobody mistakes half a package for one."""
     output = tmp_path / "package.zip"
@@ -350,6 +358,12 @@ def test_an_export_cut_off_midway_leaves_no_file_behind(project, site, s3_server
         s3_server.start()
     assert gettext("Interrupted: no package was written.") in err.getvalue()
     assert list(tmp_path.iterdir()) == []
+    # The audit log says the export was tried and failed, and why, not just "exported".
+    event = AuditEvent.objects.get(action="export_package", project=project)
+    assert event.outcome == AuditEvent.Outcome.FAILED
+    assert event.outcome_detail.startswith("The object store was unreachable")
+    entries = LedgerEntry.objects.filter(record_type="projects.auditevent", record_id=str(event.pk))
+    assert list(entries.values_list("action", flat=True)) == ["event", "state"]
 
 
 # --- Every file proven by the record that names it, whatever the manifests say ---
