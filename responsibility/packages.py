@@ -8,7 +8,8 @@ What is in it, so a regulator can check it offline, years later, without our ser
   a keyed index; never decrypted into a package.
 - ``data/files/<sha256>`` — every stored file those records name (photos, scans, signed
   PDFs), the exact bytes, read from the object store and checked against their SHA-256 while
-  they stream; ``data/files.jsonl`` says which is which.
+  they stream; ``data/files.jsonl`` says which is which (a description: the verifier proves
+  each file from the ``storage.storedobject`` record its proven record names).
 - ``data/ledger/entries.jsonl`` — every ledger entry of those records; ``proofs.jsonl`` — the
   RFC 9162 inclusion proof of each against ``checkpoint.txt``, a checkpoint signed for the
   export (C2SP signed note), and ``public_key.txt``, the key that signed it.
