@@ -1,11 +1,12 @@
 """`make run`: the archive on its embedded defaults.
 
 Starts the embedded S3 server (SeaweedFS, data under var/s3) unless S3_ENDPOINT points at a
-real object store, migrates the database (SQLite under var/ unless DATABASE_URL is set),
-creates the buckets, loads the demo project on first start, signs a ledger checkpoint and
-serves on http://127.0.0.1:$PORT, printing the home page's address first and every demo
-login. Ctrl+C, or a SIGINT, SIGTERM or SIGHUP sent by a script or a service manager, stops
-everything it started.
+real object store, recording its endpoint and the web address in var/embedded.json so that
+the commands the banner prints find them from another shell; migrates the database (SQLite
+under var/ unless DATABASE_URL is set), creates the buckets, loads the demo project on
+first start, signs a ledger checkpoint and serves on http://127.0.0.1:$PORT, printing the
+home page's address first and every demo login. Ctrl+C, or a SIGINT, SIGTERM or SIGHUP sent
+by a script or a service manager, stops everything it started.
 
 The setup commands run in this process (one Django start instead of seven); only the web
 server is a child process.
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from storage.embedded import EmbeddedS3  # noqa: E402
+from storage.embedded import EmbeddedS3, run_state_clear, run_state_write  # noqa: E402
 
 PORT = os.environ.get("PORT", "8000")
 EMBEDDED_S3_PORT = int(os.environ.get("EMBEDDED_S3_PORT", "8333"))
@@ -35,6 +36,10 @@ def _interrupt(signum, frame):
 def banner(base: str) -> str:
     from demo.logins import demo_logins_lines
 
+    # The commands below find this run's S3 server and addresses from another shell through
+    # var/embedded.json; only a var/ other than the default has to be named.
+    var = f"LQA_VAR_DIR={os.environ['LQA_VAR_DIR']} " if "LQA_VAR_DIR" in os.environ else ""
+
     return "\n".join(
         [
             "",
@@ -44,8 +49,8 @@ def banner(base: str) -> str:
             f"  Oversight: {base}/oversight/ (as regulator or admin)",
             f"  API docs:  {base}/api/docs/",
             f"  Admin:     {base}/admin/ (as admin)",
-            "  Package:   .venv/bin/python manage.py export_archive 1 -o demo.zip"
-            " && .venv/bin/python manage.py verify_package demo.zip",
+            f"  Package:   {var}.venv/bin/python manage.py export_archive 1 -o demo.zip"
+            f" && {var}.venv/bin/python manage.py verify_package demo.zip",
             "",
             *demo_logins_lines(),
             "",
@@ -77,6 +82,9 @@ def main() -> int:
             print(f"Starting the embedded S3 server (SeaweedFS) on {s3.endpoint} …", flush=True)
             s3.start()
             os.environ["S3_ENDPOINT"] = s3.endpoint
+            run_state_write(
+                var, s3_endpoint=s3.endpoint, public_base_url=os.environ["PUBLIC_BASE_URL"]
+            )
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         import django
         from django.core.management import call_command
@@ -118,6 +126,7 @@ def main() -> int:
     finally:
         if s3 is not None:
             print("Stopping the embedded S3 server …", flush=True)
+            run_state_clear(var)
             s3.stop()
 
 
