@@ -38,8 +38,8 @@ class RecordProofs:
 
     def __init__(self) -> None:
         self.wanted: dict[str, set[str]] = defaultdict(set)
-        # (record type, record id) -> (leaf data, leaf hash) of the newest entry
-        self.entries: dict[tuple[str, str], tuple[dict, str]] = {}
+        # (record type, record id) -> (LEAF_FIELDS values, leaf hash) of the newest entry
+        self.entries: dict[tuple[str, str], tuple[tuple, str]] = {}
         self.proofs: dict[int, list[str]] = {}
         self.checkpoint: Checkpoint | None = None
 
@@ -57,14 +57,12 @@ class RecordProofs:
             condition |= Q(record_type=kind, record_id__in=sorted(ids))
         rows = LedgerEntry.objects.filter(condition).order_by("index")
         for *fields, leaf in rows.values_list(*LEAF_FIELDS, "leaf_hash"):
-            # The newest wins. The leaf data as its hash covers it, JSON-ready (times as text).
-            data = json.loads(canonical_json(build_leaf_data(*fields)))
-            self.entries[(data["type"], data["id"])] = (data, leaf)
-        newest = max((e[0]["index"] for e in self.entries.values()), default=-1)
+            self.entries[(fields[1], fields[2])] = (tuple(fields), leaf)  # the newest wins
+        newest = max((e[0][0] for e in self.entries.values()), default=-1)
         checkpoint = checkpoint_covering(max(newest, 0))
         self.checkpoint = checkpoint
         if self.entries:
-            indexes = [e[0]["index"] for e in self.entries.values()]
+            indexes = [e[0][0] for e in self.entries.values()]
             proofs = inclusion_proofs(indexes, checkpoint.tree_size)
             self.proofs = {i: [h.hex() for h in path] for i, path in proofs.items()}
 
@@ -82,7 +80,9 @@ class RecordProofs:
         entry = self.entries.get((record_type(instance), str(instance.pk)))
         if entry is None:
             return None
-        leaf_data, leaf = entry
+        fields, leaf = entry
+        # The leaf data as its hash covers it, JSON-ready (its time as canonical text).
+        leaf_data = json.loads(canonical_json(build_leaf_data(*fields)))
         index = leaf_data["index"]
         return {
             "index": index,
