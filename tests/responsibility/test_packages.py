@@ -503,6 +503,19 @@ def test_a_file_swapped_with_its_manifests_redone_is_named_with_its_record(packa
 
 
 def test_a_checkpoint_with_another_key_name_or_origin_is_refused(package, tmp_path):
+    """The checkpoint is the archive's only under its own log name, key name and key ID; the
+    key may be given as a C2SP verifier key (name+keyid+base64), which names the log too."""
+    public = signing.public_key_bytes()
+    name = "lifetime-quality-archive"
+    key_id = hashlib.sha256(name.encode() + b"\n\x01" + public).digest()[:4].hex()
+    encoded = base64.b64encode(b"\x01" + public).decode()
+    vkey = f"{name}+{key_id}+{encoded}"
+    ok, out = standalone(package, "--trusted-key", vkey)
+    assert ok, out
+    ok, out = standalone(package, "--trusted-key", public.hex(), "--origin", "another-log")
+    assert not ok
+    assert "not of 'another-log', the log you expect" in out
+
     checkpoint = "data/ledger/checkpoint.txt"
 
     def rename_key(note: bytes) -> bytes:
@@ -546,17 +559,3 @@ def test_the_verifier_knows_every_field_of_a_packaged_record_that_names_a_file(p
         if _file_fields(model)
     }
     assert {kind: tuple(sorted(fields)) for kind, fields in FILE_FIELDS.items()} == from_models
-
-
-def test_a_trusted_key_is_taken_as_the_archive_publishes_it(package):
-    """The C2SP verifier key (name+keyid+base64) names the log too; a wrong name is refused."""
-    public = signing.public_key_bytes()
-    name = "lifetime-quality-archive"
-    key_id = hashlib.sha256(name.encode() + b"\n\x01" + public).digest()[:4].hex()
-    encoded = base64.b64encode(b"\x01" + public).decode()
-    vkey = f"{name}+{key_id}+{encoded}"
-    ok, out = standalone(package, "--trusted-key", vkey)
-    assert ok, out
-    ok, out = standalone(package, "--trusted-key", public.hex(), "--origin", "another-log")
-    assert not ok
-    assert "not of 'another-log', the log you expect" in out
