@@ -564,11 +564,18 @@ def verify(
         return report
     try:
         bag = zipfile.ZipFile(path)
-        names = set(bag.namelist())
+        listed = bag.namelist()
+        names = set(listed)
         bag.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         report.problem(f"{path} is not a complete zip file ({exc}): it was truncated or damaged.")
         return report
+    if len(listed) != len(names):
+        for name in sorted(n for n in names if listed.count(n) > 1):
+            report.problem(
+                f"{name} is in the zip {listed.count(name)} times: an unzip tool may show a"
+                " copy other than the one checked here, so the package cannot be trusted."
+            )
     try:
         digests = check_bag(bag, report, names)
         proven = check_ledger(bag, report, names, trusted, origin)

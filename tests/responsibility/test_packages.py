@@ -295,6 +295,15 @@ def test_missing_extra_and_truncated(package, tmp_path):
     assert not ok
     assert "data/files/extra.jpg: in the package but not in the manifest" in out
 
+    # A second copy under the same name: which one a reader sees depends on the unzip tool.
+    twice = tmp_path / "twice.zip"
+    twice.write_bytes(package.read_bytes())
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(twice, "a") as bag:
+        bag.writestr(photo, b"\xff\xd8 another photo")
+    ok, out = verify(twice)
+    assert not ok
+    assert f"{photo} is in the zip 2 times" in out
+
     truncated = tmp_path / "truncated.zip"
     truncated.write_bytes(package.read_bytes()[: package.stat().st_size // 2])
     ok, out = verify(truncated)
