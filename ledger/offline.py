@@ -260,18 +260,29 @@ def parse_trusted_key(text: str, origin: str) -> TrustedKey:
     """A key as the archive publishes it: a C2SP verifier key ``name+keyid+base64(0x01 ||
     key)``, or the raw Ed25519 public key in hex, whose name is then the log's origin."""
     text = text.strip()
+    unusable = ValueError(
+        f"{text!r} is neither an Ed25519 public key in hex (64 digits) nor a verifier key"
+        " name+keyid+base64"
+    )
     if "+" in text:
-        name, key_id, encoded = text.split("+", 2)
-        raw = base64.b64decode(encoded, validate=True)
-        if len(raw) != 33 or raw[0] != 1:
-            raise ValueError(f"{text!r} is not an Ed25519 verifier key")
+        name, _sep, rest = text.partition("+")
+        key_id, _sep, encoded = rest.partition("+")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise unusable from None
+        if len(raw) != 33 or raw[0] != 1 or not KEY_NAME.fullmatch(name):
+            raise unusable
         key = TrustedKey(name, raw[1:])
         if key.key_hash.hex() != key_id.lower():
             raise ValueError(f"{text!r}: its key ID does not match its name and key")
         return key
-    public_key = bytes.fromhex(text)
+    try:
+        public_key = bytes.fromhex(text)
+    except ValueError:
+        raise unusable from None
     if len(public_key) != 32:
-        raise ValueError(f"{text!r} is not a 32-byte Ed25519 public key in hex")
+        raise unusable
     return TrustedKey(origin, public_key)
 
 
@@ -551,14 +562,16 @@ def check_pdf_signatures(bag: zipfile.ZipFile, report: Report, names: set[str]) 
     report.note(f"{signed} PDF signatures intact.")
 
 
-def verify(
-    path: str, trusted_keys: list[str] | None = None, origin: str = DEFAULT_ORIGIN
-) -> Report:
+def verify(path: str, trusted_keys: list[str] | None = None, origin: str | None = None) -> Report:
     """Check the package at ``path``. ``trusted_keys``: the archive's keys as it publishes
-    them (hex, or C2SP verifier keys); ``origin``: the name of the archive's log."""
+    them (hex, or C2SP verifier keys); ``origin``: the name of the archive's log (by default
+    the name in the first verifier key, else ``DEFAULT_ORIGIN``)."""
     report = Report()
+    keys = [key for key in trusted_keys or [] if key.strip()]
     try:
-        trusted = [parse_trusted_key(key, origin) for key in trusted_keys or [] if key.strip()]
+        named = [parse_trusted_key(key, "") for key in keys if "+" in key]
+        origin = origin or (named[0].name if named else DEFAULT_ORIGIN)
+        trusted = [parse_trusted_key(key, origin) for key in keys]
     except (ValueError, binascii.Error) as exc:
         report.problem(f"A trusted key is not usable: {exc}.")
         return report
@@ -625,8 +638,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--origin",
-        default=DEFAULT_ORIGIN,
-        help=f"the archive log's name, its checkpoints' first line (default {DEFAULT_ORIGIN})",
+        help=(
+            "the archive log's name, its checkpoints' first line (default: the name in the"
+            f" verifier key, else {DEFAULT_ORIGIN})"
+        ),
     )
     args = parser.parse_args(argv)
     if args.write_standalone:
