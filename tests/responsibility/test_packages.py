@@ -22,6 +22,7 @@ from ledger import signing
 from ledger.models import LedgerEntry
 from materials.services import batch_file_add
 from projects.models import AuditEvent
+from storage.errors import StorageUnavailable
 from tests.responsibility.conftest import sign_all
 from tests.responsibility.defect_data import named
 from tests.storage.samples import pdf
@@ -349,6 +350,22 @@ def test_with_the_object_store_down_the_export_is_refused_and_logged_as_failed(
     assert event.actor.username == "reggie"
     assert event.outcome == AuditEvent.Outcome.FAILED
     assert event.outcome_detail.startswith("The object store was unreachable")
+
+    # The store goes away once the download has begun: the event that said "started" ends
+    # as failed, with why.
+    response = api_as("reggie").get(f"/api/v1/projects/{project.pk}/archive-package/")
+    assert response.status_code == 200
+    started = AuditEvent.objects.latest("pk")
+    assert started.outcome == AuditEvent.Outcome.STARTED
+    s3_server.stop()
+    try:
+        with pytest.raises(StorageUnavailable):
+            b"".join(response.streaming_content)
+    finally:
+        s3_server.start()
+    started.refresh_from_db()
+    assert started.outcome == AuditEvent.Outcome.FAILED
+    assert started.outcome_detail.startswith("The object store was unreachable")
 
 
 @pytest.mark.slow
