@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,10 +19,25 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_secret, env_str
+from storage.embedded import run_state_read
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Local state for the embedded default: SQLite file, S3 data, generated keys.
 VAR_DIR = Path(env_str("LQA_VAR_DIR", str(BASE_DIR / "var")))
+# What a running `make run` chose (storage/embedded.py run_state_write): the defaults of the
+# S3 endpoint and the public address, so its printed commands work from another shell.
+EMBEDDED = run_state_read(VAR_DIR)
+# …and the demo PKI's signing settings (scripts/run.py), so a command run from another shell
+# signs and checks under the same certificate and time-stamping authority.
+for _name, _value in (EMBEDDED.get("signing_env") or {}).items():
+    if _name in {
+        "ARCHIVE_SIGNING_CERT_FILE",
+        "ARCHIVE_SIGNING_KEY_FILE",
+        "SIGNING_TRUST_ROOTS",
+        "TSA_URL",
+        "TSA_TRUST_ROOTS",
+    }:
+        os.environ.setdefault(_name, _value)
 
 
 def _new_ed25519_pem() -> str:
@@ -204,7 +220,7 @@ FILE_UPLOAD_HANDLERS = [
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Object storage (any S3 API; SeaweedFS embedded, MinIO in production) ---
-S3_ENDPOINT = env_str("S3_ENDPOINT", "127.0.0.1:8333")
+S3_ENDPOINT = env_str("S3_ENDPOINT", EMBEDDED.get("s3_endpoint") or "127.0.0.1:8333")
 S3_ACCESS_KEY = env_str("S3_ACCESS_KEY", "lqa-local")
 S3_SECRET_KEY = env_str("S3_SECRET_KEY", "lqa-local-secret")
 S3_SECURE = env_bool("S3_SECURE", False)
@@ -313,7 +329,9 @@ PLAQUE_HEIGHT_MM = env_int("PLAQUE_HEIGHT_MM", 500)
 PLAQUE_INSTALL_DAYS_AFTER_ACCEPTANCE = env_int("PLAQUE_INSTALL_DAYS_AFTER_ACCEPTANCE", 30)
 PLAQUE_INSTALL_RULES = json.loads(env_str("PLAQUE_INSTALL_RULES", "{}"))
 # Where the public reaches the archive: the plaque's QR code points here.
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+PUBLIC_BASE_URL = env_str(
+    "PUBLIC_BASE_URL", EMBEDDED.get("public_base_url", "http://127.0.0.1:8000")
+)
 
 # How many reverse proxies we run in front of the app: evidence records (signatures, reveals)
 # then take the client's address from X-Forwarded-For instead of the proxy's REMOTE_ADDR.

@@ -1,22 +1,28 @@
 """Check an archive package of the Lifetime Quality Archive, offline.
 
-    python3 verify_package.py PACKAGE.zip [--trusted-key HEX ...]
+    python3 verify_package.py PACKAGE.zip [--trusted-key KEY ...] [--origin NAME]
 
 No server, no database, no Django: Python 3.11 and the ``cryptography`` package (``pyhanko``
 too, if installed, to check the signatures inside signed PDFs). It checks:
 
-1. the bag: ``bagit.txt``, every payload file against ``manifest-sha256.txt`` (changed,
-   missing or unlisted files), the tag files against ``tagmanifest-sha256.txt``;
-2. every record: its SHA-256 (of canonical JSON) against the content hash of its latest
-   ledger entry;
-3. every ledger entry: its leaf hash rebuilt from its fields, and its RFC 9162 inclusion
-   proof against the root of the signed checkpoint;
-4. the checkpoint's Ed25519 signature, and that the key is one you trust (``--trusted-key``,
-   the archive's public key as published by the archive: never trust the key in the
-   package alone);
-5. the archive's signature inside every signed PDF, when pyHanko is available.
+1. the checkpoint (``data/ledger/checkpoint.txt``), parsed strictly as a C2SP signed note: its
+   origin line is the log you expect (``--origin``), and one signature line carries the key
+   name and key ID of a key you trust (``--trusted-key``: the archive's public key as the
+   archive publishes it, never the key in the package alone) and verifies with it;
+2. every ledger entry: its leaf hash rebuilt from its fields, and its RFC 9162 inclusion
+   proof against the root of that checkpoint;
+3. every record: its SHA-256 (of canonical JSON) against the content hash of its latest
+   proven ledger entry;
+4. every file in ``data/files/``: its bytes hash to the SHA-256 of a proven stored-object
+   record, named by a proven record (a photo, a test report, a signed letter…) — so a file
+   replaced by another, even another of the package's own, is found, and so is a file no
+   proven record names or a named file that is missing;
+5. the bag: ``bagit.txt`` and the manifests, as a transport check only (a forger can
+   recompute them: the proofs above are what a forger cannot redo);
+6. the archive's signature inside every signed PDF, when pyHanko is available.
 
-Prints each problem in plain words and exits 0 only when there is none.
+Prints each problem in plain words, naming the record and the file, and exits 0 only when
+there is none.
 
 This module is the one implementation: ``manage.py verify_package`` and
 ``scripts/verify_package.py`` run it. For a regulator, ``scripts/verify_package.py
@@ -28,18 +34,42 @@ from __future__ import annotations
 
 import argparse
 import base64
+import binascii
 import hashlib
 import io
 import json
 import logging
+import re
 import sys
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.merkle import leaf_hash, verify_inclusion  # inlined in the standalone copy
 
 CHUNK = 1 << 20
+DEFAULT_ORIGIN = "lifetime-quality-archive"  # the archive's LEDGER_LOG_ID unless changed
+
+# The fields of each record type that name a stored file (``storage.storedobject`` ids), as
+# the archive's models have them (tests/responsibility/test_packages.py pins this against
+# the models): how the verifier reaches every file from a proven record.
+FILE_FIELDS: dict[str, tuple[str, ...]] = {
+    "inspections.photo": ("original_id", "preview_id", "thumbnail_id"),
+    "materials.batch": ("certificate_of_conformity_id", "type_test_report_id"),
+    "materials.batchfile": ("stored_object_id",),
+    "materials.deliveryphoto": ("preview_id", "stored_object_id", "thumbnail_id"),
+    "materials.recallevidence": ("stored_object_id",),
+    "materials.testreport": ("stored_object_id",),
+    "projects.projectdocument": ("stored_object_id",),
+    "responsibility.defectcasehold": ("stored_object_id",),
+    "responsibility.plaque": ("pdf_id",),
+    "responsibility.plaqueinstallationphoto": ("preview_id", "stored_object_id", "thumbnail_id"),
+    "responsibility.responsibilitydocument": ("pdf_id",),
+    "responsibility.signingevidence": ("signature_image_id",),
+}
+STORED_OBJECT = "storage.storedobject"
 
 
 # --- The archive's canonical JSON (ledger/canonical.py, without Django) ---
@@ -93,16 +123,19 @@ def _manifest(bag: zipfile.ZipFile, name: str, report: Report) -> dict[str, str]
     return listed
 
 
-def check_bag(bag: zipfile.ZipFile, report: Report, names: set[str]) -> None:
+def check_bag(bag: zipfile.ZipFile, report: Report, names: set[str]) -> dict[str, str]:
+    """The transport check: the manifests against the files. Returns the SHA-256 of every
+    payload file, each file read once, for the checks that follow."""
     if "bagit.txt" not in names:
         report.problem("bagit.txt is missing: this is not a BagIt bag.")
     manifest = _manifest(bag, "manifest-sha256.txt", report)
     payload = {n for n in names if n.startswith("data/") and not n.endswith("/")}
+    digests = {path: _sha256_of(bag, path) for path in sorted(payload)}
     files = _file_descriptions(bag, names)
     for path, digest in sorted(manifest.items()):
         if path not in names:
             report.problem(f"{path}{files.get(path, '')}: listed in the manifest but missing.")
-        elif _sha256_of(bag, path) != digest:
+        elif digests.get(path, digest) != digest:
             report.problem(
                 f"{path}{files.get(path, '')}: its SHA-256 does not match the manifest — the"
                 " file was changed after export."
@@ -115,9 +148,12 @@ def check_bag(bag: zipfile.ZipFile, report: Report, names: set[str]) -> None:
             report.problem(f"{path}: listed in the tag manifest but missing.")
         elif _sha256_of(bag, path) != digest:
             report.problem(f"{path}: its SHA-256 does not match the tag manifest — it was changed.")
+    return digests
 
 
 def _file_descriptions(bag: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """What ``data/files.jsonl`` says each file is: a description for the transport check's
+    messages only, never evidence (it is not in the ledger)."""
     if "data/files.jsonl" not in names:
         return {}
     described = {}
@@ -132,23 +168,234 @@ def _file_descriptions(bag: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     return described
 
 
-def check_ledger(bag: zipfile.ZipFile, report: Report, names: set[str], trusted: set[str]):
+# --- The checkpoint: a C2SP signed note (https://c2sp.org/signed-note, tlog-checkpoint) ---
+
+
+class NoteError(ValueError):
+    """The text is not a well-formed signed note; the message says why."""
+
+
+@dataclass(frozen=True)
+class NoteSignature:
+    name: str
+    key_hash: bytes  # the key ID: the first 4 bytes of SHA-256(name || newline || 0x01 || key)
+    signature: bytes  # what follows the key ID (for Ed25519: the 64-byte signature)
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str  # the signed bytes, ending with a newline
+    signatures: list[NoteSignature]
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    name: str  # the key name its signature lines carry (the archive's: the log's origin)
+    public_key: bytes  # raw Ed25519
+
+    @property
+    def key_hash(self) -> bytes:
+        return ed25519_key_hash(self.name, self.public_key)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root: bytes
+    extensions: list[str]
+    note: Note  # its signature lines: the archive's, and any witness cosignatures
+
+
+KEY_NAME = re.compile(r"[^\s+]+")
+
+
+def ed25519_key_hash(name: str, public_key: bytes) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n\x01" + public_key).digest()[:4]
+
+
+def parse_note(data: str) -> Note:
+    """A signed note: text lines, a blank line, then one line per signature,
+    ``— <key name> <base64(key ID || signature)>``."""
+    if any(ord(c) < 0x20 and c != "\n" for c in data):
+        raise NoteError("it holds control characters")
+    text, blank, block = data.rpartition("\n\n")
+    if not blank or not text:
+        raise NoteError("no blank line separates the text from the signatures")
+    if not block.endswith("\n"):
+        raise NoteError("its last signature line does not end with a newline")
+    signatures = []
+    for number, line in enumerate(block[:-1].split("\n"), start=1):
+        dash, name, stamp, *rest = line.split(" ") + ["", ""]
+        if dash != "\u2014" or any(rest) or not KEY_NAME.fullmatch(name):
+            raise NoteError(f"signature line {number} is not '\u2014 <key name> <signature>'")
+        try:
+            raw = base64.b64decode(stamp, validate=True)
+        except (binascii.Error, ValueError):
+            raise NoteError(f"signature line {number} is not base64") from None
+        if len(raw) < 5:
+            raise NoteError(f"signature line {number} is too short to hold a key ID")
+        signatures.append(NoteSignature(name, raw[:4], raw[4:]))
+    return Note(text=text + "\n", signatures=signatures)
+
+
+def parse_checkpoint(note: Note) -> Checkpoint:
+    """The note's text as a C2SP checkpoint: origin, tree size, root hash, extension lines."""
+    lines = note.text[:-1].split("\n")
+    if len(lines) < 3 or not lines[0]:
+        raise NoteError("its text does not hold an origin, a tree size and a root hash")
+    origin, size, root = lines[0], lines[1], lines[2]
+    if not size.isascii() or not size.isdigit() or (size.startswith("0") and size != "0"):
+        raise NoteError(f"the tree size {size!r} is not a decimal number")
+    try:
+        root_hash = base64.b64decode(root, validate=True)
+    except (binascii.Error, ValueError):
+        root_hash = b""
+    if len(root_hash) != 32:
+        raise NoteError("the root hash is not 32 bytes in base64")
+    return Checkpoint(origin, int(size), root_hash, lines[3:], note)
+
+
+def parse_trusted_key(text: str, origin: str) -> TrustedKey:
+    """A key as the archive publishes it: a C2SP verifier key ``name+keyid+base64(0x01 ||
+    key)``, or the raw Ed25519 public key in hex, whose name is then the log's origin."""
+    text = text.strip()
+    unusable = ValueError(
+        f"{text!r} is neither an Ed25519 public key in hex (64 digits) nor a verifier key"
+        " name+keyid+base64"
+    )
+    if "+" in text:
+        name, _sep, rest = text.partition("+")
+        key_id, _sep, encoded = rest.partition("+")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise unusable from None
+        if len(raw) != 33 or raw[0] != 1 or not KEY_NAME.fullmatch(name):
+            raise unusable
+        key = TrustedKey(name, raw[1:])
+        if key.key_hash.hex() != key_id.lower():
+            raise ValueError(f"{text!r}: its key ID does not match its name and key")
+        return key
+    try:
+        public_key = bytes.fromhex(text)
+    except ValueError:
+        raise unusable from None
+    if len(public_key) != 32:
+        raise unusable
+    return TrustedKey(origin, public_key)
+
+
+def check_checkpoint(
+    note_text: str, trusted: list[TrustedKey], origin: str, report: Report
+) -> Checkpoint | None:
+    """The checkpoint, when it is of the log ``origin`` and signed by one of ``trusted``
+    under its own key name and key ID; else None, with the reason in ``report``.
+
+    Signature lines of other keys are left alone here: they are witnesses' cosignatures
+    (C2SP tlog-cosignature), which a witness policy checks on its own."""
+    where = "data/ledger/checkpoint.txt"
+    try:
+        checkpoint = parse_checkpoint(parse_note(note_text))
+    except NoteError as exc:
+        report.problem(f"{where} is not a signed checkpoint note: {exc}.")
+        return None
+    if checkpoint.origin != origin:
+        report.problem(
+            f"{where} is a checkpoint of the log '{checkpoint.origin}', not of '{origin}', the"
+            " log you expect (--origin): it is another log's, or its origin line was changed."
+        )
+        return None
+    names = [s.name for s in checkpoint.note.signatures]
+    by_name = [s for s in checkpoint.note.signatures if s.name in {k.name for k in trusted}]
+    if not by_name:
+        report.problem(
+            f"{where} carries no signature under the key name '{trusted[0].name}' (it names"
+            f" {', '.join(repr(n) for n in names) or 'none'}): the checkpoint's signature line"
+            " was changed, or another archive signed it."
+        )
+        return None
+    for signature in by_name:
+        for key in trusted:
+            if (key.name, key.key_hash) != (signature.name, signature.key_hash):
+                continue
+            if _ed25519_valid(key.public_key, signature.signature, checkpoint.note.text):
+                return checkpoint
+            report.problem(
+                "The checkpoint's signature does not verify with the archive's key: the"
+                " checkpoint was changed after it was signed."
+            )
+            return None
+    report.problem(
+        f"The checkpoint is signed under the key name '{by_name[0].name}' by the key with ID"
+        f" {by_name[0].key_hash.hex()}, which is not a key you trust: this package was not"
+        " signed by the archive (or by another archive)."
+    )
+    return None
+
+
+def _ed25519_valid(public_key: bytes, signature: bytes, text: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, text.encode())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+# --- The ledger, the records, the files ---
+
+
+@dataclass
+class Proven:
+    """What the ledger proves of the package: each record's latest proven entry, and of the
+    records that match it, the stored objects and the files they name."""
+
+    latest: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    objects: dict[str, dict] = field(default_factory=dict)  # stored object id → its content
+    # stored object id → (record type, record id, field) of each proven record naming it
+    named_by: dict[str, list[tuple[str, str, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    unproven: set[tuple[str, str]] = field(default_factory=set)
+
+
+def check_ledger(
+    bag: zipfile.ZipFile,
+    report: Report,
+    names: set[str],
+    trusted: list[TrustedKey],
+    origin: str,
+) -> Proven | None:
     try:
         note = bag.read("data/ledger/checkpoint.txt").decode("utf-8")
-        public_key_hex = bag.read("data/ledger/public_key.txt").decode("ascii").strip()
+        in_package = bag.read("data/ledger/public_key.txt").decode("ascii").strip()
     except (KeyError, UnicodeDecodeError):
         report.problem("The signed checkpoint (data/ledger/checkpoint.txt) or its key is missing.")
-        return
-    checkpoint = _checkpoint(note, public_key_hex, report, trusted)
+        return None
+    if not trusted:
+        try:
+            trusted = [parse_trusted_key(in_package, origin)]
+        except ValueError:
+            report.problem("data/ledger/public_key.txt is not an Ed25519 public key in hex.")
+            return None
+        report.note(
+            f"Checkpoint checked with the key in the package, {in_package}; compare it with"
+            " the archive's published key, or pass that with --trusted-key."
+        )
+    checkpoint = check_checkpoint(note, trusted, origin, report)
     if checkpoint is None:
-        return
-    size, root = checkpoint
+        return None
+    size, root = checkpoint.size, checkpoint.root
 
-    latest: dict[tuple[str, str], tuple[int, str]] = {}
+    proven = Proven()
+    latest = proven.latest
     if "data/ledger/entries.jsonl" not in names:
         report.problem("data/ledger/entries.jsonl is missing: no record can be proven.")
-        return
-    proven = 0
+        return None
+    count = 0
     for number, line in _read_lines(bag, "data/ledger/entries.jsonl"):
         where = f"data/ledger/entries.jsonl, line {number}"
         try:
@@ -172,57 +419,20 @@ def check_ledger(bag: zipfile.ZipFile, report: Report, names: set[str], trusted:
                 f" the signed checkpoint of {size} entries — the entry or its proof was changed."
             )
             continue
-        proven += 1
+        count += 1
         key = (row["type"], str(row["id"]))
         if key not in latest or latest[key][0] < index:
             latest[key] = (index, row["hash"])
-    report.note(f"{proven} ledger entries proven against the checkpoint of {size} entries.")
-    check_records(bag, report, names, latest)
+    report.note(f"{count} ledger entries proven against the checkpoint of {size} entries.")
+    check_records(bag, report, names, proven)
+    return proven
 
 
-def _checkpoint(note: str, public_key_hex: str, report: Report, trusted: set[str]):
-    body, _sep, signature_line = note.rpartition("\n\u2014 ")
-    lines = body.split("\n")
-    try:
-        origin, size, root = lines[0], int(lines[1]), base64.b64decode(lines[2], validate=True)
-        stamp = base64.b64decode(signature_line.split(" ")[1].strip(), validate=True)
-        public_key = bytes.fromhex(public_key_hex)
-    except (IndexError, ValueError):
-        report.problem("data/ledger/checkpoint.txt is not a signed checkpoint note.")
-        return None
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    key_hash = hashlib.sha256(origin.encode() + b"\n\x01" + public_key).digest()[:4]
-    try:
-        if stamp[:4] != key_hash:
-            raise InvalidSignature
-        Ed25519PublicKey.from_public_bytes(public_key).verify(stamp[4:], body.encode())
-    except (InvalidSignature, ValueError):
-        report.problem(
-            "The checkpoint's signature does not verify with the key in the package: the"
-            " checkpoint or the key was changed."
-        )
-        return None
-    key_id = hashlib.sha256(public_key).hexdigest()
-    if trusted and public_key_hex.lower() not in trusted:
-        report.problem(
-            f"The checkpoint is signed by key {key_id[:16]}, which is not a key you trust:"
-            " this package was not signed by the archive (or by another archive)."
-        )
-        return None
-    if not trusted:
-        report.note(
-            f"Checkpoint signed by key {public_key_hex}; compare it with the archive's"
-            " published key, or pass it with --trusted-key."
-        )
-    return size, root
-
-
-def check_records(bag, report: Report, names: set[str], latest: dict) -> None:
+def check_records(bag, report: Report, names: set[str], proven: Proven) -> None:
     checked = 0
     for name in sorted(n for n in names if n.startswith("data/records/") and n.endswith(".jsonl")):
         kind = name.removeprefix("data/records/").removesuffix(".jsonl")
+        file_fields = FILE_FIELDS.get(kind, ())
         for number, line in _read_lines(bag, name):
             try:
                 row = json.loads(line)
@@ -230,18 +440,92 @@ def check_records(bag, report: Report, names: set[str], latest: dict) -> None:
             except (ValueError, KeyError, TypeError):
                 report.problem(f"{name}, line {number}: not a record.")
                 continue
-            entry = latest.get((kind, record_id))
+            checked += 1
+            entry = proven.latest.get((kind, record_id))
             if entry is None:
                 report.problem(
                     f"{name}, line {number}: {kind} {record_id} has no proven ledger entry."
                 )
-            elif hashlib.sha256(canonical(content)).hexdigest() != entry[1]:
+                proven.unproven.add((kind, record_id))
+                continue
+            if hashlib.sha256(canonical(content)).hexdigest() != entry[1]:
                 report.problem(
                     f"{name}, line {number}: {kind} {record_id} does not match its ledger"
                     f" entry #{entry[0]} — the record was changed."
                 )
-            checked += 1
+                proven.unproven.add((kind, record_id))
+                continue
+            if kind == STORED_OBJECT:
+                proven.objects[record_id] = content
+            for attname in file_fields:
+                if isinstance(content, dict) and content.get(attname) is not None:
+                    proven.named_by[str(content[attname])].append(
+                        (kind, record_id, attname.removesuffix("_id").replace("_", " "))
+                    )
     report.note(f"{checked} records checked against their ledger entries.")
+
+
+def _whose(proven: Proven, object_id: str) -> str:
+    """'inspections.photo 12 (its original)': the proven records naming a stored object."""
+    namers = proven.named_by.get(object_id) or []
+    described = [f"{kind} {record_id} (its {what})" for kind, record_id, what in namers[:3]]
+    more = f" and {len(namers) - 3} more" if len(namers) > 3 else ""
+    return ", ".join(described) + more
+
+
+def check_files(report: Report, names: set[str], digests: dict[str, str], proven: Proven) -> None:
+    """Every file in ``data/files/`` is the file a proven record names, byte for byte; every
+    file a proven record names is there."""
+    by_sha: dict[str, list[str]] = defaultdict(list)  # SHA-256 → proven stored objects
+    for object_id, record_ids in sorted(proven.named_by.items()):
+        content = proven.objects.get(object_id)
+        if content is None:
+            kind, record_id, what = record_ids[0]
+            report.problem(
+                f"{kind} {record_id} names stored object {object_id} as its {what}, but the"
+                " package has no proven record of that stored object: which file it is cannot"
+                " be proven."
+            )
+            continue
+        by_sha[str(content.get("sha256"))].append(object_id)
+    files = {n for n in names if n.startswith("data/files/") and not n.endswith("/")}
+    reached = 0
+    for path in sorted(files):
+        claimed = path.removeprefix("data/files/")
+        object_ids = by_sha.get(claimed)
+        if not object_ids:
+            report.problem(
+                f"{path}: no proven record names this file — it was added to the package, or"
+                " the record naming it is not proven."
+            )
+            continue
+        content = proven.objects[object_ids[0]]
+        title = content.get("original_name") or content.get("content_type") or "a file"
+        actual = digests[path]
+        if actual != claimed:
+            others = by_sha.get(actual)
+            instead = (
+                f" These bytes are another file of the package: {_whose(proven, others[0])}'s."
+                if others
+                else ""
+            )
+            report.problem(
+                f"{path} ({title}) is not the file that {_whose(proven, object_ids[0])} names:"
+                f" the ledger proves that file (stored object {object_ids[0]}) has SHA-256"
+                f" {claimed}, but these bytes hash to {actual} — the file was changed or"
+                f" replaced.{instead}"
+            )
+            continue
+        reached += 1
+    for sha, object_ids in sorted(by_sha.items()):
+        if f"data/files/{sha}" not in files:
+            content = proven.objects[object_ids[0]]
+            title = content.get("original_name") or content.get("content_type") or "a file"
+            report.problem(
+                f"data/files/{sha} ({title}) is missing, yet {_whose(proven, object_ids[0])}"
+                f" names it (stored object {object_ids[0]})."
+            )
+    report.note(f"{reached} files are the files their proven records name.")
 
 
 def check_pdf_signatures(bag: zipfile.ZipFile, report: Report, names: set[str]) -> None:
@@ -278,19 +562,38 @@ def check_pdf_signatures(bag: zipfile.ZipFile, report: Report, names: set[str]) 
     report.note(f"{signed} PDF signatures intact.")
 
 
-def verify(path: str, trusted_keys: list[str] | None = None) -> Report:
+def verify(path: str, trusted_keys: list[str] | None = None, origin: str | None = None) -> Report:
+    """Check the package at ``path``. ``trusted_keys``: the archive's keys as it publishes
+    them (hex, or C2SP verifier keys); ``origin``: the name of the archive's log (by default
+    the name in the first verifier key, else ``DEFAULT_ORIGIN``)."""
     report = Report()
-    trusted = {key.strip().lower() for key in trusted_keys or [] if key.strip()}
+    keys = [key for key in trusted_keys or [] if key.strip()]
+    try:
+        named = [parse_trusted_key(key, "") for key in keys if "+" in key]
+        origin = origin or (named[0].name if named else DEFAULT_ORIGIN)
+        trusted = [parse_trusted_key(key, origin) for key in keys]
+    except (ValueError, binascii.Error) as exc:
+        report.problem(f"A trusted key is not usable: {exc}.")
+        return report
     try:
         bag = zipfile.ZipFile(path)
-        names = set(bag.namelist())
+        listed = bag.namelist()
+        names = set(listed)
         bag.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         report.problem(f"{path} is not a complete zip file ({exc}): it was truncated or damaged.")
         return report
+    if len(listed) != len(names):
+        for name in sorted(n for n in names if listed.count(n) > 1):
+            report.problem(
+                f"{name} is in the zip {listed.count(name)} times: an unzip tool may show a"
+                " copy other than the one checked here, so the package cannot be trusted."
+            )
     try:
-        check_bag(bag, report, names)
-        check_ledger(bag, report, names, trusted)
+        digests = check_bag(bag, report, names)
+        proven = check_ledger(bag, report, names, trusted, origin)
+        if proven is not None:
+            check_files(report, names, digests, proven)
         check_pdf_signatures(bag, report, names)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         report.problem(f"{path} could not be read to the end ({exc}): it is damaged.")
@@ -328,7 +631,17 @@ def main(argv: list[str] | None = None) -> int:
         "--trusted-key",
         action="append",
         default=[],
-        help="the archive's Ed25519 public key in hex (repeat for retired keys)",
+        help=(
+            "the archive's Ed25519 public key, in hex or as a C2SP verifier key"
+            " (name+keyid+base64); repeat for retired keys"
+        ),
+    )
+    parser.add_argument(
+        "--origin",
+        help=(
+            "the archive log's name, its checkpoints' first line (default: the name in the"
+            f" verifier key, else {DEFAULT_ORIGIN})"
+        ),
     )
     args = parser.parse_args(argv)
     if args.write_standalone:
@@ -340,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.package:
         parser.error("the package to check is missing")
-    report = verify(args.package, args.trusted_key)
+    report = verify(args.package, args.trusted_key, args.origin)
     for note in report.notes:
         print(note)
     for problem in report.problems:

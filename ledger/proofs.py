@@ -10,6 +10,7 @@ newest entry read, the latest checkpoint if it covers it, else one signed now.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,10 +19,17 @@ from datetime import datetime
 from django.db.models import Model, Q
 
 from ledger import merkle
-from ledger.canonical import canonical_json, record_hash, record_type
-from ledger.models import Checkpoint, LedgerEntry
+from ledger.canonical import canonical_json, record_content, record_hash, record_type
+from ledger.models import LEAF_FIELDS, Checkpoint, LedgerEntry, build_leaf_data
 from ledger.selectors import checkpoint_latest, inclusion_proofs
 from ledger.services import checkpoint_covering, checkpoint_verify
+
+
+def ledger_content(instance: Model) -> dict:
+    """What the ledger hashes of ``instance`` (``ledger.canonical.record_hash``'s content)."""
+    if hasattr(instance, "ledger_content"):
+        return instance.ledger_content()
+    return record_content(instance)
 
 
 class RecordProofs:
@@ -30,8 +38,8 @@ class RecordProofs:
 
     def __init__(self) -> None:
         self.wanted: dict[str, set[str]] = defaultdict(set)
-        # (record type, record id) -> (index, action, leaf hash) of the newest entry
-        self.entries: dict[tuple[str, str], tuple[int, str, str]] = {}
+        # (record type, record id) -> (LEAF_FIELDS values, leaf hash) of the newest entry
+        self.entries: dict[tuple[str, str], tuple[tuple, str]] = {}
         self.proofs: dict[int, list[str]] = {}
         self.checkpoint: Checkpoint | None = None
 
@@ -48,32 +56,41 @@ class RecordProofs:
         for kind, ids in self.wanted.items():
             condition |= Q(record_type=kind, record_id__in=sorted(ids))
         rows = LedgerEntry.objects.filter(condition).order_by("index")
-        for kind, record_id, index, action, leaf in rows.values_list(
-            "record_type", "record_id", "index", "action", "leaf_hash"
-        ):
-            self.entries[(kind, record_id)] = (index, action, leaf)  # the newest wins
-        newest = max((e[0] for e in self.entries.values()), default=-1)
+        for *fields, leaf in rows.values_list(*LEAF_FIELDS, "leaf_hash"):
+            self.entries[(fields[1], fields[2])] = (tuple(fields), leaf)  # the newest wins
+        newest = max((e[0][0] for e in self.entries.values()), default=-1)
         checkpoint = checkpoint_covering(max(newest, 0))
         self.checkpoint = checkpoint
         if self.entries:
-            indexes = [e[0] for e in self.entries.values()]
+            indexes = [e[0][0] for e in self.entries.values()]
             proofs = inclusion_proofs(indexes, checkpoint.tree_size)
             self.proofs = {i: [h.hex() for h in path] for i, path in proofs.items()}
 
     def of(self, instance: Model | None) -> dict | None:
         """The newest entry of ``instance`` with its proof (hex hashes), or None: no
-        instance, or a record written without the ledger (synthetic benchmark rows)."""
+        instance, or a record written without the ledger (synthetic benchmark rows).
+
+        Everything a third party needs to check the item with the answer alone: ``content``,
+        the record's canonical JSON (its SHA-256 is the entry's content hash, ``leaf.hash``);
+        ``leaf``, the entry as its leaf hashes it (``leaf_hash`` = SHA-256(0x00 || canonical
+        JSON of ``leaf``)); and the RFC 9162 inclusion proof of that leaf against the
+        checkpoint."""
         if instance is None:
             return None
         entry = self.entries.get((record_type(instance), str(instance.pk)))
         if entry is None:
             return None
-        index, action, leaf = entry
+        fields, leaf = entry
+        # The leaf data as its hash covers it, JSON-ready (its time as canonical text).
+        leaf_data = json.loads(canonical_json(build_leaf_data(*fields)))
+        index = leaf_data["index"]
         return {
             "index": index,
-            "action": action,
+            "action": leaf_data["action"],
             "leaf_hash": leaf,
             "inclusion_proof": self.proofs[index],
+            "leaf": leaf_data,
+            "content": canonical_json(ledger_content(instance)).decode(),
         }
 
     def checkpoint_data(self) -> dict:

@@ -298,7 +298,7 @@ class ProjectDocumentAdmin(ArchiveAdmin):
 class AuditEventAdmin(ArchiveAdmin):
     """Read-only: the audit log is written by the reads it records, never by hand."""
 
-    list_display = ["at", "actor", "action", "subject", "project", "reason"]
-    list_filter = ["action"]
+    list_display = ["at", "actor", "action", "outcome", "subject", "project", "reason"]
+    list_filter = ["action", "outcome"]
     search_fields = ["subject", "reason", "actor__username"]
     date_hierarchy = "at"

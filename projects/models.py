@@ -607,7 +607,7 @@ class AuditEvent(Ledgered):
     """
 
     # Added after events were first ledgered: see Ledgered.ledger_added_fields.
-    ledger_added_fields = ("changes",)
+    ledger_added_fields = ("changes", "outcome", "outcome_detail")
     ledger_project = "project"
 
     class Action(models.TextChoices):
@@ -617,6 +617,14 @@ class AuditEvent(Ledgered):
         VIEW_TRACE = "view_trace", _("viewed a defect trace")
         CHANGE_IDENTITY = "change_identity", _("changed who a person is recorded as")
         SIGN_IN_LOCKOUT = "sign_in_lockout", _("sign-in locked after wrong passwords")
+
+    class Outcome(models.TextChoices):
+        """How a long read (an export) ended: recorded as ``started`` before it begins, so an
+        export that never finished still shows."""
+
+        STARTED = "started", pgettext_lazy("audit outcome", "started")
+        COMPLETED = "completed", pgettext_lazy("audit outcome", "completed")
+        FAILED = "failed", pgettext_lazy("audit outcome", "failed")
 
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(
@@ -650,6 +658,21 @@ class AuditEvent(Ledgered):
         null=True,
         blank=True,
         help_text=_("for an identity change: each field's value before and after (ID masked)"),
+    )
+    # Null, not blank, for events without an outcome: their ledger hashes stay as they were.
+    outcome = models.CharField(  # noqa: DJ001 - null keeps old events' hashes
+        pgettext_lazy("audit event", "outcome"),
+        max_length=20,
+        choices=Outcome.choices,
+        null=True,
+        blank=True,
+        help_text=_("for an export: whether it completed or failed"),
+    )
+    outcome_detail = models.TextField(  # noqa: DJ001 - null keeps old events' hashes
+        _("why it failed"),
+        null=True,
+        blank=True,
+        help_text=_("for a failed export: what stopped it, in words"),
     )
 
     class Meta:

@@ -432,6 +432,8 @@ class AuditEventOutputSerializer(serializers.ModelSerializer):
             "project",
             "reason",
             "changes",
+            "outcome",
+            "outcome_detail",
             "remote_address",
         ]
 

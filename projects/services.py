@@ -702,10 +702,13 @@ def audit_event_record(
     reason: str = "",
     request=None,
     changes: dict | None = None,
+    outcome: str | None = None,
+    outcome_detail: str | None = None,
 ) -> AuditEvent:
     """Record a read the archive must answer for, or an identity change with its reason, in
     the ledger too, in the caller's transaction: if it cannot be written, whatever it
-    records must not happen."""
+    records must not happen. A long read (an export) is recorded ``started`` and then given
+    its outcome with ``audit_event_outcome``."""
     event = AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
@@ -717,10 +720,24 @@ def audit_event_record(
         remote_address=client_address(request) if request is not None else None,
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
         changes=changes,
+        outcome=outcome,
+        outcome_detail=outcome_detail,
     )
     event.full_clean()
     event.save()
     ledger_append(record=event, action="event", actor=actor)
+    return event
+
+
+@transaction.atomic
+def audit_event_outcome(*, event: AuditEvent, outcome: str, detail: str = "") -> AuditEvent:
+    """How a started export ended (completed, or failed and why), as a new ledger entry of
+    its event: the log keeps both, so it shows that the export began and how it ended."""
+    if event.outcome != AuditEvent.Outcome.STARTED:
+        raise ValueError(f"audit event {event.pk} has no outcome to wait for")
+    event.outcome = outcome
+    event.outcome_detail = detail.strip() or None
+    ledgered_save(event, action="state", actor=event.actor)
     return event
 
 

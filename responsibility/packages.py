@@ -8,7 +8,8 @@ What is in it, so a regulator can check it offline, years later, without our ser
   a keyed index; never decrypted into a package.
 - ``data/files/<sha256>`` — every stored file those records name (photos, scans, signed
   PDFs), the exact bytes, read from the object store and checked against their SHA-256 while
-  they stream; ``data/files.jsonl`` says which is which.
+  they stream; ``data/files.jsonl`` says which is which (a description: the verifier proves
+  each file from the ``storage.storedobject`` record its proven record names).
 - ``data/ledger/entries.jsonl`` — every ledger entry of those records; ``proofs.jsonl`` — the
   RFC 9162 inclusion proof of each against ``checkpoint.txt``, a checkpoint signed for the
   export (C2SP signed note), and ``public_key.txt``, the key that signed it.
@@ -65,6 +66,7 @@ from projects.models import (
     ProjectDocument,
     UnitWork,
 )
+from projects.services import audit_event_outcome
 from responsibility.models import (
     DefectCase,
     DefectCaseHold,
@@ -74,6 +76,7 @@ from responsibility.models import (
     ResponsibilityDocument,
     SigningEvidence,
 )
+from storage.errors import StorageUnavailable
 from storage.models import StoredObject
 from storage.selectors import object_read
 
@@ -463,3 +466,27 @@ def _tag_files(bag: _Bag, *, project: Project, exporter: str, checkpoint) -> Ite
     yield from bag.member("bag-info.txt", [text], compress=False, payload=False)
     tags = "".join(f"{digest}  {path}\n" for digest, path in bag.manifest_tags).encode()
     yield from bag.member("tagmanifest-sha256.txt", [tags], compress=False, payload=False)
+
+
+def export_failure(exc: BaseException) -> str:
+    """Why an export stopped, in words for the audit log."""
+    if isinstance(exc, StorageUnavailable):
+        return f"The object store was unreachable: {exc}"
+    if isinstance(exc, KeyboardInterrupt):
+        return "Interrupted (Ctrl+C or a stop signal) before the package was complete."
+    if isinstance(exc, GeneratorExit):
+        return "The download was cut off before the package was complete."
+    return f"{type(exc).__name__}: {exc}"
+
+
+def package_stream_recorded(stream: Iterator[bytes], *, event: AuditEvent) -> Iterator[bytes]:
+    """``stream`` (a package) that records in the export's audit event how it ended:
+    completed once the last byte is handed on, failed (and why) if it stops before."""
+    try:
+        yield from stream
+    except BaseException as exc:
+        audit_event_outcome(
+            event=event, outcome=AuditEvent.Outcome.FAILED, detail=export_failure(exc)
+        )
+        raise
+    audit_event_outcome(event=event, outcome=AuditEvent.Outcome.COMPLETED)

@@ -4,11 +4,13 @@ Starts the embedded S3 server (SeaweedFS, data under var/s3) unless S3_ENDPOINT 
 real object store, and a DEMO PKI (certomancer: CA, OCSP responder and time-stamping
 authority under var/demo-pki, on loopback) unless TSA_URL or the archive's own certificate is
 set, so letters and pledges are signed PAdES B-LTA as in production, under a demo trust
-root that nothing outside this machine trusts. Then it migrates the database (SQLite under
-var/ unless DATABASE_URL is set), creates the buckets, loads the demo project on first
-start, signs a ledger checkpoint and serves on http://127.0.0.1:$PORT, printing the home
-page's address first and every demo login. Ctrl+C, or a SIGINT, SIGTERM or SIGHUP sent by a
-script or a service manager, stops everything it started.
+root that nothing outside this machine trusts. It records the S3 endpoint, the web address
+and the demo PKI's settings in var/embedded.json so that the commands the banner prints find
+them from another shell. Then it migrates the database (SQLite under var/ unless
+DATABASE_URL is set), creates the buckets, loads the demo project on first start, signs a
+ledger checkpoint and serves on http://127.0.0.1:$PORT, printing the home page's address
+first and every demo login. Ctrl+C, or a SIGINT, SIGTERM or SIGHUP sent by a script or a
+service manager, stops everything it started.
 
 The setup commands run in this process (one Django start instead of seven); only the web
 server is a child process.
@@ -27,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from responsibility.demo_pki import ARCH as DEMO_ARCH  # noqa: E402
 from responsibility.demo_pki import DemoPki  # noqa: E402
-from storage.embedded import EmbeddedS3  # noqa: E402
+from storage.embedded import EmbeddedS3, run_state_clear, run_state_write  # noqa: E402
 
 PORT = os.environ.get("PORT", "8000")
 EMBEDDED_S3_PORT = int(os.environ.get("EMBEDDED_S3_PORT", "8333"))
@@ -53,6 +55,10 @@ def signing_line() -> str:
 def banner(base: str) -> str:
     from demo.logins import demo_logins_lines
 
+    # The commands below find this run's S3 server and addresses from another shell through
+    # var/embedded.json; only a var/ other than the default has to be named.
+    var = f"LQA_VAR_DIR={os.environ['LQA_VAR_DIR']} " if "LQA_VAR_DIR" in os.environ else ""
+
     return "\n".join(
         [
             "",
@@ -62,8 +68,8 @@ def banner(base: str) -> str:
             f"  Oversight: {base}/oversight/ (as regulator or admin)",
             f"  API docs:  {base}/api/docs/",
             f"  Admin:     {base}/admin/ (as admin)",
-            "  Package:   .venv/bin/python manage.py export_archive 1 -o demo.zip"
-            " && .venv/bin/python manage.py verify_package demo.zip",
+            f"  Package:   {var}.venv/bin/python manage.py export_archive 1 -o demo.zip"
+            f" && {var}.venv/bin/python manage.py verify_package demo.zip",
             signing_line(),
             "",
             *demo_logins_lines(),
@@ -108,6 +114,13 @@ def main() -> int:
             )
             pki.start()
             os.environ.update(pki.settings_env())
+        if s3 or pki:
+            run_state_write(
+                var,
+                s3_endpoint=s3.endpoint if s3 else None,
+                public_base_url=os.environ["PUBLIC_BASE_URL"],
+                signing_env=pki.settings_env() if pki else {},
+            )
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         import django
         from django.core.management import call_command
@@ -152,6 +165,7 @@ def main() -> int:
             pki.stop()
         if s3 is not None:
             print("Stopping the embedded S3 server …", flush=True)
+            run_state_clear(var)
             s3.stop()
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check an archive package offline, without the server or its database:
 
-    python3 scripts/verify_package.py PACKAGE.zip [--trusted-key HEX ...]
+    python3 scripts/verify_package.py PACKAGE.zip [--trusted-key KEY ...] [--origin NAME]
     python3 scripts/verify_package.py --write-standalone verify_package.py
 
 Runs ``ledger/offline.py`` (no Django: the standard library and ``cryptography``). The second

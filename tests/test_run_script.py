@@ -5,6 +5,7 @@ even when it was started with SIGINT ignored (as a background job of a script is
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -22,7 +23,7 @@ import pytest
 
 from demo.logins import DEMO_ACCOUNTS
 from projects.demo import DEMO_PASSWORD
-from storage.embedded import free_port_pairs
+from storage.embedded import free_port_pairs, run_state_write
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,6 +88,7 @@ def test_the_readme_lists_every_demo_login_as_make_run_prints_it():
 
 @pytest.mark.slow
 def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_script(tmp_path):
+    """…and the package commands it prints work from a second shell on its chosen ports."""
     var = tmp_path / "var"
     # Above the range run.py's own S3 server picks its other ports from (20000-29000).
     port, s3_port = free_port_pairs(2, start=30000, stop=32000)
@@ -132,6 +134,29 @@ def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_scrip
         assert _processes_naming(str(var / "s3"))  # the embedded S3 server is running
         assert _processes_naming(str(var / "demo-pki"))  # and the demo TSA/OCSP
 
+        # The package commands it prints, run as printed from a second shell that knows
+        # nothing of EMBEDDED_S3_PORT or PORT: they find the server through var/.
+        assert json.loads((var / "embedded.json").read_text())["s3_endpoint"] == (
+            f"127.0.0.1:{s3_port}"
+        )
+        printed = re.search(r"^  Package:   (.+)$", banner, re.MULTILINE).group(1)
+        second_shell = {
+            key: value
+            for key, value in _child_env(var, port, s3_port).items()
+            if key not in ("LQA_VAR_DIR", "PORT", "EMBEDDED_S3_PORT")
+        }
+        package = tmp_path / "demo.zip"
+        run = subprocess.run(
+            ["bash", "-c", printed.replace("demo.zip", str(package))],
+            cwd=ROOT,
+            env=second_shell,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "归档包完整" in run.stdout  # "The package is intact", in the default language
+
         os.killpg(process.pid, signal.SIGINT)
         assert process.wait(timeout=20) == 0
     finally:
@@ -144,7 +169,32 @@ def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_scrip
             os.kill(pid, signal.SIGKILL)
     assert leftovers == []
     assert "Stopping the embedded S3 server" in "".join(lines)
+    assert not (var / "embedded.json").exists()  # its server is gone: forget it
     assert "Traceback" not in "".join(lines)
     assert _processes_naming(f"127.0.0.1:{port}") == []  # the web server too
     with pytest.raises(urllib.error.URLError, match="refused"):
         urllib.request.urlopen(f"http://127.0.0.1:{s3_port}/", timeout=2)
+
+
+def test_commands_from_another_shell_use_the_endpoint_make_run_recorded(tmp_path):
+    """What run.py records under var/ is what the settings default to; the environment
+    still wins."""
+    var = tmp_path / "var"
+    run_state_write(var, s3_endpoint="127.0.0.1:20999", public_base_url="http://127.0.0.1:8790")
+    env = _child_env(var, 8790, 20999)
+    del env["EMBEDDED_S3_PORT"], env["PORT"]
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        " print(settings.S3_ENDPOINT, settings.PUBLIC_BASE_URL)"
+    )
+    python = [sys.executable, "-c", code]
+    run = subprocess.run(python, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.stdout.split() == ["127.0.0.1:20999", "http://127.0.0.1:8790"], run.stderr
+    env["S3_ENDPOINT"] = "files.example.gov.cn"
+    run = subprocess.run(python, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.stdout.split()[0] == "files.example.gov.cn", run.stderr
+    (var / "embedded.json").unlink()
+    del env["S3_ENDPOINT"]
+    run = subprocess.run(python, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.stdout.split() == ["127.0.0.1:8333", "http://127.0.0.1:8000"], run.stderr

@@ -9,13 +9,19 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from config.api import ApiView
 from projects.models import AuditEvent
 from projects.services import audit_event_record
-from responsibility.packages import package_name, package_stream
+from responsibility.packages import (
+    export_failure,
+    package_name,
+    package_stream,
+    package_stream_recorded,
+)
 from storage import gateway as storage_gateway
+from storage.errors import StorageUnavailable
 
 
 class ArchivePackageApi(ApiView):
     """The project's whole archive as a BagIt package in a zip, streamed; check it offline
-    with scripts/verify_package.py. Every export is in the audit log."""
+    with scripts/verify_package.py. Every export is in the audit log with its outcome."""
 
     @extend_schema(
         summary="Download the project's archive package (BagIt zip)",
@@ -38,18 +44,32 @@ class ArchivePackageApi(ApiView):
     )
     def get(self, request, project_id: int):
         project = self.project()
-        # Refuse with 503 now rather than cut the download off when the files are reached.
-        storage_gateway.list_buckets()
-        audit_event_record(
+        # Refuse with 503 now rather than cut the download off when the files are reached;
+        # the attempt is in the audit log all the same, as failed.
+        try:
+            storage_gateway.list_buckets()
+        except StorageUnavailable as exc:
+            audit_event_record(
+                actor=request.user,
+                action=AuditEvent.Action.EXPORT_PACKAGE,
+                subject=project,
+                project=project,
+                request=request,
+                outcome=AuditEvent.Outcome.FAILED,
+                outcome_detail=export_failure(exc),
+            )
+            raise
+        event = audit_event_record(
             actor=request.user,
             action=AuditEvent.Action.EXPORT_PACKAGE,
             subject=project,
             project=project,
             request=request,
+            outcome=AuditEvent.Outcome.STARTED,
         )
+        stream = package_stream(project=project, exporter=request.user.get_username())
         response = StreamingHttpResponse(
-            package_stream(project=project, exporter=request.user.get_username()),
-            content_type="application/zip",
+            package_stream_recorded(stream, event=event), content_type="application/zip"
         )
         response["Content-Disposition"] = f'attachment; filename="{package_name(project)}"'
         response["Cache-Control"] = "no-store"

@@ -19,8 +19,10 @@ from django.core.management import CommandError, call_command
 from django.utils.translation import gettext
 
 from ledger import signing
+from ledger.models import LedgerEntry
 from materials.services import batch_file_add
 from projects.models import AuditEvent
+from storage.errors import StorageUnavailable
 from tests.responsibility.conftest import sign_all
 from tests.responsibility.defect_data import named
 from tests.storage.samples import pdf
@@ -107,7 +109,8 @@ def test_an_exported_package_holds_the_project_and_verifies_clean(package, proje
     ok, out = verify(package)
     assert ok, out
     assert "PDF signatures intact" in out
-    assert AuditEvent.objects.filter(action="export_package", project=project).count() == 1
+    event = AuditEvent.objects.get(action="export_package", project=project)
+    assert event.outcome == AuditEvent.Outcome.COMPLETED
 
 
 def test_a_package_holds_every_version_of_its_batches_files_and_verifies_clean(
@@ -293,6 +296,15 @@ def test_missing_extra_and_truncated(package, tmp_path):
     assert not ok
     assert "data/files/extra.jpg: in the package but not in the manifest" in out
 
+    # A second copy under the same name: which one a reader sees depends on the unzip tool.
+    twice = tmp_path / "twice.zip"
+    twice.write_bytes(package.read_bytes())
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(twice, "a") as bag:
+        bag.writestr(photo, b"\xff\xd8 another photo")
+    ok, out = verify(twice)
+    assert not ok
+    assert f"{photo} is in the zip 2 times" in out
+
     truncated = tmp_path / "truncated.zip"
     truncated.write_bytes(package.read_bytes()[: package.stat().st_size // 2])
     ok, out = verify(truncated)
@@ -313,6 +325,7 @@ def test_the_api_streams_the_package_to_members_and_regulators_only(
     assert ok, out
     event = AuditEvent.objects.get(action="export_package")
     assert event.actor.username == "reggie"
+    assert event.outcome == AuditEvent.Outcome.COMPLETED  # once the last byte was sent
     member = api_as("alice").get(f"/api/v1/projects/{project.pk}/archive-package/")
     assert member.status_code == 200
     assert zipfile.ZipFile(io.BytesIO(b"".join(member.streaming_content))).testzip() is None
@@ -324,7 +337,7 @@ def test_the_api_streams_the_package_to_members_and_regulators_only(
 
 
 @pytest.mark.slow
-def test_with_the_object_store_down_the_export_is_refused_before_it_starts(
+def test_with_the_object_store_down_the_export_is_refused_and_logged_as_failed(
     api_as, project, site, s3_server
 ):
     s3_server.stop()
@@ -333,11 +346,32 @@ def test_with_the_object_store_down_the_export_is_refused_before_it_starts(
     finally:
         s3_server.start()
     assert response.status_code == 503
-    assert not AuditEvent.objects.filter(action="export_package").exists()
+    event = AuditEvent.objects.get(action="export_package")
+    assert event.actor.username == "reggie"
+    assert event.outcome == AuditEvent.Outcome.FAILED
+    assert event.outcome_detail.startswith("The object store was unreachable")
+
+    # The store goes away once the download has begun: the event that said "started" ends
+    # as failed, with why.
+    response = api_as("reggie").get(f"/api/v1/projects/{project.pk}/archive-package/")
+    assert response.status_code == 200
+    started = AuditEvent.objects.latest("pk")
+    assert started.outcome == AuditEvent.Outcome.STARTED
+    s3_server.stop()
+    try:
+        with pytest.raises(StorageUnavailable):
+            b"".join(response.streaming_content)
+    finally:
+        s3_server.start()
+    started.refresh_from_db()
+    assert started.outcome == AuditEvent.Outcome.FAILED
+    assert started.outcome_detail.startswith("The object store was unreachable")
 
 
 @pytest.mark.slow
-def test_an_export_cut_off_midway_leaves_no_file_behind(project, site, s3_server, tmp_path):
+def test_an_export_cut_off_midway_leaves_no_file_behind_and_is_logged_as_failed(
+    project, site, s3_server, tmp_path
+):
     """The store goes away after the records are written (as a Ctrl+C would cut it): neither
     the package nor its .part file is left, so nobody mistakes half a package for one."""
     output = tmp_path / "package.zip"
@@ -350,3 +384,204 @@ def test_an_export_cut_off_midway_leaves_no_file_behind(project, site, s3_server
         s3_server.start()
     assert gettext("Interrupted: no package was written.") in err.getvalue()
     assert list(tmp_path.iterdir()) == []
+    # The audit log says the export was tried and failed, and why, not just "exported".
+    event = AuditEvent.objects.get(action="export_package", project=project)
+    assert event.outcome == AuditEvent.Outcome.FAILED
+    assert event.outcome_detail.startswith("The object store was unreachable")
+    entries = LedgerEntry.objects.filter(record_type="projects.auditevent", record_id=str(event.pk))
+    assert list(entries.values_list("action", flat=True)) == ["event", "state"]
+
+
+# --- Every file proven by the record that names it, whatever the manifests say ---
+
+
+def files_rows(path: Path) -> list[dict]:
+    with zipfile.ZipFile(path) as bag:
+        return [json.loads(line) for line in bag.read("data/files.jsonl").decode().splitlines()]
+
+
+def record_content(path: Path, kind: str, record_id: int) -> dict:
+    with zipfile.ZipFile(path) as bag:
+        for line in bag.read(f"data/records/{kind}.jsonl").decode().splitlines():
+            row = json.loads(line)
+            if row["id"] == record_id:
+                return row["content"]
+    raise AssertionError(f"no {kind} {record_id} in the package")
+
+
+def with_oxum(members_zip: Path) -> Path:
+    """Recompute Payload-Oxum in bag-info.txt and the tag manifest after it, in place, as a
+    careful forger would (repack recomputes the manifests)."""
+    with zipfile.ZipFile(members_zip) as old:
+        members = {name: old.read(name) for name in old.namelist()}
+    payload = [n for n in members if n.startswith("data/")]
+    oxum = f"{sum(len(members[n]) for n in payload)}.{len(payload)}"
+    members["bag-info.txt"] = re.sub(
+        rb"Payload-Oxum: \S+", f"Payload-Oxum: {oxum}".encode(), members["bag-info.txt"]
+    )
+    tags = ["manifest-sha256.txt", "bagit.txt", "bag-info.txt"]
+    members["tagmanifest-sha256.txt"] = "".join(
+        f"{hashlib.sha256(members[n]).hexdigest()}  {n}\n" for n in tags
+    ).encode()
+    with zipfile.ZipFile(members_zip, "w") as new:
+        for name, data in members.items():
+            new.writestr(name, data)
+    return members_zip
+
+
+def whose(row: dict) -> str:
+    """'inspections.photo 1 (its original)' from files.jsonl's 'original of inspections.photo 1'."""
+    what, _of, record = row["record"].partition(" of ")
+    return f"{record} (its {what.replace('_', ' ')})"
+
+
+def forge(src: Path, dst: Path, **changes) -> Path:
+    return with_oxum(repack(src, dst, fix_manifests=True, **changes))
+
+
+def standalone(path: Path, *args: str) -> tuple[bool, str]:
+    run = subprocess.run(
+        [sys.executable, "-I", str(SCRIPT), str(path), *args],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=120,
+    )
+    assert "Traceback" not in run.stderr, run.stderr
+    return run.returncode == 0, run.stdout
+
+
+def both_refuse(path: Path, *expected: str) -> str:
+    """The management command and the standalone script (given the archive's key) both
+    refuse ``path``, each saying everything in ``expected``; returns the command's words."""
+    ok, out = verify(path)
+    assert not ok, out
+    ok_alone, alone = standalone(path, "--trusted-key", signing.public_key_bytes().hex())
+    assert not ok_alone, alone
+    for text in expected:
+        assert text in out, out
+        assert text in alone, alone
+    return out
+
+
+def test_a_file_swapped_with_its_manifests_redone_is_named_with_its_record(package, tmp_path):
+    """A forger who recomputes manifest-sha256.txt, tagmanifest-sha256.txt and Payload-Oxum
+    passes the bag's own checks, but not the ledger's: each file must hash to the stored
+    object its proven record names."""
+    rows = files_rows(package)
+    assert standalone(package, "--trusted-key", signing.public_key_bytes().hex())[0]
+    photos = [r for r in rows if r["record"].startswith("original of inspections.photo")]
+    pdfs = [
+        r for r in rows if r["record"].startswith("pdf of responsibility.responsibilitydocument")
+    ]
+    images = [r for r in rows if r["content_type"] == "image/jpeg" and r not in photos[:1]]
+    assert photos
+    assert images
+    assert len(pdfs) >= 2
+
+    # One photo changed (one byte), everything the bag checks recomputed.
+    photo = photos[0]
+    record = photo["record"].removeprefix("original of ")
+    out = both_refuse(
+        forge(package, tmp_path / "changed.zip", change={photo["path"]: flip}),
+        f"{photo['path']} ({photo['original_name']}) is not the file that {record} (its"
+        " original) names",
+        "the file was changed or replaced",
+    )
+    assert "manifest" not in out  # the bag's checks pass: the ledger is what finds it
+
+    # A photo replaced by another image: another of the same package's.
+    other = images[0]
+    with zipfile.ZipFile(package) as bag:
+        other_bytes = bag.read(other["path"])
+    both_refuse(
+        forge(package, tmp_path / "replaced.zip", change={photo["path"]: lambda _b: other_bytes}),
+        f"is not the file that {record} (its original) names",
+        f"These bytes are another file of the package: {whose(other)}",
+    )
+
+    # One signed PDF replaced by another document's signed PDF (its signature is intact).
+    letter, pledge = pdfs[0], pdfs[1]
+    with zipfile.ZipFile(package) as bag:
+        pledge_bytes = bag.read(pledge["path"])
+    both_refuse(
+        forge(package, tmp_path / "pdf.zip", change={letter["path"]: lambda _b: pledge_bytes}),
+        f"{letter['path']} ({letter['original_name']}) is not the file that {whose(letter)} names",
+    )
+    document_id = int(letter["record"].rsplit(" ", 1)[1])
+    content = record_content(package, "responsibility.responsibilitydocument", document_id)
+    assert content["pdf_id"] == letter["stored_object"]
+
+    # A file no record names, listed in the manifest like any other.
+    stray = b"\xff\xd8\xff\xe0 not evidence"
+    stray_path = f"data/files/{hashlib.sha256(stray).hexdigest()}"
+    both_refuse(
+        forge(package, tmp_path / "extra.zip", add={stray_path: stray}),
+        f"{stray_path}: no proven record names this file",
+    )
+
+    # A named file taken out: the record that names it says it is missing.
+    both_refuse(
+        forge(package, tmp_path / "missing.zip", drop=[photo["path"]]),
+        f"{photo['path']} ({photo['original_name']}) is missing, yet {record} (its original)"
+        " names it",
+    )
+
+
+def test_a_checkpoint_with_another_key_name_or_origin_is_refused(package, tmp_path):
+    """The checkpoint is the archive's only under its own log name, key name and key ID; the
+    key may be given as a C2SP verifier key (name+keyid+base64), which names the log too."""
+    public = signing.public_key_bytes()
+    name = "lifetime-quality-archive"
+    key_id = hashlib.sha256(name.encode() + b"\n\x01" + public).digest()[:4].hex()
+    encoded = base64.b64encode(b"\x01" + public).decode()
+    vkey = f"{name}+{key_id}+{encoded}"
+    ok, out = standalone(package, "--trusted-key", vkey)
+    assert ok, out
+    ok, out = standalone(package, "--trusted-key", public.hex(), "--origin", "another-log")
+    assert not ok
+    assert "not of 'another-log', the log you expect" in out
+
+    checkpoint = "data/ledger/checkpoint.txt"
+
+    def rename_key(note: bytes) -> bytes:
+        body, dash, signature = note.decode().rpartition("\n\u2014 ")
+        name, stamp = signature.split(" ")
+        return f"{body}{dash}other-archive {stamp}".encode()
+
+    both_refuse(
+        forge(package, tmp_path / "key-name.zip", change={checkpoint: rename_key}),
+        "carries no signature under the key name 'lifetime-quality-archive'",
+        "'other-archive'",
+    )
+
+    def rename_origin(note: bytes) -> bytes:
+        return note.replace(b"lifetime-quality-archive\n", b"another-log\n", 1)
+
+    both_refuse(
+        forge(package, tmp_path / "origin.zip", change={checkpoint: rename_origin}),
+        "is a checkpoint of the log 'another-log', not of 'lifetime-quality-archive'",
+    )
+
+    def no_blank_line(note: bytes) -> bytes:
+        return note.replace(b"\n\n\xe2\x80\x94", b"\n\xe2\x80\x94")
+
+    both_refuse(
+        forge(package, tmp_path / "malformed.zip", change={checkpoint: no_blank_line}),
+        "is not a signed checkpoint note: no blank line separates the text from the signatures",
+    )
+
+
+def test_the_verifier_knows_every_field_of_a_packaged_record_that_names_a_file(project):
+    """The standalone verifier cannot ask Django which fields name files: its table must be
+    the models' own, or a file would be missed or reported as unnamed."""
+    from ledger.canonical import record_type
+    from ledger.offline import FILE_FIELDS
+    from responsibility.packages import _file_fields, _record_sets
+
+    from_models = {
+        record_type(model): tuple(sorted(_file_fields(model)))
+        for model, _queryset in _record_sets(project)
+        if _file_fields(model)
+    }
+    assert {kind: tuple(sorted(fields)) for kind, fields in FILE_FIELDS.items()} == from_models

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -12,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from inspections import services as inspections
-from ledger import merkle
+from ledger import merkle, offline, signing
 from ledger.models import Checkpoint
 from ledger.services import checkpoint_create, checkpoint_verify
 from materials import services as materials
@@ -123,6 +125,40 @@ def test_every_item_carries_an_inclusion_proof_against_the_one_signed_checkpoint
             root,
         ), item
     assert trace["case"]["ledger"]["index"] < checkpoint["tree_size"]
+
+
+def test_a_third_party_rebuilds_and_proves_every_item_from_the_json_alone(api_as, project, site):
+    """Holding only the answer and the archive's public key: each item's content hashes to
+    its entry's content hash, the entry's fields hash to its leaf, the leaf's proof leads to
+    the root of the checkpoint, and the checkpoint is a note signed by the archive."""
+    case = open_case(api_as("alice"), project, site)
+    trace = json.loads(api_as("alice").get(cases_url(project, case, "trace/")).content)
+    origin = trace["checkpoint"]["origin"]
+    report = offline.Report()
+    checkpoint = offline.check_checkpoint(
+        trace["checkpoint"]["note"],
+        [offline.TrustedKey(origin, signing.public_key_bytes())],
+        origin,
+        report,
+    )
+    assert checkpoint is not None, report.problems
+    items = list(ledger_items(trace))
+    assert len(items) > 20
+    for item in items:
+        leaf = item["leaf"]
+        assert hashlib.sha256(item["content"].encode()).hexdigest() == leaf["hash"], item
+        canonical = json.dumps(leaf, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        rebuilt = hashlib.sha256(b"\x00" + canonical.encode()).digest()
+        assert rebuilt.hex() == item["leaf_hash"], item
+        proof = [bytes.fromhex(h) for h in item["inclusion_proof"]]
+        assert merkle.verify_inclusion(
+            rebuilt, leaf["index"], checkpoint.size, proof, checkpoint.root
+        ), item
+    # The content is the record the item shows.
+    content = json.loads(trace["case"]["ledger"]["content"])
+    assert content["number"] == trace["case"]["number"]
+    assert trace["case"]["ledger"]["leaf"]["type"] == "responsibility.defectcase"
+    assert trace["case"]["ledger"]["leaf"]["id"] == str(trace["case"]["id"])
 
 
 def test_a_changed_proof_does_not_verify(api_as, project, site):

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from projects.models import AuditEvent, Project
-from projects.services import audit_event_record
-from responsibility.packages import package_name, package_stream
+from projects.services import audit_event_outcome, audit_event_record
+from responsibility.packages import export_failure, package_name, package_stream
 
 
 class Command(BaseCommand):
@@ -26,12 +26,13 @@ class Command(BaseCommand):
             raise CommandError(_("There is no project %(id)s.") % {"id": project})
         output = output or Path(package_name(chosen))
         partial = output.with_name(output.name + ".part")
-        audit_event_record(
+        event = audit_event_record(
             actor=None,
             action=AuditEvent.Action.EXPORT_PACKAGE,
             subject=chosen,
             project=chosen,
             reason=f"manage.py export_archive → {output.name}",
+            outcome=AuditEvent.Outcome.STARTED,
         )
         began = time.monotonic()
         last = 0.0
@@ -66,10 +67,14 @@ class Command(BaseCommand):
                 ):
                     out.write(chunk)
             partial.replace(output)
-        except BaseException:
+        except BaseException as exc:
             partial.unlink(missing_ok=True)
             self.stderr.write("\n" + _("Interrupted: no package was written."))
+            audit_event_outcome(
+                event=event, outcome=AuditEvent.Outcome.FAILED, detail=export_failure(exc)
+            )
             raise
+        audit_event_outcome(event=event, outcome=AuditEvent.Outcome.COMPLETED)
         self.stderr.write("")
         self.stdout.write(
             _("Wrote %(file)s (%(size)s bytes).")

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -9,9 +10,10 @@ from ledger.signing import trusted_keys
 
 class Command(BaseCommand):
     help = (
-        "Check an archive package offline: manifests, records against their ledger entries,"
-        " inclusion proofs against the signed checkpoint, the checkpoint's signature by this"
-        " archive's keys, PDF signatures. Exit status 0 only when all hold. The same code as"
+        "Check an archive package offline: the checkpoint (a signed note of this archive's log,"
+        " signed by one of its keys), inclusion proofs against it, records against their"
+        " ledger entries, every file against the proven record that names it, the manifests,"
+        " PDF signatures. Exit status 0 only when all hold. The same code as"
         " scripts/verify_package.py (ledger/offline.py), which needs no server."
     )
 
@@ -21,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, **options):
         if not file.is_file():
             raise CommandError(_("%(file)s is not a file.") % {"file": file})
-        report = verify(str(file), list(trusted_keys()))
+        report = verify(str(file), list(trusted_keys()), settings.LEDGER_LOG_ID)
         for note in report.notes:
             self.stdout.write(note)
         for problem in report.problems:
