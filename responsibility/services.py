@@ -29,6 +29,7 @@ from projects.models import MANDATORY_ROLES, LeadTenure, Participation, Person, 
 from responsibility import pdf, signing
 from responsibility.models import DocumentKind, ResponsibilityDocument, SigningEvidence
 from responsibility.text import document_text, template_current
+from storage.fonts import check_printable
 from storage.services import default_retention_until, object_store
 
 # The practice qualification a role's lead must hold to be named in a letter or pledge.
@@ -107,6 +108,8 @@ def _draft(*, tenure: LeadTenure, kind: str, supersedes=None, actor) -> Responsi
     template = template_current(kind)
     text = document_text(template=template, tenure=tenure)
     signer = _signer_of(kind, tenure)
+    # Refused here, before anyone is asked to sign, if the PDF could not show the text.
+    check_printable(template.title, text, signer.name)
     document = ResponsibilityDocument(
         number=_new_number(kind),
         kind=kind,

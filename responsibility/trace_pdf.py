@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from functools import partial
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -16,7 +17,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from storage.fonts import cjk_font
+from storage.fonts import archival_finish, cjk_font, markup, markup_rich, pdf_options
 
 WIDTH = 170 * mm
 
@@ -60,14 +61,15 @@ class _Report:
         self.story: list = []
 
     def para(self, text: str, style: str = "body") -> None:
-        self.story.append(Paragraph(text, self.styles[style]))
+        """``text`` is Paragraph markup (escaped, may hold links)."""
+        self.story.append(Paragraph(markup_rich(text), self.styles[style]))
 
     def plain(self, text: str, style: str = "body") -> None:
-        self.para(escape(text), style)
+        self.story.append(Paragraph(markup(text), self.styles[style]))
 
     def table(self, rows: list[tuple[str, str]]) -> None:
         cells = [
-            [Paragraph(escape(k), self.styles["body"]), Paragraph(escape(v), self.styles["body"])]
+            [Paragraph(markup(k), self.styles["body"]), Paragraph(markup(v), self.styles["body"])]
             for k, v in rows
         ]
         table = Table(cells, colWidths=[38 * mm, WIDTH - 38 * mm])
@@ -292,8 +294,12 @@ def trace_report_pdf(trace: dict) -> bytes:
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title=f"工程质量缺陷追溯报告 {case['number']}",
-        author="Lifetime Quality Archive",
+        **pdf_options(),
     )
-    doc.build(report.story)
+    finish = partial(
+        archival_finish,
+        title=f"工程质量缺陷追溯报告 {case['number']}",
+        subject=f"{trace['project']['name']} {unit_work['name']}",
+    )
+    doc.build(report.story, onFirstPage=lambda canvas, _doc: finish(canvas))
     return out.getvalue()
