@@ -17,9 +17,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
@@ -167,13 +165,13 @@ def plaque_pdf_draw(plaque: Plaque) -> bytes:
         draw_string(page, margin + 20 * mm * scale, y, line, 16 * mm * scale)
         draw_string(page, width * 0.62, y, f"项目负责人：{unit['lead']}", 16 * mm * scale)
     qr_size = 110 * mm * scale
-    widget = QrCodeWidget(plaque_public_url(plaque))
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(
-        qr_size, qr_size, transform=[qr_size / (x1 - x0), 0, 0, qr_size / (y1 - y0), 0, 0]
+    _qr_draw(
+        page,
+        plaque_public_url(plaque),
+        x=width - margin - qr_size - 10 * mm * scale,
+        y=margin + 10 * mm,
+        size=qr_size,
     )
-    drawing.add(widget)
-    renderPDF.draw(drawing, page, width - margin - qr_size - 10 * mm * scale, margin + 10 * mm)
     draw_string(
         page,
         margin + 20 * mm * scale,
@@ -184,6 +182,28 @@ def plaque_pdf_draw(plaque: Plaque) -> bytes:
     page.showPage()
     page.save()
     return out.getvalue()
+
+
+def _qr_draw(page, url: str, *, x: float, y: float, size: float) -> None:
+    """The QR code's dark modules as filled rectangles. (ReportLab's drawing renderer would
+    also select Helvetica, a font no PDF of the archive may reference unembedded.)"""
+    widget = QrCodeWidget(url)
+    x0, y0, x1, _y1 = widget.getBounds()
+    factor = size / (x1 - x0)
+    page.saveState()
+    page.setFillColorRGB(0, 0, 0)
+    for module in widget.draw().contents:
+        if module.fillColor is None:  # the quiet zone's outline
+            continue
+        page.rect(
+            x + (module.x - x0) * factor,
+            y + (module.y - y0) * factor,
+            module.width * factor,
+            module.height * factor,
+            stroke=0,
+            fill=1,
+        )
+    page.restoreState()
 
 
 def _print_file_store(plaque: Plaque, *, actor: AbstractBaseUser | None):
