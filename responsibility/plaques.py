@@ -189,20 +189,15 @@ def _qr_draw(page, url: str, *, x: float, y: float, size: float) -> None:
     also select Helvetica, a font no PDF of the archive may reference unembedded.)"""
     widget = QrCodeWidget(url)
     x0, y0, x1, _y1 = widget.getBounds()
-    factor = size / (x1 - x0)
     page.saveState()
+    page.translate(x, y)
+    page.scale(size / (x1 - x0), size / (x1 - x0))
+    page.translate(-x0, -y0)
     page.setFillColorRGB(0, 0, 0)
     for module in widget.draw().contents:
         if module.fillColor is None:  # the quiet zone's outline
             continue
-        page.rect(
-            x + (module.x - x0) * factor,
-            y + (module.y - y0) * factor,
-            module.width * factor,
-            module.height * factor,
-            stroke=0,
-            fill=1,
-        )
+        page.rect(module.x, module.y, module.width, module.height, stroke=0, fill=1)
     page.restoreState()
 
 

@@ -17,7 +17,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from storage.fonts import archival_finish, cjk_font, markup, markup_rich, pdf_options
+from storage.fonts import ArchiveCanvas, archival_finish, cjk_font, markup, markup_rich, pdf_options
 
 WIDTH = 170 * mm
 
@@ -302,5 +302,7 @@ def trace_report_pdf(trace: dict) -> bytes:
         title=f"工程质量缺陷追溯报告 {case['number']}",
         subject=f"{trace['project']['name']} {unit_work['name']}",
     )
-    doc.build(report.story, onFirstPage=lambda canvas, _doc: finish(canvas))
+    doc.build(
+        report.story, onFirstPage=lambda canvas, _doc: finish(canvas), canvasmaker=ArchiveCanvas
+    )
     return out.getvalue()

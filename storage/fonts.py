@@ -29,6 +29,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext as _
 from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 
 FONT_NAME = "ArchiveCJK"
 AUTHOR = "Lifetime Quality Archive 工程质量终身责任档案"
@@ -261,6 +262,14 @@ def archival_finish(canvas, *, title: str, subject: str) -> None:
             )
         ]
     )
+
+
+class ArchiveCanvas(Canvas):
+    """The canvas for documents with links: PDF/A wants every annotation printable (/F 4)."""
+
+    def linkURL(self, url, rect, *args, **kwargs):
+        kwargs.setdefault("F", 4)
+        return super().linkURL(url, rect, *args, **kwargs)
 
 
 # --- ReportLab's ToUnicode map writes a supplementary-plane character as five or six hex

@@ -6,8 +6,10 @@ refused, naming it, and nothing is written."""
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
+import pypdf
 import pytest
 
 from ledger.models import LedgerEntry
@@ -78,6 +80,16 @@ def assert_shows(data: bytes, *names: str) -> None:
     assert all(row["emb"] == "yes" for row in fonts), [r["line"] for r in fonts]
     assert any("HanaMinA" in row["name"] for row in fonts)
     assert any("HanaMinB" in row["name"] for row in fonts)
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "zh-CN"
+    assert root["/OutputIntents"][0]["/S"] == "/GTS_PDFA1"
+    assert reader.metadata.title
+    assert reader.metadata.author.startswith("Lifetime Quality Archive")
+    assert reader.xmp_metadata.dc_language == ["zh-CN"]
+    assert b"<pdfaid:part>2</pdfaid:part>" in root["/Metadata"].get_data()
+    links = [a.get_object() for page in reader.pages for a in page.get("/Annots", [])]
+    assert all(link["/F"] == 4 for link in links if link["/Subtype"] == "/Link")
     ink = ink_under(data, RARE)
     assert set(ink) == set(RARE), ink
     assert all(pixels > 5 for pixels in ink.values()), ink  # blank: 0
