@@ -57,22 +57,34 @@ def _chain_spec() -> list[ChainFont]:
 
 
 @cache
-def font_chain() -> tuple[tuple[str, frozenset[int]], ...]:
-    """Register every font of the chain with ReportLab once per process: (name, code points)."""
-    chain = []
-    for font in _chain_spec():
+def _chain() -> tuple[ChainFont, ...]:
+    """The chain, every file checked once per process (loud when a package is missing)."""
+    chain = tuple(_chain_spec())
+    for font in chain:
         if not Path(font.path).exists():
             raise ImproperlyConfigured(
                 f"The PDF font {font.path} is missing: install {font.package}"
                 " (scripts/system-deps.sh) or set CJK_FONT_PATH / PDF_FALLBACK_FONTS."
             )
-        ttf = TTFont(font.name, font.path, subfontIndex=font.subfont)
-        pdfmetrics.registerFont(ttf)
-        # A private-use character means whatever each font makes of it (GB 18030-2005's
-        # PUA codes among them): no font is trusted to show what such text says.
-        codes = frozenset(c for c in ttf.face.charToGlyph if not _private_use(c))
-        chain.append((font.name, codes))
-    return tuple(chain)
+    return chain
+
+
+@cache
+def _codes(index: int) -> frozenset[int]:
+    """Register the chain's ``index``-th font with ReportLab, the first time a character needs
+    it (ReportLab holds a font's whole file in memory: a process that never meets a rare
+    character never loads the 100 MB of fallbacks), and return the code points it draws."""
+    font = _chain()[index]
+    ttf = TTFont(font.name, font.path, subfontIndex=font.subfont)
+    pdfmetrics.registerFont(ttf)
+    # A private-use character means whatever each font makes of it (GB 18030-2005's PUA
+    # codes among them): no font is trusted to show what such text says.
+    return frozenset(c for c in ttf.face.charToGlyph if not _private_use(c))
+
+
+def font_chain() -> tuple[tuple[str, frozenset[int]], ...]:
+    """Every font of the chain, registered: (name, code points)."""
+    return tuple((font.name, _codes(i)) for i, font in enumerate(_chain()))
 
 
 def _private_use(code: int) -> bool:
@@ -80,8 +92,9 @@ def _private_use(code: int) -> bool:
 
 
 def cjk_font() -> str:
-    """The chain's first font (registered with the rest): the base font of every style."""
-    return font_chain()[0][0]
+    """The chain's first font, registered: the base font of every style."""
+    _codes(0)
+    return _chain()[0].name
 
 
 class MissingGlyph(ValidationError):
@@ -105,16 +118,16 @@ class MissingGlyph(ValidationError):
 @cache
 def _font_of(char: str) -> str | None:
     code = ord(char)
-    for name, codes in font_chain():
-        if code in codes:
-            return name
+    for index, font in enumerate(_chain()):
+        if code in _codes(index):
+            return font.name
     return None
 
 
 def font_runs(text: str) -> list[tuple[str, str]]:
     """``text`` split into (font name, characters) runs, each character in the first font
     of the chain that has it. Raises ``MissingGlyph`` naming the first character none has."""
-    first_name, first_codes = font_chain()[0]
+    first_name, first_codes = cjk_font(), _codes(0)
     if all(ord(c) in first_codes or c in _LAYOUT for c in text):  # the common case
         return [(first_name, text)] if text else []
     runs: list[tuple[str, str]] = []

@@ -81,11 +81,14 @@ def test_the_first_font_alone_would_leave_the_rare_characters_blank():
 
 
 def test_a_missing_font_is_reported_with_what_to_install(settings):
-    fonts.font_chain.cache_clear()
+    def forget():
+        for cached in (fonts._chain, fonts._codes, fonts._font_of):
+            cached.cache_clear()
+
+    forget()
     settings.PDF_FALLBACK_FONTS = [("/nonexistent/HanaMinB.ttf", "fonts-hanazono")]
     try:
         with pytest.raises(ImproperlyConfigured, match="fonts-hanazono"):
-            fonts.font_chain()
+            fonts.cjk_font()  # every file is checked before the first PDF, not when needed
     finally:
-        fonts.font_chain.cache_clear()
-        fonts._font_of.cache_clear()
+        forget()
