@@ -46,7 +46,7 @@ class ChainFont:
     package: str
 
 
-def _chain_spec() -> list[ChainFont]:
+def chain_spec() -> list[ChainFont]:
     return [
         ChainFont(FONT_NAME, settings.CJK_FONT_PATH, 0, "fonts-wqy-microhei"),
         *(
@@ -59,7 +59,7 @@ def _chain_spec() -> list[ChainFont]:
 @cache
 def _chain() -> tuple[ChainFont, ...]:
     """The chain, every file checked once per process (loud when a package is missing)."""
-    chain = tuple(_chain_spec())
+    chain = tuple(chain_spec())
     for font in chain:
         if not Path(font.path).exists():
             raise ImproperlyConfigured(

@@ -92,3 +92,14 @@ def test_a_missing_font_is_reported_with_what_to_install(settings):
             fonts.cjk_font()  # every file is checked before the first PDF, not when needed
     finally:
         forget()
+
+
+def test_the_deploy_check_names_a_missing_font_and_its_package(settings):
+    from storage.checks import pdf_fonts_check
+
+    assert pdf_fonts_check() == []
+    settings.PDF_FALLBACK_FONTS = [("/nonexistent/BabelStoneHan.ttf", "fonts-babelstone-han")]
+    [error] = pdf_fonts_check()
+    assert error.id == "storage.E004"
+    assert "/nonexistent/BabelStoneHan.ttf" in error.msg
+    assert "fonts-babelstone-han" in error.hint
