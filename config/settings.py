@@ -258,8 +258,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# TrueType CJK font embedded in every generated PDF (see storage/fonts.py).
+# TrueType fonts embedded in every generated PDF (see storage/fonts.py): the first font, then
+# the fallbacks that cover every Han character of GB 18030-2022 (Extensions A-F) and Latin.
+# PDF_FALLBACK_FONTS: comma-separated paths, each a glyf TrueType font.
 CJK_FONT_PATH = env_str("CJK_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+_FALLBACK_FONTS = {
+    "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf": "fonts-hanazono",
+    "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf": "fonts-hanazono",
+    "/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf": "fonts-babelstone-han",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf": "fonts-dejavu-core",
+}
+PDF_FALLBACK_FONTS = [
+    (path, _FALLBACK_FONTS.get(path, "a font with the glyphs"))
+    for path in env_list("PDF_FALLBACK_FONTS", list(_FALLBACK_FONTS))
+]
 
 # --- Keys ---
 # Personal data (ID numbers, phones) is encrypted with Fernet; several comma-separated

@@ -20,7 +20,7 @@ from projects import services as project_services
 from projects.demo import DEMO_PROJECT_NAME
 from projects.models import Location, Organization, Project, Role
 from projects.validators import credit_code_check_char
-from storage.fonts import cjk_font
+from storage.fonts import cjk_font, pdf_options
 
 NOTICE_SOURCE = "浙江省住房和城乡建设厅2025年第三季度建设工程材料质量监督抽查通报"
 
@@ -35,7 +35,7 @@ LAB = ("杭州市建筑工程质量检测中心有限公司", "91330100470104012
 
 def _pdf(title: str, *lines: str) -> io.BytesIO:
     buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4)
+    page = canvas.Canvas(buffer, pagesize=A4, **pdf_options())  # no unembedded Helvetica
     page.setFont(cjk_font(), 16)
     page.drawString(72, 770, title)
     page.setFont(cjk_font(), 11)

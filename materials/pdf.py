@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 
 from django.utils import timezone
 from reportlab.lib import colors
@@ -13,7 +14,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from materials.models import DefectNotice, Delivery
 from projects.models import Role
-from storage.fonts import cjk_font
+from storage.fonts import archival_finish, cjk_font, markup, pdf_options
 
 STATES = {
     Delivery.State.PENDING: "待检",
@@ -39,16 +40,18 @@ def notice_report_pdf(*, notice: DefectNotice, rows: list[dict]) -> bytes:
     named = "、".join(b.batch_number for b in notice.batches.all())
     projects = {row["project_id"] for row in rows}
     story = [
-        Paragraph("缺陷材料召回追溯报告", title),
+        Paragraph(markup("缺陷材料召回追溯报告"), title),
         Spacer(1, 4 * mm),
-        Paragraph(f"生产厂家：{notice.manufacturer.name}", text),
-        Paragraph(f"产品：{notice.product}", text),
-        Paragraph(f"批号范围：{batches or '—'}；单独批次：{named or '—'}", text),
-        Paragraph(f"来源：{notice.source}（{notice.issued_on:%Y年%m月%d日}）", text),
-        Paragraph(f"缺陷说明：{notice.description or '—'}", text),
+        Paragraph(markup(f"生产厂家：{notice.manufacturer.name}"), text),
+        Paragraph(markup(f"产品：{notice.product}"), text),
+        Paragraph(markup(f"批号范围：{batches or '—'}；单独批次：{named or '—'}"), text),
+        Paragraph(markup(f"来源：{notice.source}（{notice.issued_on:%Y年%m月%d日}）"), text),
+        Paragraph(markup(f"缺陷说明：{notice.description or '—'}"), text),
         Paragraph(
-            f"涉及工程 {len(projects)} 项，记录 {len(rows)} 条。"
-            f"生成时间：{timezone.localtime():%Y-%m-%d %H:%M}",
+            markup(
+                f"涉及工程 {len(projects)} 项，记录 {len(rows)} 条。"
+                f"生成时间：{timezone.localtime():%Y-%m-%d %H:%M}"
+            ),
             text,
         ),
         Spacer(1, 4 * mm),
@@ -66,7 +69,7 @@ def notice_report_pdf(*, notice: DefectNotice, rows: list[dict]) -> bytes:
         "施工单位",
         "现任项目负责人",
     ]
-    data = [[Paragraph(h, body) for h in header]]
+    data = [[Paragraph(markup(h), body) for h in header]]
     for row in rows:
         leads = "；".join(
             f"{ROLES.get(lead['role'], lead['role'])}：{lead['name']}" for lead in row["leads"]
@@ -84,12 +87,13 @@ def notice_report_pdf(*, notice: DefectNotice, rows: list[dict]) -> bytes:
             row["installer"] or "—",
             leads,
         ]
-        data.append([Paragraph(str(cell), body) for cell in cells])
+        data.append([Paragraph(markup(str(cell)), body) for cell in cells])
     widths = [40, 22, 20, 20, 14, 18, 28, 16, 20, 34, 45]
     table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), cjk_font()),  # not Helvetica, unembedded
                 ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -105,7 +109,12 @@ def notice_report_pdf(*, notice: DefectNotice, rows: list[dict]) -> bytes:
         rightMargin=8 * mm,
         topMargin=10 * mm,
         bottomMargin=10 * mm,
-        title="缺陷材料召回追溯报告",
+        **pdf_options(),
     )
-    document.build(story)
+    finish = partial(
+        archival_finish,
+        title=f"缺陷材料召回追溯报告 {notice.manufacturer.name} {notice.product}",
+        subject="缺陷材料召回追溯报告",
+    )
+    document.build(story, onFirstPage=lambda canvas, _doc: finish(canvas))
     return buffer.getvalue()

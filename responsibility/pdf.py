@@ -1,9 +1,10 @@
-"""Letters and pledges as A4 PDFs (ReportLab, embedded CJK font), before the archive signs."""
+"""Letters and pledges as A4 PDFs (ReportLab, the embedded font chain of storage/fonts.py),
+before the archive signs."""
 
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
+from functools import partial
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -11,7 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from storage.fonts import cjk_font
+from storage.fonts import archival_finish, cjk_font, markup, pdf_options
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -48,17 +49,16 @@ def document_pdf(
         rightMargin=22 * mm,
         topMargin=20 * mm,
         bottomMargin=18 * mm,
-        title=f"{title} {number}",
-        author="Lifetime Quality Archive",
         invariant=True,
+        **pdf_options(),
     )
     story = [
-        Paragraph(escape(f"编号 No. {number}"), styles["number"]),
-        Paragraph(escape(title), styles["title"]),
+        Paragraph(markup(f"编号 No. {number}"), styles["number"]),
+        Paragraph(markup(title), styles["title"]),
     ]
     for paragraph in text.split("\n"):
         if paragraph.strip():
-            story.append(Paragraph(escape(paragraph), styles["body"]))
+            story.append(Paragraph(markup(paragraph), styles["body"]))
         else:
             story.append(Spacer(1, 3 * mm))
     story.append(Spacer(1, 6 * mm))
@@ -69,13 +69,14 @@ def document_pdf(
         image.hAlign = "RIGHT"
         story.append(image)
     rows = [
-        [Paragraph(escape(k), styles["small"]), Paragraph(escape(v), styles["small"])]
+        [Paragraph(markup(k), styles["small"]), Paragraph(markup(v), styles["small"])]
         for k, v in evidence
     ]
     table = Table(rows, colWidths=[45 * mm, 121 * mm])
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), cjk_font()),  # not Helvetica, unembedded
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
@@ -83,7 +84,8 @@ def document_pdf(
         )
     )
     story.append(Spacer(1, 4 * mm))
-    story.append(Paragraph(escape("签署证据 / Signing evidence"), styles["small"]))
+    story.append(Paragraph(markup("签署证据 / Signing evidence"), styles["small"]))
     story.append(table)
-    doc.build(story)
+    finish = partial(archival_finish, title=f"{title} {number}", subject=title)
+    doc.build(story, onFirstPage=lambda canvas, _doc: finish(canvas))
     return out.getvalue()

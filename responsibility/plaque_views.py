@@ -3,7 +3,7 @@ installation, with the completion acceptance's five sign-offs.
 
 Each view asks the same access helpers and calls the same services as
 ``responsibility/api/plaques.py``: ``plaque_for_user`` to read, ``unit_work_for_user`` with
-``write`` and ``plaque_freeze`` to freeze, ``plaque_pdf`` for the print file and
+``write`` and ``plaque_freeze`` to freeze, ``plaque_print_file`` for the print file and
 ``plaque_install_record`` (photos through ``storage.photos.photo_store``) to install.
 """
 
@@ -153,11 +153,11 @@ def plaque_freeze_page(request, project_id: int, unit_work_id: int):
 def plaque_pdf_page(request, project_id: int, unit_work_id: int):
     try:
         plaque = access.plaque_for_user(request.user, project_id, unit_work_id)
+        print_file = plaques.plaque_print_file(plaque)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("plaque-page", project_id, unit_work_id)
-    plaque = plaques.plaque_pdf(plaque=plaque, actor=request.user)
-    return download_redirect(plaque.pdf, download_name="plaque.pdf")
+    return download_redirect(print_file, download_name="plaque.pdf")
 
 
 @login_required

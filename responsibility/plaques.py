@@ -7,7 +7,7 @@ import datetime
 import io
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -16,9 +16,8 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.graphics import renderPDF
+from django.utils.translation import gettext_lazy
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
@@ -46,7 +45,7 @@ from responsibility.models import (
     ResponsibilityDocument,
 )
 from responsibility.text import ROLE_NAMES
-from storage.fonts import cjk_font
+from storage.fonts import archival_finish, draw_string, pdf_options
 from storage.photos import StoredPhoto, photo_store
 from storage.services import object_store
 
@@ -118,6 +117,9 @@ def plaque_freeze(*, unit_work: UnitWork, actor: AbstractBaseUser | None) -> Pla
         width_mm=settings.PLAQUE_WIDTH_MM,
         height_mm=settings.PLAQUE_HEIGHT_MM,
     )
+    # The print file is made now, with the content it prints, so reading it never writes.
+    # Drawn before anything is stored: a name no font can show refuses the freeze.
+    plaque.pdf = _print_file_store(plaque, actor=actor)
     ledgered_save(plaque, action=LedgerEntry.Action.CREATE, actor=actor)
     return plaque
 
@@ -133,68 +135,104 @@ def plaque_public_url(plaque: Plaque) -> str:
 
 
 def plaque_pdf_draw(plaque: Plaque) -> bytes:
-    font = cjk_font()
     width, height = plaque.width_mm * mm, plaque.height_mm * mm
     scale = min(width / (750 * mm), height / (500 * mm))
     out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=(width, height), invariant=True)
-    page.setTitle(f"{plaque.content['project']} {plaque.content['unit_work']}")
+    page = canvas.Canvas(out, pagesize=(width, height), invariant=True, **pdf_options())
+    content = plaque.content
+    archival_finish(
+        page,
+        title=f"{content['project']} {content['unit_work']}",
+        subject="永久性标牌 Permanent plaque",
+    )
     margin = 40 * mm * scale
     page.setLineWidth(4 * scale)
     page.rect(margin / 2, margin / 2, width - margin, height - margin)
-    content = plaque.content
     y = height - margin - 40 * mm * scale
-    page.setFont(font, 34 * mm * scale)
-    page.drawCentredString(width / 2, y, f"{content['project']} {content['unit_work']}")
+    title = f"{content['project']} {content['unit_work']}"
+    draw_string(page, width / 2, y, title, 34 * mm * scale, align="centre")
     y -= 30 * mm * scale
-    page.setFont(font, 16 * mm * scale)
     dates = [
         f"设计使用年限：{content['design_service_life_years']}年",
         f"开工日期：{content['start_date'] or '—'}",
         f"竣工日期：{content['completion_date'] or '—'}",
     ]
-    page.drawCentredString(width / 2, y, "    ".join(dates))
+    draw_string(page, width / 2, y, "    ".join(dates), 16 * mm * scale, align="centre")
     y -= 12 * mm * scale
     for unit in content["units"]:
         y -= 26 * mm * scale
-        page.drawString(margin + 20 * mm * scale, y, f"{unit['role_name']}：{unit['organization']}")
-        page.drawString(width * 0.62, y, f"项目负责人：{unit['lead']}")
+        line = f"{unit['role_name']}：{unit['organization']}"
+        draw_string(page, margin + 20 * mm * scale, y, line, 16 * mm * scale)
+        draw_string(page, width * 0.62, y, f"项目负责人：{unit['lead']}", 16 * mm * scale)
     qr_size = 110 * mm * scale
-    widget = QrCodeWidget(plaque_public_url(plaque))
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(
-        qr_size, qr_size, transform=[qr_size / (x1 - x0), 0, 0, qr_size / (y1 - y0), 0, 0]
+    _qr_draw(
+        page,
+        plaque_public_url(plaque),
+        x=width - margin - qr_size - 10 * mm * scale,
+        y=margin + 10 * mm,
+        size=qr_size,
     )
-    drawing.add(widget)
-    renderPDF.draw(drawing, page, width - margin - qr_size - 10 * mm * scale, margin + 10 * mm)
-    page.setFont(font, 10 * mm * scale)
-    page.drawString(
-        margin + 20 * mm * scale, margin + 20 * mm * scale, "扫码核验工程质量终身责任信息"
+    draw_string(
+        page,
+        margin + 20 * mm * scale,
+        margin + 20 * mm * scale,
+        "扫码核验工程质量终身责任信息",
+        10 * mm * scale,
     )
     page.showPage()
     page.save()
     return out.getvalue()
 
 
-def plaque_pdf(*, plaque: Plaque, actor: AbstractBaseUser | None) -> Plaque:
-    """The print file, drawn and stored on first request (a derived copy of frozen content)."""
-    if plaque.pdf_id is not None:
-        return plaque
-    stored = object_store(
+def _qr_draw(page, url: str, *, x: float, y: float, size: float) -> None:
+    """The QR code's dark modules as filled rectangles. (ReportLab's drawing renderer would
+    also select Helvetica, a font no PDF of the archive may reference unembedded.)"""
+    widget = QrCodeWidget(url)
+    x0, y0, x1, _y1 = widget.getBounds()
+    page.saveState()
+    page.translate(x, y)
+    page.scale(size / (x1 - x0), size / (x1 - x0))
+    page.translate(-x0, -y0)
+    page.setFillColorRGB(0, 0, 0)
+    for module in widget.draw().contents:
+        if module.fillColor is None:  # the quiet zone's outline
+            continue
+        page.rect(module.x, module.y, module.width, module.height, stroke=0, fill=1)
+    page.restoreState()
+
+
+def _print_file_store(plaque: Plaque, *, actor: AbstractBaseUser | None):
+    return object_store(
         fileobj=io.BytesIO(plaque_pdf_draw(plaque)),
         user=actor,
         archival=False,
-        original_name=f"plaque-{plaque.pk}.pdf",
+        original_name=f"plaque-{plaque.unit_work_id}.pdf",
         allowed_types=("application/pdf",),
     )
-    return _plaque_pdf_record(plaque=plaque, stored=stored, actor=actor)
+
+
+def plaque_print_file(plaque: Plaque):
+    """The print file made when ``plaque`` was frozen; reading it writes nothing."""
+    if plaque.pdf_id is None:
+        raise ValidationError(
+            _(
+                "This plaque was frozen before print files were made at freezing, and its"
+                " print file has not been made yet. An operator makes it with"
+                " `manage.py plaque_print_files`."
+            ),
+            code="no_print_file",
+        )
+    return plaque.pdf
 
 
 @transaction.atomic
-def _plaque_pdf_record(*, plaque, stored, actor) -> Plaque:
+def plaque_print_file_make(*, plaque: Plaque, actor: AbstractBaseUser | None) -> Plaque:
+    """Make the missing print file of a plaque frozen before print files were made at
+    freezing (``manage.py plaque_print_files``, once, by an operator). A plaque that has
+    one keeps it."""
     locked = Plaque.objects.select_for_update().get(pk=plaque.pk)
     if locked.pdf_id is None:
-        locked.pdf = stored
+        locked.pdf = _print_file_store(locked, actor=actor)
         ledgered_save(locked, action=LedgerEntry.Action.UPDATE, actor=actor)
     return locked
 
@@ -413,10 +451,31 @@ class PublicVerification:
     newer: int  # records changed after that checkpoint: nothing to prove against yet
     plaque_entry: dict | None  # the plaque's own entry and proof, for anyone to re-check
     forged_checkpoint: bool = False  # the latest checkpoint is not signed by the archive key
+    # What was checked, kind by kind: [(kind, count)], kinds from VERIFIED_KINDS.
+    kinds: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.mismatched == 0 and self.records > 0 and not self.forged_checkpoint
+
+
+# What the public page verifies, kind by kind, in the words it uses (page and proof.json).
+VERIFIED_KINDS = {
+    "project": gettext_lazy("the project"),
+    "unit_works": gettext_lazy("its unit works"),
+    "organizations": gettext_lazy("the organizations taking part, whose names the plaque shows"),
+    "participations": gettext_lazy("their participations in the project"),
+    "people": gettext_lazy("the project leads, whose names the plaque shows"),
+    "lead_tenures": gettext_lazy("the leads' terms of office"),
+    "documents": gettext_lazy("the letters of authorization and lifetime responsibility pledges"),
+    "plaques": gettext_lazy("the frozen plaques, whose content this page shows"),
+}
+VERIFIED_NOT = gettext_lazy(
+    "The names on this page are the plaque's copy, frozen at completion acceptance; the"
+    " people's and organizations' own records are checked as well. Not checked here: the"
+    " files themselves (signed PDFs, photos). Their SHA-256 is in the records above, and"
+    " an archive package lets anyone check the files offline."
+)
 
 
 def project_records_verify(project: Project) -> PublicVerification:
@@ -424,14 +483,22 @@ def project_records_verify(project: Project) -> PublicVerification:
     verifier would: each record's hash against its latest entry, each entry's leaf hash
     rebuilt from its columns, its inclusion proof against the latest signed checkpoint, and
     that checkpoint's signature with the archive key. Any failure counts as a mismatch."""
-    records = [
-        project,
-        *project.unit_works.all(),
-        *project.participations.all(),
-        *project.lead_tenures.all(),
-        *ResponsibilityDocument.objects.filter(project=project),
-        *Plaque.objects.filter(unit_work__project=project),
-    ]
+    participations = list(project.participations.select_related("organization"))
+    tenures = list(project.lead_tenures.select_related("person"))
+    groups = {
+        "project": [project],
+        "unit_works": list(project.unit_works.all()),
+        # The people and organizations whose names the plaque shows, with every other
+        # participant and lead the project has had: their own records, not only the
+        # plaque's frozen copy of their names.
+        "organizations": list({p.organization_id: p.organization for p in participations}.values()),
+        "participations": participations,
+        "people": list({t.person_id: t.person for t in tenures}.values()),
+        "lead_tenures": tenures,
+        "documents": list(ResponsibilityDocument.objects.filter(project=project)),
+        "plaques": list(Plaque.objects.filter(unit_work__project=project)),
+    }
+    records = [record for group in groups.values() for record in group]
     latest: dict[tuple[str, str], LedgerEntry] = {}
     for entry in LedgerEntry.objects.filter(
         record_type__in={record_type(r) for r in records},
@@ -480,4 +547,5 @@ def project_records_verify(project: Project) -> PublicVerification:
         newer=newer,
         plaque_entry=plaque_entry,
         forged_checkpoint=forged,
+        kinds=[(kind, len(group)) for kind, group in groups.items()],
     )

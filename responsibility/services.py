@@ -29,6 +29,7 @@ from projects.models import MANDATORY_ROLES, LeadTenure, Participation, Person, 
 from responsibility import pdf, signing
 from responsibility.models import DocumentKind, ResponsibilityDocument, SigningEvidence
 from responsibility.text import document_text, template_current
+from storage.fonts import check_printable
 from storage.selectors import object_read_bytes
 from storage.services import default_retention_until, object_store
 from storage.validation import content_check, upload_precheck
@@ -109,6 +110,8 @@ def _draft(*, tenure: LeadTenure, kind: str, supersedes=None, actor) -> Responsi
     template = template_current(kind)
     text = document_text(template=template, tenure=tenure)
     signer = _signer_of(kind, tenure)
+    # Refused here, before anyone is asked to sign, if the PDF could not show the text.
+    check_printable(template.title, text, signer.name)
     document = ResponsibilityDocument(
         number=_new_number(kind),
         kind=kind,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from functools import partial
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -26,7 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from storage.fonts import cjk_font
+from storage.fonts import ArchiveCanvas, archival_finish, cjk_font, markup, markup_rich, pdf_options
 
 WIDTH = 170 * mm
 
@@ -78,10 +79,11 @@ class _Report:
         self.item = ""
 
     def para(self, text: str, style: str = "body") -> None:
-        self.story.append(Paragraph(text, self.styles[style]))
+        """``text`` is Paragraph markup (escaped, may hold links)."""
+        self.story.append(Paragraph(markup_rich(text), self.styles[style]))
 
     def plain(self, text: str, style: str = "body") -> None:
-        self.para(escape(text), style)
+        self.story.append(Paragraph(markup(text), self.styles[style]))
 
     def heading(self, text: str) -> None:
         """An item of the evidence: its ledger lines go to the appendix under this label."""
@@ -92,9 +94,10 @@ class _Report:
         self.grid([(k, v) for k, v in rows], widths=[38 * mm, WIDTH - 38 * mm], shade_first=True)
 
     def grid(self, rows: list[tuple], *, widths, header: bool = False, shade_first=False) -> None:
-        cells = [[Paragraph(escape(str(c)), self.styles["body"]) for c in row] for row in rows]
+        cells = [[Paragraph(markup(str(c)), self.styles["body"]) for c in row] for row in rows]
         table = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
         style = [
+            ("FONTNAME", (0, 0), (-1, -1), cjk_font()),  # not Helvetica, unembedded
             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]
@@ -377,8 +380,8 @@ def trace_report_pdf(trace: dict) -> bytes:
         report.story.append(
             KeepTogether(
                 [
-                    Paragraph(escape(label), report.styles["small_bold"]),
-                    Paragraph(escape(line), report.styles["small"]),
+                    Paragraph(markup(label), report.styles["small_bold"]),
+                    Paragraph(markup(line), report.styles["small"]),
                 ]
             )
         )
@@ -391,8 +394,14 @@ def trace_report_pdf(trace: dict) -> bytes:
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title=f"工程质量缺陷追溯报告 {case['number']}",
-        author="Lifetime Quality Archive",
+        **pdf_options(),
     )
-    doc.build(report.story)
+    finish = partial(
+        archival_finish,
+        title=f"工程质量缺陷追溯报告 {case['number']}",
+        subject=f"{trace['project']['name']} {unit_work['name']}",
+    )
+    doc.build(
+        report.story, onFirstPage=lambda canvas, _doc: finish(canvas), canvasmaker=ArchiveCanvas
+    )
     return out.getvalue()

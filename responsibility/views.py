@@ -66,6 +66,8 @@ def plaque_public(request, token: str):
             "content": plaque.content,
             "verified": verification.ok,
             "verification": verification,
+            "checked": [(plaques.VERIFIED_KINDS[k], n) for k, n in verification.kinds],
+            "not_checked": plaques.VERIFIED_NOT,
         },
     )
 
@@ -90,6 +92,24 @@ def plaque_public_proof(request, token: str):
             "root_hash": checkpoint.root_hash,
             "public_key": checkpoint.public_key,
             "key_id": checkpoint.key_id,
+        },
+        # What the archive checked before saying "verified" on the public page, in words.
+        "verified": {
+            "ok": verification.ok,
+            "records_checked": {
+                kind: {"count": count, "what": str(plaques.VERIFIED_KINDS[kind])}
+                for kind, count in verification.kinds
+            },
+            "proven_at_checkpoint": verification.proven,
+            "changed_after_checkpoint": verification.newer,
+            "mismatched": verification.mismatched,
+            "how": (
+                "Each record's current content hashed and compared with its newest ledger"
+                " entry, that entry's leaf hash rebuilt, its RFC 9162 inclusion proof checked"
+                " against the latest checkpoint, and the checkpoint's Ed25519 signature"
+                " checked with the archive key."
+            ),
+            "not_checked": str(plaques.VERIFIED_NOT),
         },
         "how_to_verify": (
             "content_hash = SHA-256 of the canonical JSON of 'plaque' (sorted keys, no spaces,"

@@ -6,6 +6,8 @@ to the object store; ``manage.py check --deploy`` and ``manage.py storage_check`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core import checks
 from django.utils.translation import gettext as _
@@ -118,3 +120,24 @@ def _bucket_errors() -> list[checks.CheckMessage]:
                 )
             )
     return errors
+
+
+@checks.register("storage", deploy=True)
+def pdf_fonts_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every font of the chain the PDFs embed is on the machine (storage/fonts.py)."""
+    from storage.fonts import chain_spec
+
+    return [
+        checks.Error(
+            _("The font %(path)s, which the archive's PDFs embed, is missing.")
+            % {"path": font.path},
+            hint=_(
+                "Install %(package)s (scripts/system-deps.sh does) or set CJK_FONT_PATH and"
+                " PDF_FALLBACK_FONTS to fonts that are there."
+            )
+            % {"package": font.package},
+            id="storage.E004",
+        )
+        for font in chain_spec()
+        if not Path(font.path).exists()
+    ]

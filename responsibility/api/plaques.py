@@ -62,8 +62,8 @@ class PlaqueFreezeApi(PlaqueBaseApi):
 class PlaquePdfApi(PlaqueBaseApi):
     @extend_schema(operation_id="plaque_pdf", responses={302: None})
     def get(self, request, project_id, unit_work_id):
-        plaque = plaques.plaque_pdf(plaque=self.plaque(), actor=request.user)
-        return download_redirect(plaque.pdf, download_name="plaque.pdf")
+        print_file = plaques.plaque_print_file(self.plaque())
+        return download_redirect(print_file, download_name="plaque.pdf")
 
 
 class PlaqueInstallationApi(PlaqueBaseApi):

@@ -121,6 +121,9 @@ def test_completion_freezes_prints_installs_and_publishes_the_plaque(
     visitor.goto(plaques.plaque_public_url(plaque))
     expect(visitor.locator("h1")).to_contain_text("3号楼")
     expect(visitor.locator("table")).to_contain_text("李国强")
+    # It says what it checked: the named leads' and organizations' own records too.
+    expect(visitor.locator("#what-is-checked")).to_contain_text("项目负责人（标牌上显示其姓名）：5")
+    expect(visitor.locator("#what-is-checked")).to_contain_text("参建单位（标牌上显示其名称）：5")
     assert_page_ok(visitor)
     shot(visitor, "plaque-public")
 

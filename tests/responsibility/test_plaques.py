@@ -7,10 +7,10 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from ledger.canonical import record_hash
+from ledger.canonical import record_hash, record_type
 from ledger.models import LedgerEntry
 from projects import services
-from projects.models import Project, Role, UnitWork
+from projects.models import Person, Project, Role, UnitWork
 from responsibility.models import Plaque, PlaqueInstallation, PlaqueInstallationPhoto
 from storage.models import StoredObject
 from storage.selectors import object_read_bytes
@@ -83,6 +83,49 @@ def test_the_plaque_pdf_is_750_by_500_mm(accepted, project, unit_work, api_as):
     data = object_read_bytes(obj=accepted.pdf)
     assert data.startswith(b"%PDF")
     assert b"/MediaBox [ 0 0 2125.984 1417.323 ]" in data
+
+
+def test_the_print_file_is_made_when_frozen_so_a_regulators_download_writes_nothing(
+    accepted, project, unit_work, api_as, reggie
+):
+    assert accepted.pdf_id is not None
+    # One entry: the frozen record, print file included.
+    [freeze] = LedgerEntry.objects.filter(
+        record_type=record_type(accepted), record_id=str(accepted.pk)
+    )
+    assert freeze.content_hash == record_hash(accepted)
+    stored, entries = StoredObject.objects.count(), LedgerEntry.objects.count()
+
+    api = api_as("reggie").get(plaque_url(project, unit_work) + "pdf/")
+    page = Client()
+    page.force_login(reggie)
+    download = page.get(f"/projects/{project.pk}/unit-works/{unit_work.pk}/plaque/print.pdf")
+
+    assert api.status_code == 302
+    assert download.status_code == 302
+    assert StoredObject.objects.count() == stored
+    assert LedgerEntry.objects.count() == entries
+
+
+def test_a_plaque_frozen_before_print_files_gets_one_from_the_operators_command(
+    accepted, project, unit_work, api_as
+):
+    from django.core.management import call_command
+
+    Plaque.objects.filter(pk=accepted.pk).update(pdf=None)  # as frozen by an older release
+    entries = LedgerEntry.objects.count()
+
+    refused = api_as("reggie").get(plaque_url(project, unit_work) + "pdf/")
+    assert refused.status_code == 400
+    assert "plaque_print_files" in str(refused.json())
+    assert LedgerEntry.objects.count() == entries  # a read still writes nothing
+
+    out = io.StringIO()
+    call_command("plaque_print_files", stdout=out)
+    assert "print files made: 1" in out.getvalue()
+    accepted.refresh_from_db()
+    assert object_read_bytes(obj=accepted.pdf).startswith(b"%PDF")
+    assert api_as("reggie").get(plaque_url(project, unit_work) + "pdf/").status_code == 302
 
 
 def test_the_public_page_shows_names_and_verification_without_login(accepted, project):
@@ -318,4 +361,28 @@ def test_a_checkpoint_not_signed_by_the_archive_key_fails_the_public_check(accep
 
     page = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/p/{accepted.token}/").content.decode()
 
+    assert "do NOT verify" in page
+
+
+def test_the_public_page_says_what_it_checks_and_checks_the_people_it_names(accepted, project):
+    from ledger.services import checkpoint_create
+
+    checkpoint_create()
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/p/{accepted.token}/").content.decode()
+    proof = Client().get(f"/p/{accepted.token}/proof.json").json()["verified"]
+
+    assert "What this check covers" in page
+    assert "the project leads, whose names the plaque shows: 5" in page
+    assert "the organizations taking part, whose names the plaque shows: 5" in page
+    assert "Not checked here: the files themselves" in page
+    assert proof["ok"] is True
+    assert proof["records_checked"]["people"]["count"] == 5
+    assert proof["records_checked"]["organizations"]["count"] == 5
+    assert proof["records_checked"]["plaques"]["count"] == 1
+    assert proof["mismatched"] == 0
+    assert "not_checked" in proof
+
+    # A lead's own record changed behind the ledger's back: the page no longer says verified.
+    Person.objects.filter(pk=lead_of(project, Role.CONTRACTOR).person_id).update(name="李某")
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/p/{accepted.token}/").content.decode()
     assert "do NOT verify" in page
