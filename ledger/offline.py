@@ -531,7 +531,8 @@ def check_files(report: Report, names: set[str], digests: dict[str, str], proven
 def check_pdf_signatures(bag: zipfile.ZipFile, report: Report, names: set[str]) -> None:
     try:
         from pyhanko.pdf_utils.reader import PdfFileReader
-        from pyhanko.sign.validation import validate_pdf_signature
+        from pyhanko.sign.diff_analysis import ModificationLevel
+        from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
         from pyhanko_certvalidator import ValidationContext
     except ImportError:
         report.note("PDF signatures not checked: pyHanko is not installed.")
@@ -540,7 +541,7 @@ def check_pdf_signatures(bag: zipfile.ZipFile, report: Report, names: set[str]) 
     # SHA-256 is in a proven record). pyHanko logs the unknown signer loudly; keep it quiet.
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     context = ValidationContext(trust_roots=[], allow_fetching=False)
-    signed = 0
+    signed = timestamps = 0
     for path in sorted(n for n in names if n.startswith("data/files/")):
         with bag.open(path) as member:
             if member.read(4) != b"%PDF":
@@ -552,14 +553,24 @@ def check_pdf_signatures(bag: zipfile.ZipFile, report: Report, names: set[str]) 
             report.problem(f"{path}: cannot be read as a PDF.")
             continue
         for signature in signatures:
-            status = validate_pdf_signature(signature, context)
+            # A long-term (PAdES B-LTA) PDF carries document timestamps after the signature,
+            # and validation material added since: both may follow a signature, nothing else.
+            is_timestamp = signature.sig_object_type == "/DocTimeStamp"
+            check = validate_pdf_timestamp if is_timestamp else validate_pdf_signature
+            status = check(signature, context)
+            later_additions = status.coverage.name == "ENTIRE_REVISION" and (
+                status.modification_level is not None
+                and status.modification_level <= ModificationLevel.LTA_UPDATES
+            )
             if not (status.intact and status.valid):
                 report.problem(f"{path}: its PDF signature does not match its content.")
-            elif status.coverage.name != "ENTIRE_FILE":
+            elif status.coverage.name != "ENTIRE_FILE" and not later_additions:
                 report.problem(f"{path}: the PDF was changed after it was signed.")
+            elif is_timestamp:
+                timestamps += 1
             else:
                 signed += 1
-    report.note(f"{signed} PDF signatures intact.")
+    report.note(f"{signed} PDF signatures intact ({timestamps} document timestamps).")
 
 
 def verify(path: str, trusted_keys: list[str] | None = None, origin: str | None = None) -> Report:

@@ -262,12 +262,6 @@ def test_ctrl_c_stops_the_refresh_between_documents_and_a_rerun_continues(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="ledger/offline.py (the package verifier, another branch) validates every embedded"
-    " signature as a /Sig and wants ENTIRE_FILE: it must validate /DocTimeStamp with"
-    " validate_pdf_timestamp and accept ENTIRE_REVISION with ModificationLevel.LTA_UPDATES",
-)
 def test_a_package_with_b_lta_pledges_verifies_offline(
     project, signers, long_term_signing, tmp_path
 ):
@@ -276,7 +270,7 @@ def test_a_package_with_b_lta_pledges_verifies_offline(
     call_command("export_archive", str(project.pk), "-o", str(path), stderr=io.StringIO())
     out = io.StringIO()
     call_command("verify_package", str(path), stdout=out)  # CommandError when not clean
-    assert "PDF signatures intact" in out.getvalue()
+    assert "1 PDF signatures intact (1 document timestamps)" in out.getvalue()
 
 
 def test_with_the_tsa_down_signing_is_refused_and_nothing_is_recorded(
