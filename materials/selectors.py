@@ -195,13 +195,51 @@ def notice_batch_ids(*, notice: DefectNotice) -> list[int]:
 
 
 def notice_list(*, user) -> QuerySet[DefectNotice]:
-    open_actions = Count("actions", filter=Q(actions__closed_at__isnull=True), distinct=True)
+    """The notices ``user`` may see, with the counts of the actions they may see: a
+    regulator's are their jurisdiction's, as the action list shows them."""
+    seen = Q(actions__project__in=projects_visible_to(user).values("pk"))
+    open_actions = Count("actions", filter=seen & Q(actions__closed_at__isnull=True), distinct=True)
     return (
         access.notices_visible_to(user)
         .select_related("manufacturer", "issued_by")
-        .annotate(open_actions=open_actions, actions_total=Count("actions", distinct=True))
+        .annotate(
+            open_actions=open_actions, actions_total=Count("actions", filter=seen, distinct=True)
+        )
         .order_by("-issued_on", "-pk")
     )
+
+
+def notice_batches_by_number(
+    *, user, manufacturer: Organization, product: str, numbers: list[str]
+) -> dict[str, Batch]:
+    """The batches of ``manufacturer``'s ``product`` with these numbers, by number: how a
+    bulletin names single batches."""
+    return {
+        batch.batch_number: batch
+        for batch in access.batches_visible_to(user).filter(
+            manufacturer=manufacturer, product=product, batch_number__in=numbers
+        )
+    }
+
+
+def notice_hit_districts(*, notice: DefectNotice, user) -> list[str]:
+    """The region codes of the projects a notice hits (the recall page's district filter)."""
+    return list(
+        notice_affected_projects(notice=notice, user=user)
+        .order_by("jurisdiction_code")
+        .values_list("jurisdiction_code", flat=True)
+        .distinct()
+    )
+
+
+def notice_projects_to_act_on(*, notice: DefectNotice, user) -> QuerySet[Project]:
+    """The affected projects whose records ``user`` keeps: where they may open an action."""
+    projects = notice_affected_projects(notice=notice, user=user).order_by("name", "pk")
+    if user.is_staff:
+        return projects
+    return projects.filter(
+        memberships__user=user, memberships__role__in=Membership.WRITE_ROLES
+    ).distinct()
 
 
 def notice_deliveries(*, notice: DefectNotice, user) -> QuerySet[Delivery]:
@@ -229,6 +267,7 @@ _HIT_COLUMNS = (
     "usages__quantity",
     "usages__used_on",
     "usages__installer__name",
+    "usages__location_id",
 )
 
 
@@ -296,6 +335,7 @@ def notice_hit_dicts(rows) -> list[dict]:
             "used_quantity": used_quantity,
             "used_on": used_on,
             "installer": installer or "",
+            "location_id": location_id,
         }
         for (
             delivery_id,
@@ -315,6 +355,7 @@ def notice_hit_dicts(rows) -> list[dict]:
             used_quantity,
             used_on,
             installer,
+            location_id,
         ) in rows
     ]
 
