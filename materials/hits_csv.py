@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from materials.models import Delivery, Unit
 from projects.models import Role
@@ -38,7 +39,7 @@ COLUMNS = [
     ("installer", pgettext_lazy("recall hits", "Installed by (contractor)")),
     ("leads", pgettext_lazy("recall hits", "Leads in office")),
 ]
-KEYS = [key for key, _ in COLUMNS]
+KEYS = [key for key, _label in COLUMNS]
 
 
 class _Echo:
@@ -54,7 +55,10 @@ def _label(choices, value: str) -> str:
 
 
 def _for_people(row: dict) -> dict:
-    leads = "；".join(f"{_label(Role, lead['role'])}：{lead['name']}" for lead in row["leads"])
+    leads = pgettext("list separator", "; ").join(
+        _("%(role)s: %(name)s") % {"role": _label(Role, lead["role"]), "name": lead["name"]}
+        for lead in row["leads"]
+    )
     return {
         **row,
         "delivery_state": _label(Delivery.State, row["delivery_state"]),
@@ -73,7 +77,7 @@ def hits_csv_lines(rows: Iterable[dict], *, for_people: bool) -> Iterator[str]:
     in the active language, else with the keys and codes the API documents."""
     writer = csv.writer(_Echo())
     yield BOM
-    yield writer.writerow([str(label) for _, label in COLUMNS] if for_people else KEYS)
+    yield writer.writerow([str(label) for _key, label in COLUMNS] if for_people else KEYS)
     shape = _for_people if for_people else _for_programs
     for row in rows:
         values = shape(row)
