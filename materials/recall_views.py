@@ -34,6 +34,7 @@ from projects.access import project_for_user
 from projects.models import Role
 
 PAGE_SIZE = 50
+HITS_PAGE_SIZE = 25  # each hit row carries five leads and a ledger check
 
 
 def _sent(request) -> tuple:
@@ -201,7 +202,7 @@ def recall_page(request, notice_id: int):
             return see_other("recall-action-page", notice.pk, action.pk)
     filters, chosen = _hit_filters(request, notice)
     rows = selectors.notice_hit_rows(notice=notice, user=user, **chosen)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, HITS_PAGE_SIZE).get_page(request.GET.get("page"))
     hits = _labelled(selectors.notice_hit_dicts(page.object_list))
     actions = list(selectors.recall_action_list(notice=notice, user=user))
     query = request.GET.copy()

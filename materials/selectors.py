@@ -180,7 +180,11 @@ def witness_share_list(*, project: Project) -> list[dict]:
 def notice_batch_ids(*, notice: DefectNotice) -> list[int]:
     """The batches a notice names, as ids. Two index lookups (the range on the unique
     manufacturer-product-number index, the named batches) rather than one OR, which would
-    make PostgreSQL scan every batch and every delivery."""
+    make PostgreSQL scan every batch and every delivery. Kept on ``notice`` for the other
+    reads of the same request (a batch recorded later may fall in the range: read again
+    from a fresh notice)."""
+    if hasattr(notice, "_batch_ids"):
+        return notice._batch_ids
     ids = set(notice.batches.values_list("pk", flat=True))
     if notice.has_range:
         ids.update(
@@ -191,7 +195,8 @@ def notice_batch_ids(*, notice: DefectNotice) -> list[int]:
                 batch_number__lte=notice.batch_number_to,
             ).values_list("pk", flat=True)
         )
-    return sorted(ids)
+    notice._batch_ids = sorted(ids)
+    return notice._batch_ids
 
 
 def notice_list(*, user) -> QuerySet[DefectNotice]:
