@@ -230,7 +230,7 @@ def recall_hits_csv(request, notice_id: int):
     """The hits (as filtered on the page) for a spreadsheet: headers, states and role names
     in the reader's language, UTF-8 with a BOM (``hits_csv_lines``)."""
     notice = access.notice_for_user(request.user, notice_id)
-    _, chosen = _hit_filters(request, notice)
+    _form, chosen = _hit_filters(request, notice)
     rows = selectors.notice_hit_dicts(
         selectors.notice_hit_rows(notice=notice, user=request.user, **chosen)
     )
