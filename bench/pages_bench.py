@@ -88,6 +88,15 @@ PAGES = [
     ("archive: documents", "archive-documents-page", "regulator", lambda c: [c.project]),
     ("archive: plaques", "archive-plaques-page", "regulator", lambda c: [c.plaque_project]),
     ("audit log", "audit-log-page", "regulator", lambda c: []),
+    # c.notice is a notice over a tenth of a synthetic
+    # maker's cable batches (~5,000 usages at --scale 1, 3/8 of them in the regulator's
+    # jurisdiction); c.demo_notice and c.demo_action the demo's recall and its open action.
+    ("recalls", "recall-list-page", "regulator", lambda c: []),
+    ("recall", "recall-page", "regulator", lambda c: [c.notice]),
+    ("recall (operator)", "recall-page", "admin", lambda c: [c.notice]),
+    ("recall action", "recall-action-page", "regulator", lambda c: [c.demo_notice, c.demo_action]),
+    ("package page", "package-page", "regulator", lambda c: [c.project]),
+    ("package page (synthetic)", "package-page", "admin", lambda c: [c.synth_project]),
 ]
 
 FULL = {"projects": 2_000, "batches": 50_000, "deliveries": 200_000, "usages": 1_000_000}
@@ -160,7 +169,7 @@ def context() -> types.SimpleNamespace:
     from django.contrib.contenttypes.models import ContentType
 
     from inspections.models import AcceptanceRecord, Photo
-    from materials.models import Delivery, Sample
+    from materials.models import Delivery, RecallAction, Sample
     from projects import services
     from projects.demo import DEMO_PROJECT_NAME
     from projects.models import Location, Membership, Project
@@ -181,7 +190,11 @@ def context() -> types.SimpleNamespace:
     record = AcceptanceRecord.objects.get(pk=max(set(photographed), key=list(photographed).count))
     delivery = Delivery.objects.filter(project=project).order_by("pk").first()
     plaque = Plaque.objects.exclude(token="").select_related("unit_work").first()
+    demo_action = RecallAction.objects.filter(project=project).order_by("pk").first()
     return types.SimpleNamespace(
+        notice=synthetic_notice().pk,
+        demo_notice=demo_action.notice_id,
+        demo_action=demo_action.pk,
         project=project.pk,
         synth_project=synth_project.pk,
         unit_work=project.unit_works.order_by("pk").first().pk,
@@ -201,6 +214,35 @@ def context() -> types.SimpleNamespace:
         token=plaque.token,
         plaque_project=plaque.unit_work.project_id,
         plaque_unit_work=plaque.unit_work_id,
+    )
+
+
+def synthetic_notice():
+    """A recall over the first tenth of one synthetic maker's cable batches (numbered
+    consecutively per maker, so a range is a slice): ~5,000 usages at --scale 1."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+
+    from materials.models import Batch
+    from materials.services import defect_notice_issue
+    from materials.synth import PRODUCTS, SYNTH_PREFIX
+    from projects.models import Organization
+
+    maker = Organization.objects.get(name=f"{SYNTH_PREFIX}生产厂家00")
+    numbers = list(
+        Batch.objects.filter(manufacturer=maker, product=PRODUCTS["cable"])
+        .order_by("batch_number")
+        .values_list("batch_number", flat=True)
+    )
+    return defect_notice_issue(
+        manufacturer=maker,
+        product=PRODUCTS["cable"],
+        batch_number_from=numbers[0],
+        batch_number_to=numbers[max(0, len(numbers) // 10 - 1)],
+        source="基准测试通报",
+        issued_on=datetime.date(2025, 6, 1),
+        actor=get_user_model().objects.get(username="admin"),
     )
 
 

@@ -288,3 +288,27 @@ def recall_evidence_for_user(user, notice_id, action_id, evidence_id) -> RecallE
     if evidence is None:
         raise not_found()
     return evidence
+
+
+def recall_list_check(user) -> None:
+    """Who opens the list of recall notices: regulators and operators, who issue and follow
+    them up, and the members of projects, who see the notices touching their projects
+    (``notices_visible_to``) and close their projects' actions."""
+    if user.is_staff or regulator_account_of(user) is not None:
+        return
+    if Membership.objects.filter(user=user).exists():
+        return
+    raise PermissionDenied(
+        _(
+            "Recall notices are followed up by regulators and archive operators, and shown to"
+            " the members of the projects they affect; your account is none of these."
+        )
+    )
+
+
+def may_issue_notices(user) -> bool:
+    try:
+        notice_issue_check(user)
+    except PermissionDenied:
+        return False
+    return True

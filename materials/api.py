@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,6 +13,7 @@ from config.api import ApiView, list_schema
 from materials import access, selectors, services
 from materials import serializers as s
 from materials.filters import DeliveryFilter
+from materials.hits_csv import hits_csv_lines
 from materials.models import Delivery, DeliveryPhoto, MaterialCategory, Usage
 from materials.pdf import notice_report_pdf
 from projects.access import not_found, project_for_user
@@ -414,47 +413,13 @@ class NoticeHitListApi(NoticeApiView):
         return self.get_paginated_response(s.NoticeHitSerializer(page, many=True).data)
 
 
-CSV_COLUMNS = [
-    "project_id",
-    "project",
-    "jurisdiction_code",
-    "delivery_id",
-    "batch_number",
-    "delivery_state",
-    "delivered_quantity",
-    "unit",
-    "delivered_on",
-    "accepted_by",
-    "inspected_by",
-    "usage_id",
-    "location",
-    "used_quantity",
-    "used_on",
-    "installer",
-    "leads",
-]
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_lines(rows):
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so spreadsheet programs read the Chinese as UTF-8
-    yield writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        leads = "; ".join(f"{lead['role']}: {lead['name']}" for lead in row["leads"])
-        values = {**row, "leads": leads}
-        yield writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
-
-
 class NoticeHitCsvApi(NoticeApiView):
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request, notice_id: int):
         rows = selectors.notice_hits(notice=self.notice(), user=request.user)
-        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            hits_csv_lines(rows, for_people=False), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="recall-{notice_id}.csv"'
         return response
 

@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from config.views import not_built_yet
+from materials import recall_views as views
 
 notice = "recalls/<int:notice_id>/"
 
 urlpatterns = [
-    path("recalls/", not_built_yet, name="recall-list-page"),
-    path("recalls/new/", not_built_yet, name="recall-create-page"),
-    path(notice, not_built_yet, name="recall-page"),
-    path(notice + "actions/<int:action_id>/", not_built_yet, name="recall-action-page"),
+    path("recalls/", views.recall_list_page, name="recall-list-page"),
+    path("recalls/new/", views.recall_create_page, name="recall-create-page"),
+    path(notice, views.recall_page, name="recall-page"),
+    path(notice + "hits.csv", views.recall_hits_csv, name="recall-hits-csv-page"),
+    path(
+        notice + "actions/<int:action_id>/",
+        views.recall_action_page,
+        name="recall-action-page",
+    ),
 ]

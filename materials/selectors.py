@@ -180,7 +180,11 @@ def witness_share_list(*, project: Project) -> list[dict]:
 def notice_batch_ids(*, notice: DefectNotice) -> list[int]:
     """The batches a notice names, as ids. Two index lookups (the range on the unique
     manufacturer-product-number index, the named batches) rather than one OR, which would
-    make PostgreSQL scan every batch and every delivery."""
+    make PostgreSQL scan every batch and every delivery. Kept on ``notice`` for the other
+    reads of the same request (a batch recorded later may fall in the range: read again
+    from a fresh notice)."""
+    if hasattr(notice, "_batch_ids"):
+        return notice._batch_ids
     ids = set(notice.batches.values_list("pk", flat=True))
     if notice.has_range:
         ids.update(
@@ -191,17 +195,56 @@ def notice_batch_ids(*, notice: DefectNotice) -> list[int]:
                 batch_number__lte=notice.batch_number_to,
             ).values_list("pk", flat=True)
         )
-    return sorted(ids)
+    notice._batch_ids = sorted(ids)
+    return notice._batch_ids
 
 
 def notice_list(*, user) -> QuerySet[DefectNotice]:
-    open_actions = Count("actions", filter=Q(actions__closed_at__isnull=True), distinct=True)
+    """The notices ``user`` may see, with the counts of the actions they may see: a
+    regulator's are their jurisdiction's, as the action list shows them."""
+    seen = Q(actions__project__in=projects_visible_to(user).values("pk"))
+    open_actions = Count("actions", filter=seen & Q(actions__closed_at__isnull=True), distinct=True)
     return (
         access.notices_visible_to(user)
         .select_related("manufacturer", "issued_by")
-        .annotate(open_actions=open_actions, actions_total=Count("actions", distinct=True))
+        .annotate(
+            open_actions=open_actions, actions_total=Count("actions", filter=seen, distinct=True)
+        )
         .order_by("-issued_on", "-pk")
     )
+
+
+def notice_batches_by_number(
+    *, user, manufacturer: Organization, product: str, numbers: list[str]
+) -> dict[str, Batch]:
+    """The batches of ``manufacturer``'s ``product`` with these numbers, by number: how a
+    bulletin names single batches."""
+    return {
+        batch.batch_number: batch
+        for batch in access.batches_visible_to(user).filter(
+            manufacturer=manufacturer, product=product, batch_number__in=numbers
+        )
+    }
+
+
+def notice_hit_districts(*, notice: DefectNotice, user) -> list[str]:
+    """The region codes of the projects a notice hits (the recall page's district filter)."""
+    return list(
+        notice_affected_projects(notice=notice, user=user)
+        .order_by("jurisdiction_code")
+        .values_list("jurisdiction_code", flat=True)
+        .distinct()
+    )
+
+
+def notice_projects_to_act_on(*, notice: DefectNotice, user) -> QuerySet[Project]:
+    """The affected projects whose records ``user`` keeps: where they may open an action."""
+    projects = notice_affected_projects(notice=notice, user=user).order_by("name", "pk")
+    if user.is_staff:
+        return projects
+    return projects.filter(
+        memberships__user=user, memberships__role__in=Membership.WRITE_ROLES
+    ).distinct()
 
 
 def notice_deliveries(*, notice: DefectNotice, user) -> QuerySet[Delivery]:
@@ -211,65 +254,75 @@ def notice_deliveries(*, notice: DefectNotice, user) -> QuerySet[Delivery]:
     )
 
 
-def notice_hits(*, notice: DefectNotice, user) -> list[dict]:
-    """Every affected delivery and usage in every project ``user`` may see: one row per
-    usage, and one per delivery nothing was used from yet. Each row carries the location,
-    quantity and date, the supervisor who accepted the delivery, the contractor who
-    installed it and the project's leads in office. Five queries whatever the size, read
-    as plain values (no model instances: a recall touches thousands of rows)."""
-    deliveries = list(
-        notice_deliveries(notice=notice, user=user)
-        .order_by("project_id", "delivered_on", "pk")
-        .values_list(
-            "pk",
-            "project_id",
-            "project__name",
-            "project__jurisdiction_code",
-            "batch__batch_number",
-            "state",
-            "quantity",
-            "unit",
-            "delivered_on",
-            "decided_by__person__name",
-            "decided_by__username",
-            "inspected_by__name",
-        )
-    )
-    usages_by_delivery: dict[int, list[tuple]] = {}
-    for usage in (
-        Usage.objects.filter(delivery__in=[d[0] for d in deliveries])
-        .order_by("used_on", "pk")
-        .values_list(
-            "delivery_id", "pk", "location__name", "quantity", "used_on", "installer__name"
-        )
-    ):
-        usages_by_delivery.setdefault(usage[0], []).append(usage)
+_HIT_COLUMNS = (
+    "pk",
+    "project_id",
+    "project__name",
+    "project__jurisdiction_code",
+    "batch__batch_number",
+    "state",
+    "quantity",
+    "unit",
+    "delivered_on",
+    "decided_by__person__name",
+    "decided_by__username",
+    "inspected_by__name",
+    "usages__pk",
+    "usages__location__name",
+    "usages__quantity",
+    "usages__used_on",
+    "usages__installer__name",
+    "usages__location_id",
+)
+
+
+def notice_hit_rows(
+    *,
+    notice: DefectNotice,
+    user,
+    project_id: int | None = None,
+    district: str = "",
+    state: str = "",
+) -> QuerySet:
+    """The hits of ``notice`` as one lazy query (tuples, for ``notice_hit_dicts``): a row per
+    usage of an affected delivery and a row per delivery nothing was used from yet (the
+    outer join to usages), in project, delivery and usage order, narrowed to one project,
+    one district (the project's region code) or one delivery state. Lazy, so a page counts
+    and slices it in the database instead of reading every hit."""
+    deliveries = notice_deliveries(notice=notice, user=user)
+    if project_id is not None:
+        deliveries = deliveries.filter(project_id=project_id)
+    if district:
+        deliveries = deliveries.filter(project__jurisdiction_code=district)
+    if state:
+        deliveries = deliveries.filter(state=state)
+    return deliveries.order_by(
+        "project_id", "delivered_on", "pk", "usages__used_on", "usages__pk"
+    ).values_list(*_HIT_COLUMNS)
+
+
+def current_leads(project_ids) -> dict[int, list[dict]]:
+    """The leads in office of each project, by project id (one query)."""
     leads: dict[int, list[dict]] = {}
     for project_id, role, name, organization in (
-        LeadTenure.objects.filter(project__in={d[1] for d in deliveries}, end_date__isnull=True)
+        LeadTenure.objects.filter(project__in=set(project_ids), end_date__isnull=True)
         .order_by("project_id", "role")
         .values_list("project_id", "role", "person__name", "participation__organization__name")
     ):
         leads.setdefault(project_id, []).append(
             {"role": role, "name": name, "organization": organization}
         )
-    rows = []
+    return leads
+
+
+def notice_hit_dicts(rows) -> list[dict]:
+    """Rows of ``notice_hit_rows`` (all, or a page of them) as the dicts the API, the CSV,
+    the PDF and the pages show, each with its project's leads in office (one query)."""
+    rows = list(rows)
+    leads = current_leads(row[1] for row in rows)
     accepted = Delivery.State.ACCEPTED
-    for (
-        delivery_id,
-        project_id,
-        project_name,
-        jurisdiction,
-        batch_number,
-        state,
-        quantity,
-        unit,
-        delivered_on,
-        decider_name,
-        decider_username,
-        inspector,
-    ) in deliveries:
-        base = {
+    return [
+        {
             "project_id": project_id,
             "project": project_name,
             "jurisdiction_code": jurisdiction,
@@ -282,32 +335,43 @@ def notice_hits(*, notice: DefectNotice, user) -> list[dict]:
             "accepted_by": (decider_name or decider_username or "") if state == accepted else "",
             "inspected_by": inspector,
             "leads": leads.get(project_id, []),
+            "usage_id": usage_id,
+            "location": location or "",
+            "used_quantity": used_quantity,
+            "used_on": used_on,
+            "installer": installer or "",
+            "location_id": location_id,
         }
-        usages = usages_by_delivery.get(delivery_id)
-        if not usages:
-            rows.append(
-                {
-                    **base,
-                    "usage_id": None,
-                    "location": "",
-                    "used_quantity": None,
-                    "used_on": None,
-                    "installer": "",
-                }
-            )
-            continue
-        for _, usage_id, location, used_quantity, used_on, installer in usages:
-            rows.append(
-                {
-                    **base,
-                    "usage_id": usage_id,
-                    "location": location,
-                    "used_quantity": used_quantity,
-                    "used_on": used_on,
-                    "installer": installer,
-                }
-            )
-    return rows
+        for (
+            delivery_id,
+            project_id,
+            project_name,
+            jurisdiction,
+            batch_number,
+            state,
+            quantity,
+            unit,
+            delivered_on,
+            decider_name,
+            decider_username,
+            inspector,
+            usage_id,
+            location,
+            used_quantity,
+            used_on,
+            installer,
+            location_id,
+        ) in rows
+    ]
+
+
+def notice_hits(*, notice: DefectNotice, user) -> list[dict]:
+    """Every affected delivery and usage in every project ``user`` may see: one row per
+    usage, and one per delivery nothing was used from yet. Each row carries the location,
+    quantity and date, the supervisor who accepted the delivery, the contractor who
+    installed it and the project's leads in office. Four queries whatever the size, read
+    as plain values (no model instances: a recall touches thousands of rows)."""
+    return notice_hit_dicts(notice_hit_rows(notice=notice, user=user))
 
 
 def notice_affected_projects(*, notice: DefectNotice, user) -> QuerySet[Project]:

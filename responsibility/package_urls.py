@@ -2,8 +2,13 @@
 
 from django.urls import path
 
-from config.views import not_built_yet
+from responsibility import package_views as views
 
 urlpatterns = [
-    path("projects/<int:project_id>/package/", not_built_yet, name="package-page"),
+    path("projects/<int:project_id>/package/", views.package_page, name="package-page"),
+    path(
+        "projects/<int:project_id>/package/verify_package.py",
+        views.package_verifier_download,
+        name="package-verifier-download",
+    ),
 ]

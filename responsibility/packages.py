@@ -165,6 +165,43 @@ def _file_fields(model: type[models.Model]) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class PackageContents:
+    """What a project's package will hold, counted before it is made: records per type (the
+    model's plural name and count, in package order), files and their bytes."""
+
+    records: list[tuple[str, int]]
+    record_count: int
+    file_count: int
+    file_bytes: int
+
+
+def package_contents(project: Project) -> PackageContents:
+    """Counts of what ``package_stream`` will write for ``project``: one COUNT per record
+    type and one for the files (distinct contents, as the package stores each once), so
+    the cost does not grow with the archive."""
+    records = []
+    named = Q(pk__in=[])
+    for model, queryset in _record_sets(project):
+        count = queryset.count()
+        if count:
+            records.append((str(model._meta.verbose_name_plural), count))
+        for attname in _file_fields(model):
+            named |= Q(pk__in=queryset.values(attname))
+    files = (
+        StoredObject.objects.filter(named)
+        .values("sha256", "size")
+        .distinct()
+        .aggregate(count=models.Count("sha256"), size=models.Sum("size"))
+    )
+    return PackageContents(
+        records=records,
+        record_count=sum(count for _, count in records),
+        file_count=files["count"] or 0,
+        file_bytes=files["size"] or 0,
+    )
+
+
 class _Sink(io.RawIOBase):
     """A write-only, unseekable stream the zip is written into and read back out of in
     pieces; zipfile then writes data descriptors instead of seeking back."""
