@@ -33,13 +33,11 @@ inlined, nothing else needed) to copy anywhere.
 from __future__ import annotations
 
 import argparse
-import base64
 import binascii
 import hashlib
 import io
 import json
 import logging
-import re
 import sys
 import zipfile
 from collections import defaultdict
@@ -48,6 +46,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.merkle import leaf_hash, verify_inclusion  # inlined in the standalone copy
+from ledger.notes import (  # inlined in the standalone copy
+    Checkpoint,
+    NoteError,
+    TrustedKey,
+    cosignature_time,
+    ed25519_valid,
+    parse_checkpoint,
+    parse_note,
+    parse_trusted_key,
+)
 
 CHUNK = 1 << 20
 DEFAULT_ORIGIN = "lifetime-quality-archive"  # the archive's LEDGER_LOG_ID unless changed
@@ -168,124 +176,6 @@ def _file_descriptions(bag: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     return described
 
 
-# --- The checkpoint: a C2SP signed note (https://c2sp.org/signed-note, tlog-checkpoint) ---
-
-
-class NoteError(ValueError):
-    """The text is not a well-formed signed note; the message says why."""
-
-
-@dataclass(frozen=True)
-class NoteSignature:
-    name: str
-    key_hash: bytes  # the key ID: the first 4 bytes of SHA-256(name || newline || 0x01 || key)
-    signature: bytes  # what follows the key ID (for Ed25519: the 64-byte signature)
-
-
-@dataclass(frozen=True)
-class Note:
-    text: str  # the signed bytes, ending with a newline
-    signatures: list[NoteSignature]
-
-
-@dataclass(frozen=True)
-class TrustedKey:
-    name: str  # the key name its signature lines carry (the archive's: the log's origin)
-    public_key: bytes  # raw Ed25519
-
-    @property
-    def key_hash(self) -> bytes:
-        return ed25519_key_hash(self.name, self.public_key)
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    origin: str
-    size: int
-    root: bytes
-    extensions: list[str]
-    note: Note  # its signature lines: the archive's, and any witness cosignatures
-
-
-KEY_NAME = re.compile(r"[^\s+]+")
-
-
-def ed25519_key_hash(name: str, public_key: bytes) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n\x01" + public_key).digest()[:4]
-
-
-def parse_note(data: str) -> Note:
-    """A signed note: text lines, a blank line, then one line per signature,
-    ``— <key name> <base64(key ID || signature)>``."""
-    if any(ord(c) < 0x20 and c != "\n" for c in data):
-        raise NoteError("it holds control characters")
-    text, blank, block = data.rpartition("\n\n")
-    if not blank or not text:
-        raise NoteError("no blank line separates the text from the signatures")
-    if not block.endswith("\n"):
-        raise NoteError("its last signature line does not end with a newline")
-    signatures = []
-    for number, line in enumerate(block[:-1].split("\n"), start=1):
-        dash, name, stamp, *rest = line.split(" ") + ["", ""]
-        if dash != "\u2014" or any(rest) or not KEY_NAME.fullmatch(name):
-            raise NoteError(f"signature line {number} is not '\u2014 <key name> <signature>'")
-        try:
-            raw = base64.b64decode(stamp, validate=True)
-        except (binascii.Error, ValueError):
-            raise NoteError(f"signature line {number} is not base64") from None
-        if len(raw) < 5:
-            raise NoteError(f"signature line {number} is too short to hold a key ID")
-        signatures.append(NoteSignature(name, raw[:4], raw[4:]))
-    return Note(text=text + "\n", signatures=signatures)
-
-
-def parse_checkpoint(note: Note) -> Checkpoint:
-    """The note's text as a C2SP checkpoint: origin, tree size, root hash, extension lines."""
-    lines = note.text[:-1].split("\n")
-    if len(lines) < 3 or not lines[0]:
-        raise NoteError("its text does not hold an origin, a tree size and a root hash")
-    origin, size, root = lines[0], lines[1], lines[2]
-    if not size.isascii() or not size.isdigit() or (size.startswith("0") and size != "0"):
-        raise NoteError(f"the tree size {size!r} is not a decimal number")
-    try:
-        root_hash = base64.b64decode(root, validate=True)
-    except (binascii.Error, ValueError):
-        root_hash = b""
-    if len(root_hash) != 32:
-        raise NoteError("the root hash is not 32 bytes in base64")
-    return Checkpoint(origin, int(size), root_hash, lines[3:], note)
-
-
-def parse_trusted_key(text: str, origin: str) -> TrustedKey:
-    """A key as the archive publishes it: a C2SP verifier key ``name+keyid+base64(0x01 ||
-    key)``, or the raw Ed25519 public key in hex, whose name is then the log's origin."""
-    text = text.strip()
-    unusable = ValueError(
-        f"{text!r} is neither an Ed25519 public key in hex (64 digits) nor a verifier key"
-        " name+keyid+base64"
-    )
-    if "+" in text:
-        name, _sep, rest = text.partition("+")
-        key_id, _sep, encoded = rest.partition("+")
-        try:
-            raw = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            raise unusable from None
-        if len(raw) != 33 or raw[0] != 1 or not KEY_NAME.fullmatch(name):
-            raise unusable
-        key = TrustedKey(name, raw[1:])
-        if key.key_hash.hex() != key_id.lower():
-            raise ValueError(f"{text!r}: its key ID does not match its name and key")
-        return key
-    try:
-        public_key = bytes.fromhex(text)
-    except ValueError:
-        raise unusable from None
-    if len(public_key) != 32:
-        raise unusable
-    return TrustedKey(origin, public_key)
-
-
 def check_checkpoint(
     note_text: str, trusted: list[TrustedKey], origin: str, report: Report
 ) -> Checkpoint | None:
@@ -319,7 +209,7 @@ def check_checkpoint(
         for key in trusted:
             if (key.name, key.key_hash) != (signature.name, signature.key_hash):
                 continue
-            if _ed25519_valid(key.public_key, signature.signature, checkpoint.note.text):
+            if ed25519_valid(key.public_key, signature.signature, checkpoint.note.text.encode()):
                 return checkpoint
             report.problem(
                 "The checkpoint's signature does not verify with the archive's key: the"
@@ -334,15 +224,50 @@ def check_checkpoint(
     return None
 
 
-def _ed25519_valid(public_key: bytes, signature: bytes, text: str) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+# --- Witnesses: who else vouches that this checkpoint extends the history they saw ---
 
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, text.encode())
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+
+@dataclass(frozen=True)
+class WitnessPolicy:
+    witnesses: list[tuple[str, bytes]]  # (key name, raw Ed25519 public key)
+    quorum: int
+
+
+def parse_witness_policy(specs: list[str], quorum: int | None) -> WitnessPolicy:
+    """``NAME=HEX`` (or ``NAME HEX``, as the witness's keygen prints it) for each witness
+    you trust; ``quorum`` how many of them must have co-signed (by default all)."""
+    witnesses = []
+    for spec in specs:
+        name, _sep, key_hex = spec.replace(" ", "=", 1).partition("=")
+        try:
+            key = bytes.fromhex(key_hex)
+        except ValueError:
+            key = b""
+        if not name or len(key) != 32:
+            raise ValueError(f"--witness {spec!r} is not NAME=HEX (an Ed25519 public key)")
+        witnesses.append((name, key))
+    quorum = len(witnesses) if quorum is None else quorum
+    if not 1 <= quorum <= len(witnesses):
+        raise ValueError(f"a quorum of {quorum} needs between 1 and {len(witnesses)} witnesses")
+    return WitnessPolicy(witnesses, quorum)
+
+
+def check_witnesses(checkpoint: Checkpoint, policy: WitnessPolicy, report: Report) -> None:
+    """At least ``policy.quorum`` of the witnesses co-signed the checkpoint (C2SP
+    tlog-cosignature): each checked, before co-signing, that it extends the last tree it
+    co-signed, so a rewritten history re-signed by the archive alone lacks the quorum."""
+    cosigned, missing = [], []
+    for name, key in policy.witnesses:
+        (cosigned if cosignature_time(checkpoint.note, name, key) else missing).append(name)
+    for name in cosigned:
+        report.note(f"Witness {name} co-signed the checkpoint.")
+    if len(cosigned) < policy.quorum:
+        report.problem(
+            f"The checkpoint is co-signed by {len(cosigned)} of the {len(policy.witnesses)}"
+            f" witnesses you named ({', '.join(missing)} did not), and your policy needs"
+            f" {policy.quorum}: no independent witness vouches that this history extends the"
+            " one they saw — it may have been rewritten, or was exported before they co-signed."
+        )
 
 
 # --- The ledger, the records, the files ---
@@ -368,6 +293,7 @@ def check_ledger(
     names: set[str],
     trusted: list[TrustedKey],
     origin: str,
+    policy: WitnessPolicy | None = None,
 ) -> Proven | None:
     try:
         note = bag.read("data/ledger/checkpoint.txt").decode("utf-8")
@@ -388,6 +314,8 @@ def check_ledger(
     checkpoint = check_checkpoint(note, trusted, origin, report)
     if checkpoint is None:
         return None
+    if policy is not None:
+        check_witnesses(checkpoint, policy, report)
     size, root = checkpoint.size, checkpoint.root
 
     proven = Proven()
@@ -573,10 +501,17 @@ def check_pdf_signatures(bag: zipfile.ZipFile, report: Report, names: set[str]) 
     report.note(f"{signed} PDF signatures intact ({timestamps} document timestamps).")
 
 
-def verify(path: str, trusted_keys: list[str] | None = None, origin: str | None = None) -> Report:
+def verify(
+    path: str,
+    trusted_keys: list[str] | None = None,
+    origin: str | None = None,
+    witnesses: list[str] | None = None,
+    quorum: int | None = None,
+) -> Report:
     """Check the package at ``path``. ``trusted_keys``: the archive's keys as it publishes
     them (hex, or C2SP verifier keys); ``origin``: the name of the archive's log (by default
-    the name in the first verifier key, else ``DEFAULT_ORIGIN``)."""
+    the name in the first verifier key, else ``DEFAULT_ORIGIN``); ``witnesses`` (``NAME=HEX``)
+    and ``quorum``: the witness policy the checkpoint must meet (none if no witness given)."""
     report = Report()
     keys = [key for key in trusted_keys or [] if key.strip()]
     try:
@@ -585,6 +520,11 @@ def verify(path: str, trusted_keys: list[str] | None = None, origin: str | None 
         trusted = [parse_trusted_key(key, origin) for key in keys]
     except (ValueError, binascii.Error) as exc:
         report.problem(f"A trusted key is not usable: {exc}.")
+        return report
+    try:
+        policy = parse_witness_policy(witnesses, quorum) if witnesses else None
+    except ValueError as exc:
+        report.problem(f"The witness policy is not usable: {exc}.")
         return report
     try:
         bag = zipfile.ZipFile(path)
@@ -602,7 +542,7 @@ def verify(path: str, trusted_keys: list[str] | None = None, origin: str | None 
             )
     try:
         digests = check_bag(bag, report, names)
-        proven = check_ledger(bag, report, names, trusted, origin)
+        proven = check_ledger(bag, report, names, trusted, origin, policy)
         if proven is not None:
             check_files(report, names, digests, proven)
         check_pdf_signatures(bag, report, names)
@@ -611,22 +551,12 @@ def verify(path: str, trusted_keys: list[str] | None = None, origin: str | None 
     return report
 
 
-IMPORT_MERKLE = (
-    "from ledger.merkle import leaf_hash, verify_inclusion  # inlined in the standalone copy\n"
-)
-
-
 def standalone_source() -> str:
-    """This verifier as one file: ``ledger/merkle.py`` (pure hashlib) pasted in place of its
-    import, so a regulator needs no repository."""
-    here = Path(__file__).resolve()
-    merkle = (here.parent / "merkle.py").read_text(encoding="utf-8")
-    merkle = merkle.replace("from __future__ import annotations\n", "")
-    source = here.read_text(encoding="utf-8")
-    if IMPORT_MERKLE not in source:
-        raise RuntimeError("ledger/offline.py no longer imports ledger.merkle as expected")
-    inlined = f"# --- ledger/merkle.py, inlined ---\n{merkle}\n# --- end of ledger/merkle.py ---\n"
-    return "#!/usr/bin/env python3\n" + source.replace(IMPORT_MERKLE, inlined)
+    """This verifier as one file (``ledger/merkle.py`` and ``ledger/notes.py`` pasted in place
+    of their imports), so a regulator needs no repository."""
+    from ledger.standalone import standalone_source as one_file
+
+    return one_file(Path(__file__).resolve())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -654,6 +584,19 @@ def main(argv: list[str] | None = None) -> int:
             f" verifier key, else {DEFAULT_ORIGIN})"
         ),
     )
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="NAME=HEX",
+        help="a witness you trust and its Ed25519 public key; repeat for each",
+    )
+    parser.add_argument(
+        "--witness-quorum",
+        type=int,
+        metavar="N",
+        help="how many of the --witness must have co-signed the checkpoint (default: all)",
+    )
     args = parser.parse_args(argv)
     if args.write_standalone:
         args.write_standalone.write_text(standalone_source(), encoding="utf-8")
@@ -664,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.package:
         parser.error("the package to check is missing")
-    report = verify(args.package, args.trusted_key, args.origin)
+    report = verify(args.package, args.trusted_key, args.origin, args.witness, args.witness_quorum)
     for note in report.notes:
         print(note)
     for problem in report.problems:

@@ -38,6 +38,6 @@ def _inline(source: str, done: set[str]) -> str:
 def standalone_source(path: Path) -> str:
     """``path`` (a module of this package) as one file to run with ``python3``."""
     source = _inline(path.read_text(encoding="utf-8"), set())
-    if "from ledger." in source:
+    if re.search(r"^from ledger\.", source, re.MULTILINE):  # a module-level import left
         raise RuntimeError(f"{path.name} still imports from ledger after inlining")
     return "#!/usr/bin/env python3\n" + source

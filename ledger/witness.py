@@ -42,8 +42,8 @@ from pathlib import Path
 
 from ledger.merkle import verify_consistency  # inlined in the standalone copy
 from ledger.notes import (  # inlined in the standalone copy
+    KEY_NAME,
     NoteError,
-    _valid_name,
     cosignature_line,
     cosigned_message,
     log_signature_valid,
@@ -92,7 +92,7 @@ class Witness:
     def __init__(self, name: str, private_key, state_path: Path, logs: dict[str, bytes]) -> None:
         from cryptography.hazmat.primitives import serialization
 
-        if not _valid_name(name):
+        if not KEY_NAME.fullmatch(name):
             raise ValueError("a witness name has no spaces and no '+'")
         self.name = name
         self.private_key = private_key
@@ -117,7 +117,7 @@ class Witness:
         old_size, proof, note_text = parse_add_checkpoint(request)
         try:
             note = parse_note(note_text)
-            checkpoint = parse_checkpoint(note.body)
+            checkpoint = parse_checkpoint(note)
         except NoteError as exc:
             raise Refused(400, f"not a checkpoint note: {exc}") from exc
         log_key = self.logs.get(checkpoint.origin)
@@ -150,7 +150,7 @@ class Witness:
             }
             self._save()
         timestamp = int(time.time())
-        signature = self.private_key.sign(cosigned_message(note.body, timestamp))
+        signature = self.private_key.sign(cosigned_message(note.text, timestamp))
         return cosignature_line(self.name, self.public_key, timestamp, signature)
 
 

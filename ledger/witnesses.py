@@ -53,7 +53,8 @@ def configured_witnesses() -> list[WitnessConfig]:
             public_key = bytes.fromhex(key_hex)
         except ValueError:
             public_key = b""
-        if not protocol._valid_name(name) or len(public_key) != 32 or not url.startswith("http"):
+        valid_name = protocol.KEY_NAME.fullmatch(name)
+        if not valid_name or len(public_key) != 32 or not url.startswith("http"):
             raise ImproperlyConfigured(
                 f"LEDGER_WITNESSES: {item!r} is not NAME=HEX_ED25519_PUBLIC_KEY@URL."
             )

@@ -41,6 +41,7 @@ from ledger.canonical import canonical_json, record_type
 from ledger.models import LedgerEntry
 from ledger.selectors import inclusion_proofs
 from ledger.services import checkpoint_covering
+from ledger.witnesses import configured_witnesses, cosignatures_collect
 from materials.models import (
     Batch,
     BatchFile,
@@ -286,8 +287,12 @@ def package_stream(
     *, project: Project, exporter: str, progress: Progress | None = None
 ) -> Iterator[bytes]:
     """The package of ``project`` as zip bytes, in pieces. A checkpoint is signed first, so
-    every entry in the package has a proof against it."""
+    every entry in the package has a proof against it, and the configured witnesses are
+    asked to co-sign it (a witness that is down or refuses leaves its line out: a verifier
+    with a witness policy then says so)."""
     checkpoint = checkpoint_covering()
+    if configured_witnesses():
+        cosignatures_collect(checkpoint)
     sink = _Sink()
     archive = zipfile.ZipFile(sink, "w", allowZip64=True)
     bag = _Bag(zip=archive, sink=sink)
@@ -361,7 +366,9 @@ def package_stream(
     record_sets.append((StoredObject, objects))
     entries = _entries(record_sets, checkpoint.tree_size)
     yield from bag.member("data/ledger/entries.jsonl", _lines(entries), compress=True)
-    yield from bag.member("data/ledger/checkpoint.txt", [checkpoint.note.encode()], compress=False)
+    yield from bag.member(
+        "data/ledger/checkpoint.txt", [checkpoint.witnessed_note().encode()], compress=False
+    )
     yield from bag.member(
         "data/ledger/public_key.txt", [checkpoint.public_key.encode() + b"\n"], compress=False
     )

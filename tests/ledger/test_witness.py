@@ -20,7 +20,7 @@ from django.db import transaction
 
 from ledger import merkle, notes, signing
 from ledger import witness as protocol
-from ledger.canonical import canonical_json
+from ledger.canonical import canonical_json, record_type
 from ledger.models import Checkpoint, Cosignature, LedgerEntry, LedgerHead, LedgerNode
 from ledger.services import checkpoint_create, ledger_append
 from ledger.witnesses import cosignatures_collect
@@ -179,7 +179,7 @@ def _note(key, origin: str, size: int, root: bytes) -> str:
     public = key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
-    stamp = notes.log_key_hash(origin, public) + key.sign(body.encode())
+    stamp = notes.ed25519_key_hash(origin, public) + key.sign(body.encode())
     return f"{body}\n\u2014 {origin} {base64.b64encode(stamp).decode()}\n"
 
 
@@ -292,3 +292,88 @@ def test_the_standalone_witness_runs_without_the_repository(tmp_path):
         cwd=tmp_path,
     )
     assert made.stdout.splitlines()[-1].startswith("office ")
+
+
+# --- A package carries the cosignatures; the offline verifier applies a witness policy ---
+
+
+def _export(project, path) -> None:
+    call_command("export_archive", str(project.pk), "-o", str(path), stderr=io.StringIO())
+
+
+def _verify(path, witnesses, quorum=None) -> tuple[int, str]:
+    args = [str(path), "--trusted-key", signing.public_key_bytes().hex()]
+    for witness in witnesses:
+        args += ["--witness", f"{witness.name}={witness.public_key.hex()}"]
+    if quorum is not None:
+        args += ["--witness-quorum", str(quorum)]
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "scripts" / "verify_package.py"), *args],
+        capture_output=True,
+        text=True,
+    )
+    return result.returncode, result.stdout
+
+
+def test_a_package_meets_the_witness_policy_until_history_is_rewritten(
+    witnesses, project, inspector, tmp_path
+):
+    _append(3, inspector)  # entries of a record outside the package
+    honest = tmp_path / "honest.zip"
+    _export(project, honest)  # the export asks the witnesses to co-sign its checkpoint
+
+    status, out = _verify(honest, witnesses)
+    assert status == 0, out
+    assert "Witness zj-quality-office co-signed the checkpoint." in out
+    assert "Witness hz-notary co-signed the checkpoint." in out
+
+    # History rewritten where the package does not look: only witnesses can tell.
+    _rewrite_history(_first_entry_of(inspector))
+    _append(2, inspector)
+    rewritten = tmp_path / "rewritten.zip"
+    _export(project, rewritten)
+
+    status, out = _verify(rewritten, witnesses, quorum=1)
+    assert status == 1
+    assert "co-signed by 0 of the 2 witnesses you named" in out
+    assert "your policy needs 1" in out
+    # Without a witness policy the verifier cannot tell: the operator's signature is valid.
+    status, out = _verify(rewritten, [])
+    assert status == 0, out
+    # A policy naming a witness key that is not the one that signed finds no cosignature.
+    status, out = _verify(honest, witnesses[:1] + [WitnessKeyOnly("hz-notary")], quorum=2)
+    assert status == 1
+    assert "1 of the 2 witnesses you named (hz-notary did not)" in out
+
+
+def _first_entry_of(record) -> int:
+    entries = LedgerEntry.objects.filter(record_type=record_type(record), record_id=str(record.pk))
+    return entries.order_by("index").values_list("index", flat=True).first()
+
+
+class WitnessKeyOnly:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.public_key = (
+            Ed25519PrivateKey.generate()
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
+
+
+@pytest.mark.parametrize(
+    ("witness_args", "message"),
+    [
+        (["--witness", "office=zz"], "is not NAME=HEX"),
+        (["--witness", "office=" + "00" * 32, "--witness-quorum", "2"], "a quorum of 2"),
+    ],
+)
+def test_an_unusable_witness_policy_is_refused_in_words(tmp_path, witness_args, message):
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "scripts" / "verify_package.py"), str(tmp_path / "x.zip")]
+        + witness_args,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert message in result.stdout
