@@ -190,3 +190,17 @@ def test_the_archive_takes_as_many_queries_for_six_lots_as_for_three(
     with django_assert_max_num_queries(17):
         six = _queries(client, archive_url(project))
     assert six == three
+
+
+def test_the_record_page_shows_its_badges_and_offers_a_regulator_nothing_to_change(
+    project, signed_lot, reggie
+):
+    checkpoint_create()
+    response = client_as(reggie).get(f"/projects/{project.pk}/acceptance-records/{signed_lot.pk}/")
+    page = text(response).split("<main", 1)[1]
+    assert response.status_code == 200
+    state = page[page.index('id="state"') :]
+    assert "Verified" in state[: state.index("</p>")]
+    # the record, its round, two sign-offs and two photos
+    assert page.count(">Verified<") == 6
+    assert "<form" not in page
