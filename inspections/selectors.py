@@ -94,7 +94,11 @@ def _tree_records(records: QuerySet[AcceptanceRecord]) -> QuerySet[AcceptanceRec
     """What a tree node reads: its sign-offs with who signed, the concealed works it covers
     and the records under it (``services.accept_blockers`` reads them)."""
     return records.prefetch_related(
-        Prefetch("sign_offs", queryset=SignOff.objects.select_related("person", "user")),
+        # A sign-off recorded before snapshots shows its signer as now, with their employer.
+        Prefetch(
+            "sign_offs",
+            queryset=SignOff.objects.select_related("person__organization", "user"),
+        ),
         "concealed_works",
         Prefetch(
             "children",

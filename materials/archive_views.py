@@ -18,8 +18,9 @@ from materials import selectors
 from materials.forms import DeliveryFilterForm
 from projects.access import project_for_user
 
-# Deliveries per page: each carries its samples and up to 20 usages.
-ARCHIVE_PAGE_SIZE = 20
+# Deliveries per page: each carries its samples and up to 20 usages (a synthetic project's
+# 100 deliveries have 500 usages: ten deliveries a page keeps a page near 60 rows).
+ARCHIVE_PAGE_SIZE = 10
 
 
 def archive_crumb(project):
