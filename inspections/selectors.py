@@ -147,32 +147,30 @@ class ArchiveNode:
         return self.node.record
 
 
-def record_archive(*, user, project: Project, unit_work: UnitWork | None) -> list[ArchiveNode]:
+def record_archive(*, user, project: Project, unit_work: UnitWork | None) -> list[TreeNode]:
     """The acceptance records of ``unit_work`` as a tree (as ``record_tree``) with the
     project's own records (its completion acceptance, which belongs to no unit work), each
-    with its locations, sign-offs and photos: a fixed number of queries however many."""
+    with its locations and sign-offs: a fixed number of queries however many."""
     records = access.records_visible_to(user).filter(project=project)
     in_tree = Q(unit_work__isnull=True)
     if unit_work is not None:
         in_tree |= Q(unit_work=unit_work)
-    records = list(_tree_records(records.filter(in_tree)).prefetch_related("locations"))
+    return _tree(_tree_records(records.filter(in_tree)).prefetch_related("locations"))
+
+
+def with_photos(*, user, project: Project, nodes) -> list[ArchiveNode]:
+    """``nodes`` (of ``project``'s tree) each with its photos, oldest received first: one
+    query."""
     photos: dict[int, list[Photo]] = {}
-    if records:
-        for photo in record_photos(user=user, project=project, records=records):
+    if nodes:
+        for photo in (
+            photo_list(user=user, project=project)
+            .filter(
+                subject_type__app_label="inspections",
+                subject_type__model="acceptancerecord",
+                subject_id__in=[node.record.pk for node in nodes],
+            )
+            .order_by("received_at", "pk")
+        ):
             photos.setdefault(photo.subject_id, []).append(photo)
-    return [
-        ArchiveNode(node=node, photos=photos.get(node.record.pk, [])) for node in _tree(records)
-    ]
-
-
-def record_photos(*, user, project: Project, records) -> QuerySet[Photo]:
-    """The photos of ``records`` (of ``project``), oldest received first."""
-    return (
-        photo_list(user=user, project=project)
-        .filter(
-            subject_type__app_label="inspections",
-            subject_type__model="acceptancerecord",
-            subject_id__in=[record.pk for record in records],
-        )
-        .order_by("received_at", "pk")
-    )
+    return [ArchiveNode(node=node, photos=photos.get(node.record.pk, [])) for node in nodes]

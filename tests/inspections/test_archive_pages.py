@@ -212,3 +212,20 @@ def test_the_record_page_shows_its_badges_and_offers_a_regulator_nothing_to_chan
     # the record, its round, two sign-offs and two photos
     assert page.count(">Verified<") == 6
     assert "<form" not in page
+
+
+def test_a_long_tree_is_read_a_page_at_a_time_in_its_order(
+    project, tree, signed_lot, reggie, monkeypatch
+):
+    from inspections import archive_views
+
+    monkeypatch.setattr(archive_views, "NODES_PER_PAGE", 3)
+    client = client_as(reggie)
+    first = text(client.get(archive_url(project)))
+    second = text(client.get(archive_url(project, "?page=2")))
+    lot = f'data-record="{signed_lot.pk}"'
+    assert f'data-record="{tree["unit"].pk}"' in first
+    assert lot not in first
+    assert lot in second
+    assert "Page 2 of 2" in second
+    assert second.count('<li class="archive-photo') == 2  # the lot's photos are on its page
