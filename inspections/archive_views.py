@@ -35,10 +35,10 @@ def archive_acceptance_page(request, project_id: int):
     # A page of the tree in its order (a building has hundreds of lots): their photos and
     # ledger checks are read for that page only.
     page = Paginator(tree, NODES_PER_PAGE).get_page(request.GET.get("page"))
-    nodes = selectors.with_photos(user=request.user, project=project, nodes=page.object_list)
+    nodes = selectors.archive_details(user=request.user, project=project, nodes=page.object_list)
     records = []
     for item in nodes:
-        records += [item.record, *item.record.sign_offs.all(), *item.photos]
+        records += [item.record, *item.record.archive_sign_offs, *item.photos]
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from inspections import access, services
@@ -91,14 +91,10 @@ def record_tree(*, user, unit_work: UnitWork) -> list[TreeNode]:
 
 
 def _tree_records(records: QuerySet[AcceptanceRecord]) -> QuerySet[AcceptanceRecord]:
-    """What a tree node reads: its sign-offs with who signed, the concealed works it covers
-    and the records under it (``services.accept_blockers`` reads them)."""
+    """What a tree node reads: its sign-offs, the concealed works it covers and the records
+    under it (``services.accept_blockers`` reads them)."""
     return records.prefetch_related(
-        # A sign-off recorded before snapshots shows its signer as now, with their employer.
-        Prefetch(
-            "sign_offs",
-            queryset=SignOff.objects.select_related("person__organization", "user"),
-        ),
+        "sign_offs",
         "concealed_works",
         Prefetch(
             "children",
@@ -137,7 +133,8 @@ def _not_submitted(record: AcceptanceRecord) -> list[str]:
 
 @dataclass
 class ArchiveNode:
-    """A tree node as the archive shows it: the record with its photos."""
+    """A tree node as the archive shows it: the record (with ``archive_sign_offs``, who
+    signed, and its locations) and its photos."""
 
     node: TreeNode
     photos: list[Photo] = field(default_factory=list)
@@ -149,26 +146,33 @@ class ArchiveNode:
 
 def record_archive(*, user, project: Project, unit_work: UnitWork | None) -> list[TreeNode]:
     """The acceptance records of ``unit_work`` as a tree (as ``record_tree``) with the
-    project's own records (its completion acceptance, which belongs to no unit work), each
-    with its locations and sign-offs: a fixed number of queries however many."""
+    project's own records (its completion acceptance, which belongs to no unit work): a
+    fixed number of queries however many. ``archive_details`` adds what a page of it shows."""
     records = access.records_visible_to(user).filter(project=project)
     in_tree = Q(unit_work__isnull=True)
     if unit_work is not None:
         in_tree |= Q(unit_work=unit_work)
-    return _tree(_tree_records(records.filter(in_tree)).prefetch_related("locations"))
+    return _tree(_tree_records(records.filter(in_tree)))
 
 
-def with_photos(*, user, project: Project, nodes) -> list[ArchiveNode]:
-    """``nodes`` (of ``project``'s tree) each with its photos, oldest received first: one
-    query."""
+def archive_details(*, user, project: Project, nodes) -> list[ArchiveNode]:
+    """``nodes`` (a page of ``record_archive``) with what the archive shows of each: its
+    sign-offs with the signer (and their employer, for a sign-off recorded before snapshots,
+    shown as the person is now), its locations and its photos, oldest received first. Three
+    queries, for this page's records only."""
+    records = [node.record for node in nodes]
+    signers = SignOff.objects.select_related("person__organization", "user")
+    prefetch_related_objects(
+        records, Prefetch("sign_offs", queryset=signers, to_attr="archive_sign_offs"), "locations"
+    )
     photos: dict[int, list[Photo]] = {}
-    if nodes:
+    if records:
         for photo in (
             photo_list(user=user, project=project)
             .filter(
                 subject_type__app_label="inspections",
                 subject_type__model="acceptancerecord",
-                subject_id__in=[node.record.pk for node in nodes],
+                subject_id__in=[record.pk for record in records],
             )
             .order_by("received_at", "pk")
         ):
