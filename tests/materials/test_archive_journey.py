@@ -115,10 +115,12 @@ def test_the_regulator_follows_the_cable_and_reads_the_acceptance_tree(demo, bro
     expect(flagged).to_contain_text("3层剪力墙模板支撑")
     expect(flagged).to_contain_text("拍摄时间与记录日期相差过远")
     expect(flagged).to_contain_text("拍摄于 2025-09-04")
-    loaded = page.eval_on_selector_all(
-        ".archive-photo img", "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length"
+    for thumbnail in page.locator(".archive-photo img").all():  # loaded lazily, when seen
+        thumbnail.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.archive-photo img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
     )
-    assert loaded == page.locator(".archive-photo img").count()
     expect(page.locator(".sign-off").first).to_contain_text("专业监理工程师")
     assert all_verified(page) > 15
     assert page.get_by_text(AWAITING).count() == 0
