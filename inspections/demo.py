@@ -2,7 +2,8 @@
 
 Part of the building, from the foundation's concealed works up to the unit work: accepted
 inspection lots with photos, one lot returned and resubmitted, an accepted sub-item, a
-submitted main-structure division and the unit work in self-check. The demo project stays
+submitted main-structure division and the unit work in self-check; the photo of the lot
+left waiting was taken days before its date, so the archive flags it. The demo project stays
 under supervision (the projects demo pins that), so no completion acceptance is run here.
 """
 
@@ -50,8 +51,8 @@ def photo_exif(*, day: datetime.date = RECORD_DAY, minute: int = 0, gps=SITE) ->
     return exif
 
 
-def site_photo(caption: str, *, seed: int) -> io.BytesIO:
-    """A photo-like JPEG of rebar and formwork, with EXIF time and GPS."""
+def site_photo(caption: str, *, seed: int, day: datetime.date = RECORD_DAY) -> io.BytesIO:
+    """A photo-like JPEG of rebar and formwork, with EXIF time (on ``day``) and GPS."""
     rng = random.Random(seed)
     image = Image.new("RGB", (1200, 900), (rng.randint(120, 160), 130, 120))
     draw = ImageDraw.Draw(image)
@@ -62,7 +63,7 @@ def site_photo(caption: str, *, seed: int) -> io.BytesIO:
     noise = Image.effect_noise((1200, 900), 18).convert("RGB")
     image = Image.blend(image, noise, 0.15)
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=88, exif=photo_exif(minute=seed))
+    image.save(out, "JPEG", quality=88, exif=photo_exif(day=day, minute=seed))
     out.seek(0)
     out.name = f"IMG_2025{seed:04d}.jpg"
     return out
@@ -175,9 +176,11 @@ def demo_inspections_load(*, project: Project) -> bool:
         locations=[floor3] if floor3 else [],
         result="主控项目全部合格，一般项目合格率 95%",
     )
+    # Its photo was taken twelve days before the lot's date (a photo of another day sent
+    # again): the archive flags it, and a regulator sees the flag beside it.
     services.photo_ingest(
         subject=waiting,
-        fileobj=site_photo("3层剪力墙模板", seed=5),
+        fileobj=site_photo("3层剪力墙模板", seed=5, day=RECORD_DAY - datetime.timedelta(days=12)),
         actor=supervisor,
         caption="3层剪力墙模板支撑",
     )

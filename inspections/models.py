@@ -334,3 +334,10 @@ class Photo(Ledgered):
 
     def __str__(self) -> str:
         return self.caption or self.original.original_name or f"photo {self.pk}"
+
+    @property
+    def flag_labels(self) -> list[str]:
+        """What looks wrong about the photo, in words (flags this code no longer knows are
+        shown as they were stored)."""
+        known = dict(self.Flag.choices)
+        return [str(known.get(flag, flag)) for flag in self.flags or []]

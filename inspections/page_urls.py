@@ -1,7 +1,6 @@
 from django.urls import path
 
-from config.views import not_built_yet
-from inspections import views
+from inspections import archive_views, views
 
 project = "projects/<int:project_id>/"
 unit_work = project + "unit-works/<int:unit_work_id>/"
@@ -12,5 +11,9 @@ urlpatterns = [
     path(unit_work + "records/new/", views.record_create_page, name="record-create-page"),
     path(record, views.record_page, name="record-page"),
     path(record + "photos/", views.record_photos_page, name="record-photos-page"),
-    path(project + "archive/acceptance/", not_built_yet, name="archive-acceptance-page"),
+    path(
+        project + "archive/acceptance/",
+        archive_views.archive_acceptance_page,
+        name="archive-acceptance-page",
+    ),
 ]

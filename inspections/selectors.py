@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from inspections import access, services
@@ -87,19 +87,23 @@ def record_tree(*, user, unit_work: UnitWork) -> list[TreeNode]:
     works under what they belong to), from a fixed number of queries. Each node says what
     blocks its acceptance in the words ``record_accept`` refuses with
     (``services.accept_blockers``), after "submit it first" for a record not submitted."""
-    records = list(
-        access.records_visible_to(user)
-        .filter(unit_work=unit_work)
-        .prefetch_related(
-            "sign_offs",
-            "concealed_works",
-            Prefetch(
-                "children",
-                queryset=AcceptanceRecord.objects.only("pk", "state", "title", "parent_id"),
-            ),
-        )
-        .order_by("date", "pk")
-    )
+    return _tree(_tree_records(access.records_visible_to(user).filter(unit_work=unit_work)))
+
+
+def _tree_records(records: QuerySet[AcceptanceRecord]) -> QuerySet[AcceptanceRecord]:
+    """What a tree node reads: its sign-offs, the concealed works it covers and the records
+    under it (``services.accept_blockers`` reads them)."""
+    return records.prefetch_related(
+        "sign_offs",
+        "concealed_works",
+        Prefetch(
+            "children",
+            queryset=AcceptanceRecord.objects.only("pk", "state", "title", "parent_id"),
+        ),
+    ).order_by("date", "pk")
+
+
+def _tree(records) -> list[TreeNode]:
     nodes = {record.pk: TreeNode(record=record, depth=0) for record in records}
     roots: list[TreeNode] = []
     for node in nodes.values():
@@ -125,3 +129,52 @@ def _not_submitted(record: AcceptanceRecord) -> list[str]:
     if record.state == AcceptanceRecord.State.SELF_CHECK:
         return [_("The contractor's self-check is not submitted yet.")]
     return []
+
+
+@dataclass
+class ArchiveNode:
+    """A tree node as the archive shows it: the record (with ``archive_sign_offs``, who
+    signed, and its locations) and its photos."""
+
+    node: TreeNode
+    photos: list[Photo] = field(default_factory=list)
+
+    @property
+    def record(self) -> AcceptanceRecord:
+        return self.node.record
+
+
+def record_archive(*, user, project: Project, unit_work: UnitWork | None) -> list[TreeNode]:
+    """The acceptance records of ``unit_work`` as a tree (as ``record_tree``) with the
+    project's own records (its completion acceptance, which belongs to no unit work): a
+    fixed number of queries however many. ``archive_details`` adds what a page of it shows."""
+    records = access.records_visible_to(user).filter(project=project)
+    in_tree = Q(unit_work__isnull=True)
+    if unit_work is not None:
+        in_tree |= Q(unit_work=unit_work)
+    return _tree(_tree_records(records.filter(in_tree)))
+
+
+def archive_details(*, user, project: Project, nodes) -> list[ArchiveNode]:
+    """``nodes`` (a page of ``record_archive``) with what the archive shows of each: its
+    sign-offs with the signer (and their employer, for a sign-off recorded before snapshots,
+    shown as the person is now), its locations and its photos, oldest received first. Three
+    queries, for this page's records only."""
+    records = [node.record for node in nodes]
+    signers = SignOff.objects.select_related("person__organization", "user")
+    prefetch_related_objects(
+        records, Prefetch("sign_offs", queryset=signers, to_attr="archive_sign_offs"), "locations"
+    )
+    photos: dict[int, list[Photo]] = {}
+    if records:
+        for photo in (
+            photo_list(user=user, project=project)
+            .filter(
+                subject_type__app_label="inspections",
+                subject_type__model="acceptancerecord",
+                subject_id__in=[record.pk for record in records],
+            )
+            .order_by("received_at", "pk")
+        ):
+            photos.setdefault(photo.subject_id, []).append(photo)
+    return [ArchiveNode(node=node, photos=photos.get(node.record.pk, [])) for node in nodes]

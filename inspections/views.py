@@ -25,6 +25,7 @@ from inspections.forms import (
     SignForm,
 )
 from inspections.models import AcceptanceRecord
+from ledger.proofs import RecordChecks
 from projects import selectors as project_selectors
 from projects.access import can_write_project, unit_work_for_user
 from projects.http import client_address
@@ -240,6 +241,8 @@ def _record_render(request, record, *, failed=None, status=200):
         "sign": failed.get("sign") or SignForm(capacities=capacities),
         "accept": failed.get("accept") or ActionForm(),
     }
+    photos = list(selectors.record_photo_list(user=user, record=record))
+    checks = RecordChecks([record, *record.round_history, *record.sign_offs.all(), *photos])
     unit_work = record.unit_work
     trail = crumbs(project, *([_tree_crumb(unit_work)] if unit_work else []), (record.title, None))
     return render(
@@ -252,7 +255,8 @@ def _record_render(request, record, *, failed=None, status=200):
             "locations": record.locations.all(),
             "rounds": rounds,
             "returned": returned if record.state == AcceptanceRecord.State.RETURNED else None,
-            "photos": selectors.record_photo_list(user=user, record=record),
+            "photos": photos,
+            "checks": checks,
             "may_write": may_write,
             "may_edit": may_write and record.is_editable,
             "may_submit": may_write and record.is_editable,

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from config.views import not_built_yet
-from materials import views
+from materials import archive_views, views
 
 project = "projects/<int:project_id>/"
 
@@ -18,5 +17,9 @@ urlpatterns = [
     path(project + "usages/", views.usage_list_page, name="usage-list-page"),
     path(project + "usages/new/", views.usage_create_page, name="usage-create-page"),
     path(project + "locations/<int:location_id>/", views.location_page, name="location-page"),
-    path(project + "archive/materials/", not_built_yet, name="archive-materials-page"),
+    path(
+        project + "archive/materials/",
+        archive_views.archive_materials_page,
+        name="archive-materials-page",
+    ),
 ]

@@ -537,3 +537,45 @@ def location_usage_list(*, user, location: Location) -> QuerySet[Usage]:
         .select_related("delivery__batch__category", "installer", "acceptance_record")
         .order_by("-used_on", "-pk")
     )
+
+
+# --- A project's archive, as a regulator reads it ---
+
+# A delivery's usages shown in the archive; its own page lists them all.
+ARCHIVE_USAGES_PER_DELIVERY = 20
+
+
+def delivery_archive(*, user, deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
+    """``deliveries`` (from ``delivery_list``, filtered) with what the archive shows of each,
+    so a batch can be followed from delivery to where it went: who accepted it, its samples
+    with their reports, its first ``ARCHIVE_USAGES_PER_DELIVERY`` usages with their
+    locations (``archive_usages``) and how many there are (``usage_count``). Two queries
+    for the prefetches, whatever the page's size."""
+    samples = (
+        access.samples_visible_to(user)
+        .select_related("sampler", "witness", "testing_lab", "report")
+        .order_by("pk")
+    )
+    usages = (
+        access.usages_visible_to(user)
+        .select_related("location", "installer", "acceptance_record")
+        .order_by("used_on", "pk")
+    )
+    count = (
+        Usage.objects.filter(delivery=OuterRef("pk"))
+        .values("delivery")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        deliveries.select_related("decided_by__person")
+        .annotate(usage_count=Coalesce(Subquery(count), 0))
+        .prefetch_related(
+            Prefetch("samples", queryset=samples, to_attr="archive_samples"),
+            Prefetch(
+                "usages",
+                queryset=usages[:ARCHIVE_USAGES_PER_DELIVERY],
+                to_attr="archive_usages",
+            ),
+        )
+    )

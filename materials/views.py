@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from config.pages import crumbs, see_other, service_errors
+from ledger.proofs import RecordChecks
 from materials import access, selectors, services
 from materials.forms import (
     DeliveryFilterForm,
@@ -218,6 +219,12 @@ def delivery_page(request, project_id: int, delivery_id: int):
     delivery = selectors.delivery_detail(user=request.user, delivery=delivery)
     batch = delivery.batch
     files = list(selectors.batch_file_list(batch=batch).order_by("kind", "version"))
+    photos = list(selectors.delivery_photo_list(user=request.user, delivery=delivery))
+    samples = list(selectors.sample_list(user=request.user, delivery=delivery))
+    usages = list(
+        selectors.usage_list(user=request.user, project=project).filter(delivery=delivery)
+    )
+    reports = [getattr(sample, "report", None) for sample in samples]
     failed = bool(decision_errors or photos_form.errors or reject_form.errors)
     return render(
         request,
@@ -229,11 +236,10 @@ def delivery_page(request, project_id: int, delivery_id: int):
             "files": files,
             # Versions are read oldest first: the last of each kind is the current one.
             "current_files": {f.kind: f.pk for f in files}.values(),
-            "photos": selectors.delivery_photo_list(user=request.user, delivery=delivery),
-            "samples": selectors.sample_list(user=request.user, delivery=delivery),
-            "usages": selectors.usage_list(user=request.user, project=project).filter(
-                delivery=delivery
-            ),
+            "photos": photos,
+            "samples": samples,
+            "usages": usages,
+            "checks": RecordChecks([delivery, batch, *files, *photos, *samples, *reports, *usages]),
             "can_write": can_write_project(request.user, project),
             "can_decide": _may_decide(request.user, project),
             "undecided": delivery.state in (Delivery.State.PENDING, Delivery.State.SAMPLED),
@@ -378,6 +384,7 @@ def sample_page(request, project_id: int, sample_id: int):
             return see_other(request.path)
     sample = selectors.sample_list(user=request.user, delivery=sample.delivery).get(pk=sample.pk)
     delivery = selectors.delivery_detail(user=request.user, delivery=sample.delivery)
+    report = getattr(sample, "report", None)
     return render(
         request,
         "materials/sample.html",
@@ -385,7 +392,8 @@ def sample_page(request, project_id: int, sample_id: int):
             "project": project,
             "delivery": delivery,
             "sample": sample,
-            "report": getattr(sample, "report", None),
+            "report": report,
+            "checks": RecordChecks([sample, report, delivery]),
             "form": form,
             "can_write": can_write_project(request.user, project),
             "nav_active": "projects",
@@ -475,6 +483,7 @@ def location_page(request, project_id: int, location_id: int):
     """What was used at a location, each usage linked to its delivery and acceptance."""
     location = location_for_user(request.user, project_id, location_id)
     project = location.unit_work.project
+    usages = list(selectors.location_usage_list(user=request.user, location=location))
     return render(
         request,
         "materials/location.html",
@@ -482,7 +491,8 @@ def location_page(request, project_id: int, location_id: int):
             "project": project,
             "location": location,
             "children": Location.objects.filter(parent=location).order_by("pk"),
-            "usages": selectors.location_usage_list(user=request.user, location=location),
+            "usages": usages,
+            "checks": RecordChecks([location, *usages]),
             "can_write": can_write_project(request.user, project),
             "nav_active": "projects",
             "breadcrumbs": crumbs(

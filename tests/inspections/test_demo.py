@@ -30,6 +30,9 @@ def test_the_demo_has_acceptance_records_with_photos_and_a_resubmitted_lot(db):
     assert photo.latitude is not None
     assert photo.captured_at is not None
     assert photo.flags == []
+    flagged = Photo.objects.filter(project=project).exclude(flags=[])
+    assert [p.caption for p in flagged] == ["3层剪力墙模板支撑"]
+    assert flagged.get().flags == ["captured_far_from_date"]
 
     counts = AcceptanceRecord.objects.count(), Photo.objects.count()
     call_command("load_demo", stdout=StringIO())
