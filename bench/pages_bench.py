@@ -88,8 +88,9 @@ PAGES = [
     ("archive: documents", "archive-documents-page", "regulator", lambda c: [c.project]),
     ("archive: plaques", "archive-plaques-page", "regulator", lambda c: [c.plaque_project]),
     ("audit log", "audit-log-page", "regulator", lambda c: []),
-    # c.notice is a notice over a tenth of a synthetic maker's cable batches (~5,000 usages at --scale 1, 3/8 of them in the regulator's
-    # jurisdiction); c.demo_notice and c.demo_action the demo's recall and its open action.
+    # c.notice is a notice over a tenth of a synthetic maker's cable batches (~5,000 usages
+    # at --scale 1, 3/8 of them in the regulator's jurisdiction); c.demo_notice and
+    # c.demo_action the demo's recall and its open action.
     ("recalls", "recall-list-page", "regulator", lambda c: []),
     ("recall", "recall-page", "regulator", lambda c: [c.notice]),
     ("recall (operator)", "recall-page", "admin", lambda c: [c.notice]),
