@@ -82,12 +82,3 @@ def _error_page(request, status: int, title: str, reason: str, *, advice: str = 
         {"status": status, "title": title, "reason": reason, "advice": advice},
         status=status,
     )
-
-
-def not_built_yet(request, *args, **kwargs):
-    """SCAFFOLDING for the session building the regulator's console: every URL name of the
-    console resolves from the start so pages can link to each other; each is replaced by its
-    real view before the session ends (none may remain)."""
-    from django.http import Http404
-
-    raise Http404("not built yet")
