@@ -55,7 +55,7 @@ PAGES = [
     ("my projects", "project-list-page", "supervisor", lambda c: []),
     ("project", "project-page", "supervisor", lambda c: [c.project]),
     ("project (synthetic)", "project-page", "supervisor", lambda c: [c.synth_project]),
-    ("oversight", "oversight-page", "regulator", lambda c: []),
+    ("dashboard", "oversight-page", "regulator", lambda c: []),
     ("sign a pledge", "responsibility-sign-page", "contractor", lambda c: [c.document]),
     ("record photos", "record-photos-page", "supervisor", lambda c: [c.project, c.record]),
     ("public plaque", "plaque-public", None, lambda c: [c.token]),
