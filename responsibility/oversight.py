@@ -32,6 +32,7 @@ from django.db.models import (
     DateField,
     Exists,
     F,
+    Func,
     IntegerField,
     Min,
     OuterRef,
@@ -157,9 +158,24 @@ def lead_change_due_sql():
     return _days_after(F("start_date"), offset)
 
 
-def _days_after(day, days):
-    """``day`` plus ``days`` (an integer expression), as a date on PostgreSQL and SQLite."""
-    return Cast(day + Value(datetime.timedelta(days=1)) * days, DateField())
+class _DaysAfter(Func):
+    """``day`` plus ``days`` (an integer expression): date arithmetic without durations,
+    which Django cannot multiply by an expression on SQLite."""
+
+    arity = 2
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        day, days = (compiler.compile(expression) for expression in self.source_expressions)
+        return f"({day[0]} + ({days[0]}))", (*day[1], *days[1])
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        day, days = (compiler.compile(expression) for expression in self.source_expressions)
+        return f"date({day[0]}, ({days[0]}) || ' days')", (*day[1], *days[1])
+
+
+def _days_after(day, days) -> Func:
+    return _DaysAfter(day, days)
 
 
 def _overdue_lead_changes() -> QuerySet[LeadTenure]:
