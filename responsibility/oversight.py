@@ -394,11 +394,13 @@ def oversight_items(key: str, projects: QuerySet[Project]) -> QuerySet:
 # --- The API's lists: every item of every kind ---
 
 
-def oversight_lists(*, projects: QuerySet[Project]) -> dict:
-    """Every item of every kind on ``projects`` (the API's contract: lists of project,
-    project_name, what, since), in project order."""
+def oversight_lists(*, projects: QuerySet[Project], kinds: tuple[str, ...] = ()) -> dict:
+    """Every item of every kind (or of ``kinds``) on ``projects`` (the API's contract: lists
+    of project, project_name, what, since), in project order; a query a kind."""
     lists: dict = {"projects": projects.count()}
     for kind in KINDS:
+        if kinds and kind.key not in kinds:
+            continue
         rows = oversight_items(kind.key, projects).order_by("item_project", "item_since", "pk")
         lists[kind.key] = [_as_item(kind, row) for row in rows]
     return lists
