@@ -544,7 +544,11 @@ def dashboard(
         last = max(1, -(-total // PAGE_SIZE))
         number = min(max(1, pages.get(k.key, 1)), last)
         first = (number - 1) * PAGE_SIZE
-        rows = querysets[k.key].order_by(*_ordering(k, sort))[first : first + PAGE_SIZE]
+        ordering = _ordering(k, sort)
+        # The page's keys are sorted over the narrow rows; only they are joined to what
+        # the items say (PostgreSQL would otherwise join every item before the LIMIT).
+        page_keys = querysets[k.key].order_by(*ordering).values("pk")[first : first + PAGE_SIZE]
+        rows = k.items().filter(pk__in=page_keys).order_by(*ordering)
         items = [{**_as_item(k, row), "url": k.link(row)} for row in rows]
         lists.append(ItemPage(k, total, number, last, items))
 
