@@ -19,7 +19,7 @@ from inspections import services as inspections
 from ledger.services import ledger_append
 from materials import services as materials
 from projects import services as projects
-from projects.models import LeadTenure, Project, Role
+from projects.models import LeadTenure, Membership, Project, Role
 from responsibility import oversight, plaques
 from responsibility.deadlines import lead_change_due
 from tests.conftest import PARTIES, credit_code, id_number, lead_of
@@ -278,6 +278,10 @@ def test_a_site_supervisor_is_refused_with_the_reason(project, alice):
 def test_a_regulator_sees_only_their_jurisdiction_and_an_operator_sees_every_project(
     project, open_items, rita, admin, other_project
 ):
+    # Also a member of the Hangzhou project: she sees it, but overseeing it is Hangzhou's.
+    projects.membership_create(
+        user=rita, project=project, role=Membership.Role.LEGAL_REPRESENTATIVE, actor=admin
+    )
     jiangsu = page_of(rita)
     assert project.name not in jiangsu
     assert "1 project matches the filters." in jiangsu  # other_project, in Nanjing
