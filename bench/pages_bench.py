@@ -18,7 +18,9 @@ rendering the base layout for the same user. First load: the page's HTML plus ev
 links (stylesheets, scripts, icon, images), uncompressed and as served in production (HTML
 as the app sends it, static files gzipped by WhiteNoise with STATIC_MANIFEST=1, images as
 they are). Goals (issue 13):
-p95 < 150 ms with a constant number of queries, first load < 200 KB transferred.
+p95 < 150 ms with a constant number of queries, first load < 200 KB transferred (issue 15:
+the jurisdiction dashboard p95 < 300 ms over the 2,000 synthetic projects, all of them in the
+demo regulator's jurisdiction).
 
 To add a page after merging: one row in PAGES. A row whose URL name does not resolve prints
 "skipped (not built)".
@@ -55,7 +57,7 @@ PAGES = [
     ("my projects", "project-list-page", "supervisor", lambda c: []),
     ("project", "project-page", "supervisor", lambda c: [c.project]),
     ("project (synthetic)", "project-page", "supervisor", lambda c: [c.synth_project]),
-    ("oversight", "oversight-page", "regulator", lambda c: []),
+    ("dashboard", "oversight-page", "regulator", lambda c: []),
     ("sign a pledge", "responsibility-sign-page", "contractor", lambda c: [c.document]),
     ("record photos", "record-photos-page", "supervisor", lambda c: [c.project, c.record]),
     ("public plaque", "plaque-public", None, lambda c: [c.token]),
@@ -117,6 +119,9 @@ FULL = {"projects": 2_000, "batches": 50_000, "deliveries": 200_000, "usages": 1
 FULL_RECORDS = 200_000
 FULL_PHOTOS = 200_000
 GOAL_P95_MS = 150
+# Issue 15's goals where they differ: the jurisdiction dashboard aggregates a whole
+# jurisdiction (every synthetic project is in the demo regulator's, Hangzhou).
+GOAL_P95_MS_OF = {"dashboard": 300}
 GOAL_FIRST_LOAD = 200 * 1024
 REFERENCE = "bench-reference-layout"
 
@@ -434,7 +439,7 @@ def report(rows, reference, runs: int) -> bool:
             f"{label:<22}{username or '-':<12}{status:>4}{statistics.median(times):>8.1f}"
             f"{p95(times):>8.1f}{statistics.median(times) / ref:>6.1f}{q:>9}{sizes}"
         )
-        ok &= p95(times) < GOAL_P95_MS and min(queries) == max(queries)
+        ok &= p95(times) < GOAL_P95_MS_OF.get(label, GOAL_P95_MS) and min(queries) == max(queries)
         ok &= load is None or load.served < GOAL_FIRST_LOAD
     print(
         f"goal p95 < {GOAL_P95_MS} ms with constant queries and first load < 200 KB served,"

@@ -35,7 +35,10 @@ from projects.models import (
 from projects.validators import credit_code_check_char, id_number_check_char
 
 SYNTH_PREFIX = "[SYNTH] "
-JURISDICTIONS = ["330108", "330106", "330110", "330212", "320102", "320106", "440305", "110105"]
+# Hangzhou's districts (上城 拱墅 西湖 滨江 萧山 余杭 富阳 临安): every synthetic project lies in
+# the demo regulator's jurisdiction (330100), so the jurisdiction dashboard is measured over all
+# of them, spread over eight districts to filter by.
+JURISDICTIONS = ["330102", "330105", "330106", "330108", "330109", "330110", "330111", "330112"]
 PRODUCTS = {"cable": "合成聚氯乙烯绝缘电缆", "cement": "合成普通硅酸盐水泥"}
 LOCATIONS_PER_PROJECT = 8
 MANUFACTURERS = 20

@@ -14,7 +14,7 @@ from projects.access import (
     not_found,
     project_for_user,
     project_records_visible_to,
-    projects_visible_to,
+    projects_in_jurisdiction_of,
     regulator_account_of,
     unit_work_for_user,
 )
@@ -217,7 +217,12 @@ def defect_case_file_for_user(user, project_id, case_id, object_id) -> StoredObj
 
 
 def oversight_projects(user) -> QuerySet[Project]:
-    """The projects whose action lists a regulator (or an operator) watches."""
-    if not (user.is_staff or regulator_account_of(user) is not None):
+    """The projects whose action lists a regulator (or an operator) watches: an operator's
+    every project, a regulator's jurisdiction — not the projects elsewhere they are a member
+    of, which are not theirs to oversee."""
+    if user.is_staff:
+        return Project.objects.all()
+    regulator = regulator_account_of(user)
+    if regulator is None:
         raise PermissionDenied(_("The oversight lists are for regulators and archive operators."))
-    return projects_visible_to(user)
+    return projects_in_jurisdiction_of(regulator)

@@ -30,10 +30,10 @@ from projects.access import PublicNotFound, not_found, unit_works_visible_to
 from projects.models import MANDATORY_ROLES, AuditEvent
 from projects.selectors import locations_in_tree_order
 from projects.services import audit_event_record
-from responsibility import access, defects, plaques, selectors, services
+from responsibility import access, defects, oversight, plaques, selectors, services
+from responsibility.dashboard import DashboardForm, months_chart, page_parameter, stages_chart
 from responsibility.forms import DefectCaseCloseForm, DefectCaseForm
 from responsibility.models import DefectCaseHold, Plaque
-from responsibility.oversight import oversight_lists
 from responsibility.signing import SigningUnavailable
 from responsibility.trace import (
     records_in_tree_order,
@@ -184,24 +184,33 @@ def _drawn_signature(data_url: str):
 
 @login_required
 def oversight_page(request):
-    """The regulator's action lists, in Chinese by default."""
-    lists = oversight_lists(projects=access.oversight_projects(request.user))
-    sections = [
-        (key, title, lists[key])
-        for key, title in (
-            ("missing_documents", _("Letters or pledges missing")),
-            ("overdue_lead_changes", _("Lead changes past their deadline")),
-            ("plaques", _("Plaques late or missing")),
-            ("failed_samples", _("Failed samples")),
-            ("open_recalls", _("Open recall actions")),
-            ("returned_records", _("Acceptance records returned more than twice")),
-        )
-    ]
-    return render(
-        request,
-        "responsibility/oversight.html",
-        {"projects": lists["projects"], "sections": sections, "nav_active": "oversight"},
-    )
+    """The regulator's jurisdiction dashboard: counts, two charts, the projects with the most
+    open items and a page of each list, filtered by the query string."""
+    projects = access.oversight_projects(request.user)
+    form = DashboardForm(request.GET, districts=oversight.district_choices(projects))
+    context = {"form": form, "nav_active": "oversight"}
+    if not form.is_valid():
+        return render(request, "responsibility/oversight.html", context, status=400)
+    board = oversight.dashboard(projects=projects, **form.filters())
+    for page in board.lists:
+        page.previous_url = _page_url(request, page.kind.key, page.number - 1, page.pages)
+        page.next_url = _page_url(request, page.kind.key, page.number + 1, page.pages)
+    context |= {
+        "board": board,
+        "kinds": [page.kind for page in board.lists],
+        "months": months_chart(board),
+        "stages": stages_chart(board),
+    }
+    return render(request, "responsibility/oversight.html", context)
+
+
+def _page_url(request, key: str, number: int, pages: int) -> str | None:
+    """The dashboard with page ``number`` of list ``key`` and every other parameter kept."""
+    if not 1 <= number <= pages:
+        return None
+    query = request.GET.copy()
+    query[page_parameter(key)] = str(number)
+    return f"{request.path}?{query.urlencode()}#{key}"
 
 
 def _defect_crumbs(project, *rest) -> list[tuple[str, str | None]]:

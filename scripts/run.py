@@ -65,7 +65,7 @@ def banner(base: str) -> str:
             f"The archive is running at {base}/ (home: my work)",
             f"  Sign in:   {base}/login/",
             f"  Projects:  {base}/projects/",
-            f"  Oversight: {base}/oversight/ (as regulator or admin)",
+            f"  Dashboard: {base}/oversight/ (as regulator or admin)",
             f"  API docs:  {base}/api/docs/",
             f"  Admin:     {base}/admin/ (as admin)",
             f"  Package:   {var}.venv/bin/python manage.py export_archive 1 -o demo.zip"

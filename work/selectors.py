@@ -437,7 +437,10 @@ def _documents(scope: Scope) -> list[Item]:
 def _overdue(scope: Scope) -> list[Item]:
     """Lead changes whose letter and pledge are late, plaques late: the regulator's own
     lists (``responsibility.oversight``) over the user's projects."""
-    lists = oversight_lists(projects=Project.objects.filter(pk__in=scope.project_ids))
+    lists = oversight_lists(
+        projects=Project.objects.filter(pk__in=scope.project_ids),
+        kinds=("overdue_lead_changes", "plaques"),
+    )
     return [
         Item(
             item["project"],

@@ -26,9 +26,10 @@ KINDS = (
 
 # Session and user, memberships, then each kind: blocked deliveries, deliveries waiting,
 # samples, returned records, sign-offs (records, sign-offs, my capacities: three), letters,
-# flagged photos (two kinds and their records' titles), overdue (the oversight lists);
-# the layout's role line.
-HOME_QUERIES = 27  # 26 + the plaques waiting for installation
+# flagged photos (two kinds and their records' titles), overdue (two of the oversight lists
+# and their projects' count: three); the layout's role line; the plaques waiting for
+# installation.
+HOME_QUERIES = 22
 
 
 def work_of(user) -> dict[str, list]:
