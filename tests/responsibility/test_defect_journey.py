@@ -1,9 +1,10 @@
-"""Issue 15, test 1 from the defect case on, at a desk in Chinese: the demo regulator opens
-the demo project's defect cases, the case, and its trace, whose first screen names the five
-roles' leads in office at the dates of the work, the contractor who installed the cable and
-the supervisor who accepted it; a node of the evidence leads to the delivery with its test
-report; every badge is verified; the PDF's first page names the same people. Then the
-regulator opens a new case through the form, with a photo, and the archive holds it."""
+"""Issue 15, test 1, at a desk in Chinese: the demo regulator finds the demo's open recall
+action on the jurisdiction dashboard, opens that project's archive, its defect cases, the
+case, and its trace, whose first screen names the five roles' leads in office at the dates
+of the work, the contractor who installed the cable and the supervisor who accepted it; a
+node of the evidence leads to the delivery with its test report; every badge is verified;
+the PDF's first page names the same people. Then the regulator opens a new case through the
+form, with a photo, and the archive holds it."""
 
 from __future__ import annotations
 
@@ -54,8 +55,16 @@ def test_the_regulator_traces_the_demo_case_and_opens_another(demo, live_server,
     regulator = get_user_model().objects.get(username="regulator")
 
     page = phone(browser, live_server, regulator, viewport=DESK)
-    page.goto(f"{live_server.url}/projects/{project.pk}/")
-    page.click(f"main a[href='/projects/{project.pk}/defects/']")
+    # From the jurisdiction dashboard: the demo's open recall action, then its project's
+    # archive, then the archive's defect cases.
+    page.goto(f"{live_server.url}/oversight/")
+    recalls = page.locator("#open_recalls")
+    expect(recalls.locator("a.item")).to_contain_text("电缆")
+    look(page, "dashboard")
+    recalls.locator(f"a.project[href='/projects/{project.pk}/archive/']").first.click()
+    expect(page.locator("nav.archive-tabs a[aria-current=page]")).to_have_text("参建单位与负责人")
+    look(page, "archive")
+    page.click(f"nav.archive-tabs a[href='/projects/{project.pk}/defects/']")
     expect(page.locator("h1")).to_have_text("质量缺陷案件")
     look(page, "list")
     page.click(f"a[href='/projects/{project.pk}/defects/{case.pk}/']")
