@@ -23,7 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# (file name, URL name, demo user or None for a visitor, the URL's arguments from `c`).
+DESK_WIDTH = 1280
+
+# (file name, URL name, demo user or None for a visitor, the URL's arguments from `c`[, the
+# viewport's width when not a phone's]).
 # `c`: c.project (the demo project under way), c.unit_work, c.location (a floor where
 # materials were used), c.record (the inspection lot with most photos), c.delivery,
 # c.sample, c.defect_case, c.document (the contractor's signed pledge), c.token (a plaque).
@@ -63,6 +66,23 @@ PAGES = [
     ("archive-documents", "archive-documents-page", "regulator", lambda c: [c.project]),
     ("archive-plaques", "archive-plaques-page", "regulator", lambda c: [c.plaque_project]),
     ("audit-log", "audit-log-page", "regulator", lambda c: []),
+    ("archive-materials", "archive-materials-page", "regulator", lambda c: [c.project]),
+    ("archive-acceptance", "archive-acceptance-page", "regulator", lambda c: [c.project]),
+    ("recalls", "recall-list-page", "regulator", lambda c: []),
+    ("recall", "recall-page", "regulator", lambda c: [c.notice]),
+    ("recall-action", "recall-action-page", "supervisor", lambda c: [c.notice, c.action]),
+    ("package", "package-page", "regulator", lambda c: [c.project]),
+    # The regulator's console is desktop first: these at a desk's width too.
+    ("dashboard-desk", "oversight-page", "regulator", lambda c: [], DESK_WIDTH),
+    ("archive-desk", "archive-page", "regulator", lambda c: [c.project], DESK_WIDTH),
+    (
+        "defect-trace-desk",
+        "defect-trace-page",
+        "regulator",
+        lambda c: [c.project, c.defect_case],
+        DESK_WIDTH,
+    ),
+    ("recall-desk", "recall-page", "regulator", lambda c: [c.notice], DESK_WIDTH),
 ]
 
 
@@ -73,7 +93,7 @@ def demo_context() -> types.SimpleNamespace:
     from django.contrib.contenttypes.models import ContentType
 
     from inspections.models import AcceptanceRecord, Photo
-    from materials.models import Delivery, Sample, Usage
+    from materials.models import Delivery, RecallAction, Sample, Usage
     from projects.demo import DEMO_PROJECT_NAME
     from projects.models import Project
     from responsibility.models import DefectCase, Plaque, ResponsibilityDocument
@@ -94,7 +114,10 @@ def demo_context() -> types.SimpleNamespace:
     document = ResponsibilityDocument.objects.filter(
         project=project, kind="pledge", signer__user__username="contractor"
     ).first()
+    action = RecallAction.objects.filter(project=project).order_by("closed_at", "pk").first()
     return types.SimpleNamespace(
+        notice=action.notice_id if action else None,
+        action=action.pk if action else None,
         project=project.pk,
         unit_work=project.unit_works.order_by("pk").first().pk,
         location=usage.location_id if usage else None,
@@ -158,7 +181,8 @@ def main() -> int:
             env={**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"},
         )
         pages: dict[str | None, object] = {}
-        for name, url_name, username, arguments in PAGES:
+        for name, url_name, username, arguments, *width in PAGES:
+            width = width[0] if width else PHONE["width"]
             if args.only and name not in args.only:
                 continue
             try:
@@ -173,14 +197,14 @@ def main() -> int:
             if response is None or response.status == 404:
                 print(f"{name:<16} skipped (404 at {url})")
                 continue
+            if width != PHONE["width"]:
+                page.set_viewport_size({"width": width, "height": 900})
             page.wait_for_load_state("networkidle")
             path = out / f"{name}.png"
             # The whole page in one viewport as tall as the page, rather than full_page=True:
             # a fixed bottom bar then sits at the bottom instead of over the middle.
             height = page.evaluate("() => document.documentElement.scrollHeight")
-            page.set_viewport_size(
-                {"width": PHONE["width"], "height": max(PHONE["height"], height)}
-            )
+            page.set_viewport_size({"width": width, "height": max(PHONE["height"], height)})
             page.screenshot(path=str(path))
             page.set_viewport_size(PHONE)
             print(f"{name:<16} {response.status} {url} -> {path.relative_to(ROOT)}")
