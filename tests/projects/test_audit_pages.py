@@ -157,6 +157,21 @@ def test_the_audit_log_lists_who_revealed_what_and_why_never_the_number(project,
     assert 'aria-current="page"' in page  # the console's tab
 
 
+def test_an_export_that_failed_says_so_and_why(project, reggie, admin):
+    event = services.audit_event_record(
+        actor=admin,
+        action=AuditEvent.Action.EXPORT_PACKAGE,
+        project=project,
+        outcome=AuditEvent.Outcome.STARTED,
+    )
+    services.audit_event_outcome(
+        event=event, outcome=AuditEvent.Outcome.FAILED, detail="the object store is unreachable"
+    )
+    page = page_client(reggie).get("/audit/").content.decode()
+    assert '<span class="badge failed"' in page
+    assert "the object store is unreachable" in page
+
+
 def test_the_audit_log_is_for_regulators_and_operators(project, lead, reggie, rita, alice, admin):
     reveal(reggie, lead)
     refused = page_client(alice).get("/audit/")
