@@ -97,20 +97,18 @@ class NoticeForm(forms.Form):
 
 
 class HitFilterForm(forms.Form):
-    """The recall page's filters; the view fills the projects and districts the hits touch."""
+    """The recall page's filters; the view fills the districts the hits touch. Projects are
+    found by name: a notice over a common product touches a thousand of them, too many for a
+    list to pick from."""
 
     STATES = [("", _("all"))] + list(Delivery.State.choices)
 
-    project = forms.TypedChoiceField(label=_("Project"), coerce=int, required=False)
+    project = forms.CharField(label=_("Project name contains"), max_length=100, required=False)
     district = forms.ChoiceField(label=_("District"), required=False)
     state = forms.ChoiceField(label=_("Delivery state"), choices=STATES, required=False)
 
-    def __init__(self, *args, projects, districts, **kwargs):
+    def __init__(self, *args, districts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].choices = [("", _("all projects"))] + [
-            (p.pk, p.name) for p in projects
-        ]
-        self.fields["project"].empty_value = None
         self.fields["district"].choices = [("", _("all districts"))] + [(d, d) for d in districts]
 
 

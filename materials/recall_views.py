@@ -123,15 +123,12 @@ def recall_create_page(request):
 
 
 def _hit_filters(request, notice):
-    projects = list(
-        selectors.notice_affected_projects(notice=notice, user=request.user).order_by("name", "pk")
-    )
-    districts = sorted({p.jurisdiction_code for p in projects})
-    filters = HitFilterForm(request.GET or None, projects=projects, districts=districts)
+    districts = selectors.notice_affected_districts(notice=notice, user=request.user)
+    filters = HitFilterForm(request.GET or None, districts=districts)
     chosen = {}
     if filters.is_bound and filters.is_valid():
         chosen = {
-            "project_id": filters.cleaned_data["project"],
+            "project_name": filters.cleaned_data["project"].strip(),
             "district": filters.cleaned_data["district"],
             "state": filters.cleaned_data["state"],
         }

@@ -281,17 +281,21 @@ def notice_hit_rows(
     notice: DefectNotice,
     user,
     project_id: int | None = None,
+    project_name: str = "",
     district: str = "",
     state: str = "",
 ) -> QuerySet:
     """The hits of ``notice`` as one lazy query (tuples, for ``notice_hit_dicts``): a row per
     usage of an affected delivery and a row per delivery nothing was used from yet (the
-    outer join to usages), in project, delivery and usage order, narrowed to one project,
-    one district (the project's region code) or one delivery state. Lazy, so a page counts
-    and slices it in the database instead of reading every hit."""
+    outer join to usages), in project, delivery and usage order, narrowed to one project
+    (by id, or the projects whose name contains ``project_name``), one district (the
+    project's region code) or one delivery state. Lazy, so a page counts and slices it in the
+    database instead of reading every hit."""
     deliveries = notice_deliveries(notice=notice, user=user)
     if project_id is not None:
         deliveries = deliveries.filter(project_id=project_id)
+    if project_name:
+        deliveries = deliveries.filter(project__name__icontains=project_name)
     if district:
         deliveries = deliveries.filter(project__jurisdiction_code=district)
     if state:
@@ -377,6 +381,17 @@ def notice_hits(*, notice: DefectNotice, user) -> list[dict]:
 def notice_affected_projects(*, notice: DefectNotice, user) -> QuerySet[Project]:
     return projects_visible_to(user).filter(
         pk__in=notice_deliveries(notice=notice, user=user).values("project_id")
+    )
+
+
+def notice_affected_districts(*, notice: DefectNotice, user) -> list[str]:
+    """The region codes of the projects ``notice`` affects, in one query: a notice over a
+    common product touches a thousand projects in a handful of districts."""
+    return list(
+        notice_affected_projects(notice=notice, user=user)
+        .order_by("jurisdiction_code")
+        .values_list("jurisdiction_code", flat=True)
+        .distinct()
     )
 
 

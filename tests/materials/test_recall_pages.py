@@ -189,7 +189,8 @@ def test_the_hits_filter_by_project_district_and_state(
     assert "2 hits" in text(client.get(url))
     assert "1 hit" in text(client.get(url, {"state": "accepted"}))
     assert "not used yet" in text(client.get(url, {"state": "pending"}))
-    assert "2 hits" in text(client.get(url, {"project": project.pk, "district": "330108"}))
+    assert "2 hits" in text(client.get(url, {"project": project.name[2:6], "district": "330108"}))
+    assert "No delivery of these batches matches" in text(client.get(url, {"project": "无此工程"}))
     page = text(client.get(url, {"district": "999999"}))  # not a district the hits touch
     assert "2 hits" in page  # an invalid filter is ignored, and shown as such
     assert "Select a valid choice" in page
