@@ -197,7 +197,21 @@ def run_state_read(var_dir: Path) -> dict:
         state = json.loads((Path(var_dir) / RUN_STATE).read_text())
     except (OSError, ValueError):
         return {}
-    return state if isinstance(state, dict) else {}
+    if not isinstance(state, dict) or not _alive(state.get("pid")):
+        return {}  # left by a `make run` that was killed: its servers are gone with it
+    return state
+
+
+def _alive(pid) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def run_state_clear(var_dir: Path) -> None:

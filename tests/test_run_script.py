@@ -198,3 +198,18 @@ def test_commands_from_another_shell_use_the_endpoint_make_run_recorded(tmp_path
     del env["S3_ENDPOINT"]
     run = subprocess.run(python, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert run.stdout.split() == ["127.0.0.1:8333", "http://127.0.0.1:8000"], run.stderr
+
+
+def test_a_record_left_by_a_killed_make_run_is_ignored(tmp_path):
+    """A `make run` killed with SIGKILL leaves var/embedded.json behind; its servers died with
+    it, so the settings must not send another shell's commands to them."""
+    from storage.embedded import run_state_read
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    gone.wait()
+    (tmp_path / "embedded.json").write_text(
+        json.dumps({"s3_endpoint": "127.0.0.1:20999", "pid": gone.pid})
+    )
+    assert run_state_read(tmp_path) == {}
+    run_state_write(tmp_path, s3_endpoint="127.0.0.1:20999")  # this process: alive
+    assert run_state_read(tmp_path)["s3_endpoint"] == "127.0.0.1:20999"
