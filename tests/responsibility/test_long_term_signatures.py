@@ -245,9 +245,19 @@ def test_ctrl_c_stops_the_refresh_between_documents_and_a_rerun_continues(
         return document
 
     monkeypatch.setattr(services, "document_timestamp_refresh", refresh)
+    # Whatever the test process had (a pytest-xdist worker ignores SIGINT; a plain run has
+    # Python's default), the command must leave it as it found it.
+    handler_before = signal.getsignal(signal.SIGINT)
+    if handler_before is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    handler_found = signal.getsignal(signal.SIGINT)
     out, err = io.StringIO(), io.StringIO()
-    with pytest.raises(SystemExit) as stopped:
-        call_command("refresh_document_timestamps", stdout=out, stderr=err)
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            call_command("refresh_document_timestamps", stdout=out, stderr=err)
+    finally:
+        handler_during = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, handler_before)
 
     assert stopped.value.code == 2
     assert len(refreshed) == 1
@@ -259,7 +269,8 @@ def test_ctrl_c_stops_the_refresh_between_documents_and_a_rerun_continues(
     call_command("refresh_document_timestamps", stdout=out, stderr=io.StringIO())
     assert out.getvalue().startswith("1 document(s)")
     assert len(refreshed) == 2
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert handler_during is handler_found  # the command restored the handler it found
+    assert signal.getsignal(signal.SIGINT) is handler_before
 
 
 def test_a_package_with_b_lta_pledges_verifies_offline(
