@@ -338,6 +338,31 @@ def people_revealable_by(user) -> QuerySet[Person]:
     return Person.objects.filter(leads_there | members_there).distinct()
 
 
+def reveal_project_for(user, person: Person, project_id) -> Project | None:
+    """The project a reveal is made for (the archive page it was opened from), so the audit
+    log files it under that project and the jurisdiction's other regulators see it: a project
+    in the user's jurisdiction that ``person`` leads or works on. None when no project is
+    named; 404 when one is named that does not qualify."""
+    if project_id in (None, ""):
+        return None
+    regulator = regulator_account_of(user)
+    try:
+        project_pk = int(project_id)
+    except (TypeError, ValueError):
+        raise not_found() from None
+    if regulator is None:
+        raise not_found()
+    linked = Q(lead_tenures__person=person)
+    if person.user_id is not None:
+        linked |= Q(memberships__user_id=person.user_id)
+    project = (
+        projects_in_jurisdiction_of(regulator).filter(linked, pk=project_pk).distinct().first()
+    )
+    if project is None:
+        raise not_found()
+    return project
+
+
 def person_reveal_check(user, person_id) -> Person:
     """Only a regulator reveals, and only people of projects in their jurisdiction: for
     anyone else the person is either not there (404) or not theirs to reveal (403).

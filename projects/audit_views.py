@@ -64,6 +64,7 @@ def person_reveal_page(request, person_id: int):
     """GET: the form (which number, why). POST: the number, once, with the audit event that
     recorded it; or the refusal in words (400)."""
     person = access.person_reveal_check(request.user, person_id)
+    project = access.reveal_project_for(request.user, person, request.GET.get("project"))
     fragment = request.headers.get("X-Requested-With") == "fetch"
     if request.method == "POST":
         form = RevealForm(request.POST)
@@ -78,6 +79,7 @@ def person_reveal_page(request, person_id: int):
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
                 request=request,
+                project=project,
             )
         except ValidationError as error:
             service_errors(form, error)

@@ -318,4 +318,6 @@ def demo_reveal(*, project: Project) -> None:
     the ledger; the number itself is kept nowhere)."""
     regulator = get_user_model().objects.get(username="regulator")
     manager = project.lead_tenures.get(role=Role.CONTRACTOR, end_date__isnull=True).person
-    services.person_reveal(person=manager, field="id_number", reason=REVEAL_REASON, actor=regulator)
+    services.person_reveal(
+        person=manager, field="id_number", reason=REVEAL_REASON, actor=regulator, project=project
+    )

@@ -749,11 +749,12 @@ REVEALABLE = {
 
 @transaction.atomic
 def person_reveal(
-    *, person: Person, field: str, reason: str, actor, request=None
+    *, person: Person, field: str, reason: str, actor, request=None, project=None
 ) -> tuple[str, AuditEvent]:
     """The full ID or phone number of ``person``, recorded in the audit log with who, when,
-    from where and why. Access (regulators of the person's projects) is checked by the
-    caller; this checks the request itself."""
+    from where and why (and for which ``project``, when the reveal was made from one).
+    Access (regulators of the person's projects) is checked by the caller; this checks the
+    request itself."""
     if field not in REVEALABLE:
         raise ValidationError({"field": _("Choose id_number or phone.")})
     reason = (reason or "").strip()
@@ -772,7 +773,7 @@ def person_reveal(
     if not ciphertext:
         raise ValidationError({"field": _("No phone number is on record for this person.")})
     event = audit_event_record(
-        actor=actor, action=action, subject=person, reason=reason, request=request
+        actor=actor, action=action, subject=person, project=project, reason=reason, request=request
     )
     return pii.decrypt(ciphertext), event
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
@@ -256,3 +257,34 @@ def test_the_audit_log_reads_in_constant_queries_and_pages(
     assert "Page 1 of 3" in first
     last = client.get("/audit/?page=3").content.decode()
     assert REASON in last  # the oldest
+
+
+def test_a_reveal_made_from_a_project_is_filed_under_it_for_the_jurisdiction(
+    project, other_project, lead, reggie, admin
+):
+    """Opened from a project's archive, the reveal is the project's event: its filter finds
+    it and the jurisdiction's other regulators see it; a project the person has nothing to do
+    with (or outside the jurisdiction) is refused rather than recorded."""
+    colleague = get_user_model().objects.create_user(username="colleague", password="pw-colleague")
+    services.regulator_account_create(
+        user=colleague,
+        agency="杭州市建设工程质量安全监督总站",
+        jurisdiction_code="330100",
+        actor=admin,
+    )
+    client = page_client(reggie)
+    url = reveal_url(lead) + f"?project={project.pk}"
+    response = client.post(url, {"field": "id_number", "reason": REASON})
+    assert response.status_code == 200
+    assert AuditEvent.objects.get().project == project
+
+    log = page_client(colleague).get("/audit/", {"project": project.pk}).content.decode()
+    assert REASON in log
+    assert FULL not in log
+
+    for wrong in (other_project.pk, 999999, "x"):
+        refused = client.post(
+            reveal_url(lead) + f"?project={wrong}", {"field": "id_number", "reason": REASON}
+        )
+        assert refused.status_code == 404
+    assert AuditEvent.objects.count() == 1
