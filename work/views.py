@@ -56,11 +56,17 @@ def project_list_page(request):
 def project_page(request, project_id: int):
     project = access.project_for_user(request.user, project_id)
     trees = work_selectors.location_trees(project=project)
+    may_write = access.can_write_project(request.user, project)
     unit_works = [
         {
             "unit_work": unit_work,
             "locations": trees.get(unit_work.pk, []),
             "records_url": reverse("record-tree-page", args=[project.pk, unit_work.pk]),
+            "labels_url": (
+                reverse("location-labels-pdf", args=[project.pk, unit_work.pk])
+                if may_write
+                else None
+            ),
         }
         for unit_work in selectors.unit_work_list(project=project).order_by("pk")
     ]
@@ -85,6 +91,7 @@ def project_page(request, project_id: int):
                 (_("Material usages"), reverse("usage-list-page", args=[project.pk])),
                 (_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])),
                 (_("Leads"), reverse("lead-timeline-page", args=[project.pk])),
+                (_("Scan a location label"), reverse("location-scan-page", args=[project.pk])),
                 (_("Set-up"), reverse("project-setup-page", args=[project.pk])),
             ],
             **plaque_views.plaques_context(request, project),
