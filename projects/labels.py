@@ -54,12 +54,12 @@ _DAMM = (
 _CODE = re.compile(r"^\s*(\d{1,12})\s*[-–— ]?\s*(\d)\s*$")
 
 # The sheet: A4 portrait, 2 × 4 labels of 95 × 69 mm (cut along the grey lines), each with a
-# 40 mm QR code — read by a phone from an arm's length, on a ladder.
+# 44 mm QR code — read by a phone from an arm's length, on a ladder.
 COLUMNS, ROWS = 2, 4
 MARGIN_X, MARGIN_Y = 10 * mm, 10.5 * mm
 LABEL_W = (A4[0] - 2 * MARGIN_X) / COLUMNS
 LABEL_H = (A4[1] - 2 * MARGIN_Y) / ROWS
-QR_SIZE = 40 * mm
+QR_SIZE = 44 * mm
 PAD = 4 * mm
 
 
@@ -219,8 +219,15 @@ def _label_draw(page, label: Label, x, y, project, path_style, small_style) -> N
     _, height = kind.wrap(text_w, LABEL_H)
     top -= height
     kind.drawOn(page, text_x, top)
-    path = Paragraph(markup(label.path), path_style)
-    _, height = path.wrap(text_w, LABEL_H)
+    # A long path (an element deep in the tree) gets a smaller size rather than running
+    # into the project's name below it.
+    room = top - (y + PAD + 22 * mm)
+    for size in (12, 10, 8, 6.5):
+        style = ParagraphStyle("path", parent=path_style, fontSize=size, leading=size * 1.25)
+        path = Paragraph(markup(label.path), style)
+        _, height = path.wrap(text_w, LABEL_H)
+        if height <= room:
+            break
     top -= height + 1 * mm
     path.drawOn(page, text_x, top)
     name = Paragraph(markup(project.name), small_style)

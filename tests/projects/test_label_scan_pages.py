@@ -102,9 +102,17 @@ def test_scanning_a_printed_location_label_opens_its_capture_page(
     unit_work = unit_work_with_zones(project, admin)
     zone = unit_work.locations.get(name="B区")
     capture = f"/projects/{project.pk}/locations/{zone.pk}/capture/"
-    label = png_of(sheet(alice, unit_work, under=zone), tmp_path, "label")
 
+    # The supervisor prints the zone's label from the location tree.
     page = phone(browser, live_server, alice)
+    page.goto(f"{live_server.url}/projects/{project.pk}/setup/unit-works/{unit_work.pk}/locations/")
+    assert_page_ok(page)
+    screenshot(page, "label-location-tree")
+    link = page.get_by_role("link", name="B区的标签（PDF）")
+    printed = page.request.get(live_server.url + link.get_attribute("href"))
+    assert printed.headers["content-type"] == "application/pdf"
+    label = png_of(printed.body(), tmp_path, "label")
+
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     page.get_by_role("button", name="扫描部位标签").click()
     expect(page.get_by_role("heading", name="扫描部位标签")).to_be_visible()

@@ -252,8 +252,10 @@ def test_the_scan_page_is_the_projects_own(tree, alice, charlie, reggie):
 
 
 def test_the_scan_pages_may_compile_webassembly_and_nothing_else_more(tree, alice):
-    policy = client_of(alice).get(scan_url(tree.project))["Content-Security-Policy"]
-    script_src = re.search(r"script-src ([^;]*)", policy).group(1).split()
-    assert sorted(script_src) == ["'self'", "'wasm-unsafe-eval'"]
-    other = client_of(alice).get(f"/projects/{tree.project_id}/")["Content-Security-Policy"]
-    assert "wasm-unsafe-eval" not in other
+    client = client_of(alice)
+    for scanning in (scan_url(tree.project), f"/projects/{tree.project_id}/deliveries/new/"):
+        policy = client.get(scanning)["Content-Security-Policy"]
+        script_src = re.search(r"script-src ([^;]*)", policy).group(1).split()
+        assert sorted(script_src) == ["'self'", "'wasm-unsafe-eval'"], scanning
+    other = client.get(f"/projects/{tree.project_id}/")["Content-Security-Policy"]
+    assert re.search(r"script-src ([^;]*)", other).group(1).split() == ["'self'"]
