@@ -56,7 +56,8 @@ def project_list_page(request):
 def project_page(request, project_id: int):
     project = access.project_for_user(request.user, project_id)
     trees = work_selectors.location_trees(project=project)
-    may_write = access.can_write_project(request.user, project)
+    setup_gaps = setup_views.setup_gaps_context(request, project)
+    may_write = setup_gaps["gates_may_write"]  # asked once, for the gates and the labels
     unit_works = [
         {
             "unit_work": unit_work,
@@ -95,7 +96,7 @@ def project_page(request, project_id: int):
                 (_("Set-up"), reverse("project-setup-page", args=[project.pk])),
             ],
             **plaque_views.plaques_context(request, project),
-            **setup_views.setup_gaps_context(request, project),
+            **setup_gaps,
             **lead_views.lead_deadlines_context(request, project),
             "nav_active": "projects",
             "breadcrumbs": crumbs(project),
