@@ -108,7 +108,7 @@ def test_scanning_a_printed_location_label_opens_its_capture_page(
     page.goto(f"{live_server.url}/projects/{project.pk}/setup/unit-works/{unit_work.pk}/locations/")
     assert_page_ok(page)
     screenshot(page, "label-location-tree")
-    link = page.get_by_role("link", name="B区的标签（PDF）")
+    link = page.get_by_role("link", name="B区：标签（PDF）")
     printed = page.request.get(live_server.url + link.get_attribute("href"))
     assert printed.headers["content-type"] == "application/pdf"
     label = png_of(printed.body(), tmp_path, "label")
