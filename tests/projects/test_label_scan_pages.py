@@ -214,7 +214,11 @@ def test_scanning_a_batch_label_fills_the_batch_number_when_the_code_carries_one
         tmp_path,
         "gtin",
     )
+    not_an_image = tmp_path / "note.jpg"
+    not_an_image.write_bytes(b"\xff\xd8 this is not a photo")
     page = phone(browser, live_server, alice)
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{live_server.url}/projects/{project.pk}/deliveries/new/")
     field = page.locator("#id_batch_number")
     status = page.locator(".scanner [data-scan-status]")
@@ -228,9 +232,15 @@ def test_scanning_a_batch_label_fills_the_batch_number_when_the_code_carries_one
     expect(status).to_contain_text("未找到批号")
     expect(field).to_have_value("24B071-3")  # left as it was
 
+    page.set_input_files("#batch-label-photo", str(not_an_image))
+    expect(status).to_contain_text("无法从这张照片读出条码")
+
     page.set_input_files("#batch-label-photo", str(plain))
     expect(field).to_have_value("HT2026-0715")
     expect(status).to_contain_text("请核对")
     assert_page_ok(page)
     screenshot(page, "batch-label-scan")
     assert not Batch.objects.filter(batch_number="HT2026-0715").exists()  # nothing sent yet
+    # The decoder and its WebAssembly came from this server, not a CDN.
+    assert any(url.endswith("/zxing_reader.wasm") for url in requested)
+    assert all(url.startswith((live_server.url, "data:")) for url in requested), requested
