@@ -13,8 +13,10 @@ import io
 import subprocess
 
 import pytest
+from django.db import connections
 from django.test import Client
-from playwright.sync_api import expect
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -23,7 +25,7 @@ from materials.models import Batch
 from projects import labels, services
 from projects.models import UnitWork
 from storage.qr import qr_draw
-from tests.browser import MARKS
+from tests.browser import CHROMIUM, FLAGS, MARKS
 from tests.pages import assert_page_ok, phone, screenshot
 
 pytestmark = MARKS
@@ -244,3 +246,37 @@ def test_scanning_a_batch_label_fills_the_batch_number_when_the_code_carries_one
     # The decoder and its WebAssembly came from this server, not a CDN.
     assert any(url.endswith("/zxing_reader.wasm") for url in requested)
     assert all(url.startswith((live_server.url, "data:")) for url in requested), requested
+
+
+def test_the_camera_reads_a_label_held_in_front_of_it(
+    live_server, project, admin, alice, settings, tmp_path, monkeypatch
+):
+    """The live path: Chromium's fake camera plays a still of the printed label (MJPEG), the
+    page asks getUserMedia for it and opens the capture page from a frame."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    unit_work = unit_work_with_zones(project, admin)
+    zone = unit_work.locations.get(name="A区")
+    picture = Image.open(png_of(sheet(alice, unit_work, under=zone), tmp_path, "camera"))
+    frame = tmp_path / "camera.mjpeg"
+    # The first label of the sheet, as a 640×480 camera frame.
+    picture.convert("RGB").crop((0, 0, 680, 510)).resize((640, 480)).save(frame, "JPEG")
+    camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={frame}",
+    ]
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as tests.browser.chromium does
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*FLAGS, *camera])
+        try:
+            page = phone(browser, live_server, alice)
+            page.context.grant_permissions(["camera"], origin=live_server.url)
+            page.goto(f"{live_server.url}/projects/{project.pk}/scan/")
+            page.get_by_role("button", name="使用摄像头").click()
+            page.wait_for_url(
+                f"{live_server.url}/projects/{project.pk}/locations/{zone.pk}/capture/",
+                timeout=30_000,
+            )
+        finally:
+            browser.close()
+            connections.close_all()
