@@ -55,33 +55,38 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def manage(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=check,
-        timeout=600,
-    )
-
-
 # --- Steps run in a child process, with Django set up on the load's own database ---
 
 SEED = """
-import json
+import json, sys, time
+from django.core.management import call_command
+
+began = time.monotonic()
+steps = ["load_demo", "load_demo_materials", "load_demo_defect_case"]
+if sys.argv[1] == "migrate":
+    call_command("migrate", interactive=False, verbosity=0)
+if sys.argv[2] == "completed":
+    steps.append("load_demo_completed")
+call_command("storage_init", verbosity=0)
+for step in steps:
+    call_command(step, verbosity=0)
 from django.db.models import Q
 from inspections.models import AcceptanceRecord
-from materials.models import Batch, DefectNotice, Delivery
+from ledger.models import LedgerEntry
+from materials.models import DefectNotice, Delivery
 from projects.demo import DEMO_PASSWORD, DEMO_PROJECT_NAME
 from projects.models import Location, Project
 from responsibility.models import DefectCase, ResponsibilityDocument
 
 project = Project.objects.get(name=DEMO_PROJECT_NAME)
-completed = Project.objects.exclude(pk=project.pk).order_by("pk").first()
+# The finished project's package does not grow during the load; without it, the demo's.
+completed = Project.objects.exclude(pk=project.pk).order_by("pk").first() or project
 cable = Delivery.objects.get(project=project, batch__batch_number="YD2508-0117")
-sub_item = AcceptanceRecord.objects.filter(project=project, level="sub_item").order_by("pk")[0]
+sub_item = (
+    AcceptanceRecord.objects.filter(project=project, level="sub_item")
+    .exclude(state="accepted")
+    .order_by("pk")[0]
+)
 signers = {}
 for username in ("contractor", "designer", "surveyor", "owner-lead", "supervisor-lead"):
     pledges = ResponsibilityDocument.objects.filter(
@@ -103,11 +108,30 @@ print(json.dumps({
     "defect_case": DefectCase.objects.filter(project=project).order_by("pk")[0].pk,
     "defect_notice": DefectNotice.objects.order_by("pk")[0].pk,
     "signers": signers,
+    "seed_seconds": round(time.monotonic() - began, 1),
+    "ledger_entries": LedgerEntry.objects.count(),
 }))
 """
 
+DOCUMENTS = """
+import json
+from projects.demo import DEMO_PROJECT_NAME
+from responsibility.models import ResponsibilityDocument
+
+signers = {}
+for username in ("contractor", "designer", "surveyor", "owner-lead", "supervisor-lead"):
+    pledges = ResponsibilityDocument.objects.filter(
+        project__name=DEMO_PROJECT_NAME, kind="pledge", signer__user__username=username,
+        status__in=["draft", "signed"],
+    ).order_by("-pk")
+    if pledges:
+        signers[username] = {"id": pledges[0].pk, "status": pledges[0].status}
+print(json.dumps({"signers": signers}))
+"""
+
 CHECK = """
-import json, sys
+import io, json, sys
+from django.core.management import call_command
 from inspections.models import AcceptanceRecord, Photo
 from ledger.models import LedgerEntry
 from materials.models import Delivery, Usage
@@ -132,7 +156,17 @@ for kind, ids in acknowledged.items():
     if lost or len(set(ids)) != len(ids):
         missing[kind] = {"lost": lost[:20], "duplicates": len(ids) - len(set(ids))}
 ledger = LedgerEntry.objects.aggregate(n=Count("pk"), lo=Min("index"), hi=Max("index"))
+commands = {}
+if sys.argv[2] == "commands":
+    for command in ("verify_archive", "reconcile_storage"):
+        out = io.StringIO()
+        try:
+            call_command(command, stdout=out, stderr=io.StringIO())
+            commands[command] = {"ok": True, "output": out.getvalue().strip()}
+        except (SystemExit, Exception) as exc:
+            commands[command] = {"ok": False, "output": out.getvalue().strip() + " " + str(exc)}
 print(json.dumps({
+    "commands": commands,
     "acknowledged": counts,
     "missing": missing,
     "ledger": ledger,
@@ -158,13 +192,14 @@ def django_json(env: dict, code: str, *args: str) -> dict:
 # --- The database and buckets of one load run ---
 
 
-def database_create(server_url: str) -> str:
-    """A new empty database on the server of ``server_url``; its URL."""
+def database_create(server_url: str, template: str | None = None) -> str:
+    """A new database on the server of ``server_url``, empty or a copy of ``template``."""
     import psycopg
 
     name = f"lqa_load_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
@@ -201,6 +236,7 @@ class Processes:
                     "gunicorn",
                     "config.wsgi:application",
                     f"--workers={workers}",
+                    "--preload",  # the app imported once, then forked: as README runs it
                     f"--bind=127.0.0.1:{port}",
                     "--timeout=120",
                     "--graceful-timeout=20",
@@ -208,7 +244,13 @@ class Processes:
                 PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
             )
             self.hosts.append(f"http://127.0.0.1:{port}")
-        self._spawn("worker", [sys.executable, "manage.py", "run_jobs"])
+        # The job worker serves no HTTP: its counters are read through the first app
+        # process's /metrics, as on a machine that runs both (README "Metrics").
+        self._spawn(
+            "worker",
+            [sys.executable, "manage.py", "run_jobs"],
+            PROMETHEUS_MULTIPROC_DIR=str(self.logs / "metrics-0"),
+        )
         for host in self.hosts:
             ready_wait(host)
 
@@ -247,7 +289,8 @@ class Processes:
                     continue
                 entry = json.loads(line)
                 if entry.get("level") in {"ERROR", "CRITICAL"}:
-                    found.append(f"{path.stem}: {entry['logger']}: {entry['message']}")
+                    cause = (entry.get("exception") or "").strip().splitlines()[-1:]
+                    found.append(f"{path.stem}: {entry['logger']}: {entry['message']} {cause}")
         return found
 
 
@@ -340,11 +383,17 @@ def run_load(
     web_processes: int = 2,
     workers: int = 2,
     fast_hasher: bool = False,
+    template: str | None = None,
+    demo_completed: bool = True,
     keep: bool = False,
 ) -> dict:
-    """Everything but starting PostgreSQL and S3; a report with ``ok`` and ``problems``."""
+    """Everything but starting PostgreSQL and S3; a report with ``ok`` and ``problems``.
+
+    ``template``: a migrated database on the same server to copy instead of migrating (the
+    test session's; nobody may be connected to it).
+    """
     tmp = Path(tempfile.mkdtemp(prefix="lqa-load-"))
-    database_url = database_create(server_url)
+    database_url = database_create(server_url, template=template)
     suffix = uuid.uuid4().hex[:8]
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
@@ -374,44 +423,43 @@ def run_load(
     report: dict = {"problems": []}
     try:
         began = time.monotonic()
-        for command in (
-            ["migrate", "--no-input"],
-            ["storage_init"],
-            ["load_demo", "-v", "0"],
-            ["load_demo_materials"],
-            ["load_demo_defect_case"],
-            ["load_demo_completed"],
-        ):
-            manage(env, *command)
-        config = django_json(env, SEED)
+        config = django_json(
+            env,
+            SEED,
+            "migrated" if template else "migrate",
+            "completed" if demo_completed else "-",
+        )
         report["seed_seconds"] = round(time.monotonic() - began, 1)
         processes.start(web_processes, workers)
+        report["start_seconds"] = round(time.monotonic() - began - report["seed_seconds"], 1)
         config["hosts"] = processes.hosts
         config_path = tmp / "load.json"
-        config_path.write_text(json.dumps(config))
-        entries_before = django_json(env, CHECK, str(_empty(tmp)))["ledger"]["n"]
+        entries_before = config["ledger_entries"]
         appends_before = sum(metric_sum(h, "lqa_ledger_appends_total") for h in processes.hosts)
         if reference_seconds:
+            # Two users: one signer and one doing the site's work, one request at a time each.
+            config_path.write_text(json.dumps({**config, "signer_users": 1}))
             report["reference"] = locust_run(
-                env, config_path, tmp / "reference", 1, reference_seconds
+                env, config_path, tmp / "reference", 2, reference_seconds
             )
-            # The reference's signers move their documents on: take them up where it left them.
-            config = {**config, **django_json(env, SEED)}
-            config["hosts"] = processes.hosts
-            config_path.write_text(json.dumps(config))
+            # Take the signers' documents up where the reference left them.
+            config["signers"] = django_json(env, DOCUMENTS)["signers"]
+        config_path.write_text(json.dumps({**config, "signer_users": max(1, users // 4)}))
         report["load"] = locust_run(env, config_path, tmp / "load", users, seconds)
         report["processes"] = {"web": web_processes, "workers_each": workers, "job_workers": 1}
         appends_after = sum(metric_sum(h, "lqa_ledger_appends_total") for h in processes.hosts)
         processes.stop()
         report["logged_errors"] = processes.logged_errors()
-        checked = django_json(env, CHECK, str(tmp / "load.json"))
+        report["load_ended_seconds"] = round(time.monotonic() - began, 1)
+        checked = django_json(env, CHECK, str(tmp / "load.json"), "commands")
+        report["checks_seconds"] = round(time.monotonic() - began - report["load_ended_seconds"], 1)
         report["checks"] = checked
         report["ledger_appends_counted"] = appends_after - appends_before
         report["ledger_entries_added"] = checked["ledger"]["n"] - entries_before
-        verify = manage(env, "verify_archive", check=False)
-        reconcile = manage(env, "reconcile_storage", check=False)
-        report["verify_archive"] = verify.stdout.strip().splitlines()[-1:]
-        report["reconcile_storage"] = reconcile.stdout.strip().splitlines()[:1]
+        verify = checked["commands"]["verify_archive"]
+        reconcile = checked["commands"]["reconcile_storage"]
+        report["verify_archive"] = verify["output"].splitlines()[-1:]
+        report["reconcile_storage"] = reconcile["output"].splitlines()[:1]
         problems = report["problems"]
         server_errors = report["load"]["server_errors"] + report.get("reference", {}).get(
             "server_errors", []
@@ -420,12 +468,10 @@ def run_load(
             problems.append(f"{len(server_errors)} server errors: {server_errors[:5]}")
         if report["logged_errors"]:
             problems.append(f"errors logged: {report['logged_errors'][:5]}")
-        if verify.returncode != 0:
-            problems.append(f"verify_archive: {verify.stdout[-2000:]}")
-        if reconcile.returncode != 0:
-            problems.append(
-                f"reconcile_storage: {reconcile.stdout[-2000:]}{reconcile.stderr[-500:]}"
-            )
+        if not verify["ok"]:
+            problems.append(f"verify_archive: {verify['output'][-2000:]}")
+        if not reconcile["ok"]:
+            problems.append(f"reconcile_storage: {reconcile['output'][-2000:]}")
         if not checked["gap_free"]:
             problems.append(f"the ledger has gaps: {checked['ledger']}")
         if checked["missing"]:
@@ -451,18 +497,13 @@ def run_load(
             print(f"kept: {tmp} and {database_url}", file=sys.stderr)
 
 
-def _empty(tmp: Path) -> Path:
-    path = tmp / "nothing.json"
-    path.write_text(json.dumps({"acknowledged": {}}))
-    return path
-
-
 def print_report(report: dict) -> None:
     load = report["load"]["stats"]
     reference = report.get("reference", {}).get("stats", {})
     print(
         f"{report['processes']['web']} app processes × {report['processes']['workers_each']}"
-        f" workers + 1 job worker; seed {report['seed_seconds']} s"
+        f" workers + 1 job worker; seed {report['seed_seconds']} s,"
+        f" processes ready in {report['start_seconds']} s"
     )
     print(
         f"{'request kind':<18}{'requests':>9}{'failed':>8}{'req/s':>8}{'p50 ms':>9}"

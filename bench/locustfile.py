@@ -10,8 +10,9 @@ Two kinds of simulated user, spread round-robin over the app processes (``hosts`
   usages; a supervisor opens an inspection lot, uploads photos to it, submits it, signs it,
   the contractor's quality inspector signs it, the supervisor accepts it; a regulator reads
   a defect case's trace, a recall notice's hits and exports a finished project's package.
-- ``Signer`` — one per lead (fixed count): corrects the lead's pledge and signs the
-  correction (a PAdES-signed PDF each time), the document signing of the issue.
+- ``Signer`` — a lead each (``signer_users`` of them, at most the five leads): corrects the
+  lead's pledge and signs the correction (a PAdES-signed PDF each time), the document
+  signing of the issue.
 """
 
 from __future__ import annotations
@@ -86,12 +87,41 @@ class ArchiveUser(HttpUser):
             return None
 
 
+_site_users = itertools.count()
+
+
 class SiteUser(ArchiveUser):
-    weight = 4
+    """Goes round the site's work in a fixed order (usages most often, exports least), each
+    user starting at another place in it, so that even a short run makes every kind of
+    request, concurrently."""
 
     project = CONFIG["project"]
+    ROUND = [
+        "usage",
+        "delivery",
+        "inspection_lot",
+        "trace",
+        "usage",
+        "recall",
+        "export",
+        "usage",
+        "delivery",
+        "inspection_lot",
+        "trace",
+        "recall",
+        "usage",
+        "healthz",
+    ]
 
-    @task(4)
+    def on_start(self):
+        super().on_start()
+        start = next(_site_users) * 5
+        self.round = itertools.islice(itertools.cycle(self.ROUND), start % len(self.ROUND), None)
+
+    @task
+    def next_in_round(self):
+        getattr(self, next(self.round))()
+
     def usage(self):
         response = self.call(
             "POST",
@@ -108,7 +138,6 @@ class SiteUser(ArchiveUser):
         if response is not None:
             acknowledged("usage", response.json()["id"])
 
-    @task(2)
     def delivery(self):
         response = self.call(
             "POST",
@@ -126,7 +155,6 @@ class SiteUser(ArchiveUser):
         if response is not None:
             acknowledged("delivery", response.json()["id"])
 
-    @task(2)
     def inspection_lot(self):
         """Open a lot, two photos, submit, both sign-offs, accept: each step a request."""
         base = f"/api/v1/projects/{self.project}/acceptance-records/"
@@ -175,7 +203,6 @@ class SiteUser(ArchiveUser):
             if self.call("POST", f"{base}{record}/accept/", "lot_accept", as_user="supervisor"):
                 acknowledged("accepted_record", record)
 
-    @task(3)
     def trace(self):
         self.call(
             "GET",
@@ -184,7 +211,6 @@ class SiteUser(ArchiveUser):
             as_user="regulator",
         )
 
-    @task(3)
     def recall(self):
         self.call(
             "GET",
@@ -193,7 +219,6 @@ class SiteUser(ArchiveUser):
             as_user="regulator",
         )
 
-    @task(1)
     def export(self):
         self.call(
             "GET",
@@ -202,7 +227,6 @@ class SiteUser(ArchiveUser):
             as_user="regulator",
         )
 
-    @task(1)
     def healthz(self):
         self.client.get("/healthz", name="healthz")
 
@@ -210,7 +234,7 @@ class SiteUser(ArchiveUser):
 class Signer(ArchiveUser):
     """A lead who corrects their pledge and signs the correction, again and again."""
 
-    fixed_count = len(_signers)
+    fixed_count = min(CONFIG["signer_users"], len(_signers))
     wait_time = between(0.5, 1.5)
 
     def on_start(self):
