@@ -89,9 +89,9 @@ def test_readyz_names_a_key_that_does_not_load_and_shows_no_secret(client, db, s
     assert "not-a-fernet-key-but-a-secret" not in response.content.decode()
 
 
-def _in_faked_clock(offset: str, code: str) -> subprocess.CompletedProcess:
-    """``code`` in a fresh Python whose clock (only its own: libfaketime) is ``offset`` off,
-    against the session's real test database and S3 server."""
+def _in_faked_clock(offset: str, code: str = "", args: tuple = ()) -> subprocess.CompletedProcess:
+    """``code`` (or ``args``) in a fresh Python whose clock (only its own: libfaketime) is
+    ``offset`` off, against the session's real test database and S3 server."""
     database = connection.settings_dict
     env = {
         **os.environ,
@@ -102,7 +102,7 @@ def _in_faked_clock(offset: str, code: str) -> subprocess.CompletedProcess:
         "LOG_FORMAT": "json",
     }
     return subprocess.run(
-        ["faketime", "-f", offset, sys.executable, "-c", code],
+        ["faketime", "-f", offset, sys.executable, *(args or ("-c", code))],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -141,3 +141,12 @@ def test_a_server_clock_far_from_the_databases_is_logged_and_fails_readyz(db):
 
     near = _in_faked_clock("+0.5s", PROBE)
     assert json.loads(near.stdout.splitlines()[-1])["http"] == 200, near.stderr
+
+
+@pytest.mark.skipif(not shutil.which("faketime"), reason="faketime (scripts/system-deps.sh test)")
+def test_a_job_worker_whose_clock_is_off_says_so_when_it_starts(db):
+    worker = _in_faked_clock("-45s", args=("manage.py", "run_jobs", "--batch"))
+    assert worker.returncode == 0, worker.stderr
+    logged = [json.loads(line) for line in worker.stderr.splitlines() if line.startswith("{")]
+    (error,) = [line for line in logged if line["level"] == "ERROR"]
+    assert error["message"].startswith("This server's clock is -4")
