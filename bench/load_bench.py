@@ -420,7 +420,7 @@ def run_load(
     else:
         env.pop("FAST_PASSWORD_HASHER", None)
     processes = Processes(env, tmp)
-    report: dict = {"problems": []}
+    report: dict = {"problems": [], "users": users, "seconds": seconds}
     try:
         began = time.monotonic()
         config = django_json(
@@ -445,7 +445,13 @@ def run_load(
             # Take the signers' documents up where the reference left them.
             config["signers"] = django_json(env, DOCUMENTS)["signers"]
         config_path.write_text(json.dumps({**config, "signer_users": max(1, users // 4)}))
+        load_average_before = os.getloadavg()[0]
         report["load"] = locust_run(env, config_path, tmp / "load", users, seconds)
+        # The machine's 1-minute load average around the load: other sessions' work too.
+        report["machine_load_average"] = [
+            round(load_average_before, 1),
+            round(os.getloadavg()[0], 1),
+        ]
         report["processes"] = {"web": web_processes, "workers_each": workers, "job_workers": 1}
         appends_after = sum(metric_sum(h, "lqa_ledger_appends_total") for h in processes.hosts)
         processes.stop()
@@ -516,6 +522,11 @@ def print_report(report: dict) -> None:
             f"{name:<18}{row['requests']:>9}{row['failures']:>8}{row['rps']:>8.1f}"
             f"{row['p50_ms']:>9.0f}{row['p95_ms']:>9.0f}{(ref or 0):>9.0f}{ratio:>7}"
         )
+    print(
+        f"{report['users']} users for {report['seconds']} s; machine load average"
+        f" {report['machine_load_average'][0]} → {report['machine_load_average'][1]}"
+        f" on {os.cpu_count()} cores"
+    )
     for failure in report["load"]["failures"][:10]:
         print(f"  failure: {failure}")
     checks = report["checks"]
