@@ -12,6 +12,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.metrics import ledger_append_counted
 from ledger import merkle, signing
 from ledger.canonical import canonical_json, record_hash, record_type
 from ledger.models import (
@@ -127,6 +128,7 @@ def ledger_append(
                 f"UPDATE {_HEAD_TABLE} SET frontier = %s WHERE id = 1",  # noqa: S608
                 [frontier_json],
             )
+    ledger_append_counted()
     return entry
 
 

@@ -103,6 +103,8 @@ def main() -> int:
     var = Path(os.environ.get("LQA_VAR_DIR", ROOT / "var"))
     # Links the demo prints (and the plaque's QR code) point at this server.
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{PORT}")
+    # Logs for a person at a terminal; production's default is one JSON object per line.
+    os.environ.setdefault("LOG_FORMAT", "text")
     s3 = pki = None
     try:
         if "S3_ENDPOINT" not in os.environ:
