@@ -42,6 +42,11 @@ ATTEMPT_KWARG = "_attempt"
 PROGRESS_INTERVAL_SECONDS = 0.5
 
 _current_job: contextvars.ContextVar[str | None] = contextvars.ContextVar("job", default=None)
+# (attempt, attempts allowed) of the running job: a job with its own record of state (an
+# export) marks it failed only when no retry will follow.
+_current_attempt: contextvars.ContextVar[tuple[int, int]] = contextvars.ContextVar(
+    "job_attempt", default=(1, 1)
+)
 _progress_written: dict[str, float] = {}
 
 
@@ -58,6 +63,7 @@ def job(function=None, *, retries: int = 3, backoff_seconds: float = 30, queue_n
         def run(context, *args, **kwargs):
             attempt = kwargs.pop(ATTEMPT_KWARG, 1)
             token = _current_job.set(str(context.task_result.id))
+            attempt_token = _current_attempt.set((attempt, retries + 1))
             try:
                 return func(*args, **kwargs)
             except Exception:
@@ -84,6 +90,7 @@ def job(function=None, *, retries: int = 3, backoff_seconds: float = 30, queue_n
                 raise
             finally:
                 _current_job.reset(token)
+                _current_attempt.reset(attempt_token)
                 _progress_written.pop(str(context.task_result.id), None)
 
         # The tasks framework checks the signature for its `context` argument: show it ours,
@@ -98,6 +105,13 @@ def job(function=None, *, retries: int = 3, backoff_seconds: float = 30, queue_n
 def current_job_id() -> str | None:
     """The id of the job this code runs in, or None outside a job."""
     return _current_job.get()
+
+
+def last_attempt() -> bool:
+    """Whether a failure of the running job now is final (no retry follows). True outside
+    a job."""
+    attempt, attempts = _current_attempt.get()
+    return attempt >= attempts
 
 
 def progress(done: int, total: int | None = None, message: str = "") -> None:
