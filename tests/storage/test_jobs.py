@@ -23,8 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def runs() -> list[tuple[str, int, int | None]]:
     return [
-        (run.state, run.checked, run.resumed_from_id)
-        for run in FixityRun.objects.order_by("pk")
+        (run.state, run.checked, run.resumed_from_id) for run in FixityRun.objects.order_by("pk")
     ]
 
 
