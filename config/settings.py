@@ -329,6 +329,13 @@ JOB_LOOPS = env_list("JOB_LOOPS", [])
 # its running jobs are given to another worker (every job is idempotent).
 JOB_HOUSEKEEPING_SECONDS = env_int("JOB_HOUSEKEEPING_SECONDS", 5)
 JOB_WORKER_STALE_SECONDS = env_int("JOB_WORKER_STALE_SECONDS", 60)
+# An archive package exported by a job (the console's export button, the API's export jobs)
+# is kept this long in the derived bucket, then removed by a scheduled job.
+EXPORT_LIFETIME_HOURS = env_int("EXPORT_LIFETIME_HOURS", 72)
+# The nightly fixity job checks what no run checked for this many days, this many objects
+# per job (a job that reaches it queues the next batch: a worker stopping waits one batch).
+FIXITY_JOB_OLDER_THAN_DAYS = env_int("FIXITY_JOB_OLDER_THAN_DAYS", 30)
+FIXITY_JOB_BATCH = env_int("FIXITY_JOB_BATCH", 2000)
 
 # --- Inspections (acceptance records and evidence photos) ---
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024)

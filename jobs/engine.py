@@ -44,6 +44,11 @@ REQUEST_ID_KWARG = "_request_id"
 PROGRESS_INTERVAL_SECONDS = 0.5
 
 _current_job: contextvars.ContextVar[str | None] = contextvars.ContextVar("job", default=None)
+# (attempt, attempts allowed) of the running job: a job with its own record of state (an
+# export) marks it failed only when no retry will follow.
+_current_attempt: contextvars.ContextVar[tuple[int, int]] = contextvars.ContextVar(
+    "job_attempt", default=(1, 1)
+)
 _progress_written: dict[str, float] = {}
 
 
@@ -76,6 +81,7 @@ def job(function=None, *, retries: int = 3, backoff_seconds: float = 30, queue_n
             request_id = kwargs.pop(REQUEST_ID_KWARG, "") or f"job-{context.task_result.id}"
             token = _current_job.set(str(context.task_result.id))
             name = f"{func.__module__}.{func.__qualname__}"
+            attempt_token = _current_attempt.set((attempt, retries + 1))
             try:
                 with request_id_bound(request_id):
                     result = func(*args, **kwargs)
@@ -111,6 +117,7 @@ def job(function=None, *, retries: int = 3, backoff_seconds: float = 30, queue_n
                 raise
             finally:
                 _current_job.reset(token)
+                _current_attempt.reset(attempt_token)
                 _progress_written.pop(str(context.task_result.id), None)
 
         # The tasks framework checks the signature for its `context` argument: show it ours,
@@ -125,6 +132,13 @@ def job(function=None, *, retries: int = 3, backoff_seconds: float = 30, queue_n
 def current_job_id() -> str | None:
     """The id of the job this code runs in, or None outside a job."""
     return _current_job.get()
+
+
+def last_attempt() -> bool:
+    """Whether a failure of the running job now is final (no retry follows). True outside
+    a job."""
+    attempt, attempts = _current_attempt.get()
+    return attempt >= attempts
 
 
 def progress(done: int, total: int | None = None, message: str = "") -> None:

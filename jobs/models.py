@@ -6,6 +6,16 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
+
+
+class Job(DBTaskResult):
+    """django-tasks-db's task row, under this app's name in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
 
 
 class JobProgress(models.Model):

@@ -614,6 +614,7 @@ class AuditEvent(Ledgered):
         REVEAL_ID_NUMBER = "reveal_id_number", _("revealed an ID number")
         REVEAL_PHONE = "reveal_phone", _("revealed a phone number")
         EXPORT_PACKAGE = "export_package", _("exported an archive package")
+        DOWNLOAD_PACKAGE = "download_package", _("downloaded an exported archive package")
         VIEW_TRACE = "view_trace", _("viewed a defect trace")
         CHANGE_IDENTITY = "change_identity", _("changed who a person is recorded as")
         SIGN_IN_LOCKOUT = "sign_in_lockout", _("sign-in locked after wrong passwords")

@@ -438,3 +438,72 @@ class DefectCaseHold(Ledgered):
 
     def __str__(self) -> str:
         return f"{self.case} — {self.stored_object}"
+
+
+class PackageExport(models.Model):
+    """An archive package made by a background job and kept for a while in the derived
+    bucket, for the console's export button and the API's export jobs.
+
+    Not ledgered: the package is a copy, its audit event (``audit_event``, started →
+    completed or failed) is the record the archive answers for, and each download is an
+    audit event of its own. ``task_id`` is the job's current attempt (a retry is a new job),
+    whose progress ``jobs.models.JobProgress`` holds."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("export state", "queued")
+        RUNNING = "running", pgettext_lazy("export state", "being made")
+        COMPLETED = "completed", pgettext_lazy("export state", "ready")
+        FAILED = "failed", pgettext_lazy("export state", "failed")
+        EXPIRED = "expired", pgettext_lazy("export state", "expired")
+
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="package_exports",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    state = models.CharField(
+        pgettext_lazy("export", "state"), max_length=10, choices=State.choices, default="queued"
+    )
+    task_id = models.UUIDField(_("job"), null=True, blank=True)
+    audit_event = models.ForeignKey(
+        "projects.AuditEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    key = models.CharField(_("object key"), max_length=300, blank=True)
+    size = models.BigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("archive package export")
+        verbose_name_plural = _("archive package exports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One export at a time per project: a second request gets the running one.
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(state__in=["queued", "running"]),
+                name="responsibility_one_active_export_per_project",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of project {self.project_id} ({self.state})"
+
+    @property
+    def active(self) -> bool:
+        return self.state in self.ACTIVE

@@ -80,4 +80,19 @@ urlpatterns = [
         packages.ArchivePackageApi.as_view(),
         name="archive-package",
     ),
+    path(
+        "projects/<int:project_id>/archive-package/exports/",
+        packages.ArchivePackageExportsApi.as_view(),
+        name="archive-package-exports",
+    ),
+    path(
+        "projects/<int:project_id>/archive-package/exports/<int:export_id>/",
+        packages.ArchivePackageExportApi.as_view(),
+        name="archive-package-export",
+    ),
+    path(
+        "projects/<int:project_id>/archive-package/exports/<int:export_id>/download/",
+        packages.ArchivePackageExportDownloadApi.as_view(),
+        name="archive-package-export-download",
+    ),
 ]

@@ -81,6 +81,8 @@ def banner(base: str) -> str:
             f"  API docs:  {base}/api/docs/",
             f"  Admin:     {base}/admin/ (as admin)",
             *_labels_lines(base, demo_label_paths()),
+            f"  Jobs:      a worker (manage.py run_jobs) runs exports, checkpoints every 5 min,"
+            f" fixity, reconcile; see {base}/admin/jobs/job/",
             f"  Package:   {var}.venv/bin/python manage.py export_archive 1 -o demo.zip"
             f" && {var}.venv/bin/python manage.py verify_package demo.zip",
             signing_line(),

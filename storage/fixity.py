@@ -72,7 +72,11 @@ def run_start(
     """A new run, or with ``resume`` the continuation of the last one that did not finish."""
     previous = None
     if resume:
-        previous = FixityRun.objects.exclude(state=FixityRun.State.FINISHED).order_by("-pk").first()
+        # The latest run only: a run continued by a later one stays "interrupted" itself, and
+        # must not be continued a second time once its continuation has finished.
+        previous = FixityRun.objects.order_by("-pk").first()
+        if previous is not None and previous.state == FixityRun.State.FINISHED:
+            previous = None
     if previous is not None:
         options = previous.options | ({"limit": limit} if limit else {})
         run = FixityRun(options=options, resumed_from=previous, cursor=previous.cursor)

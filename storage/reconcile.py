@@ -17,6 +17,9 @@ from storage.models import StoredObject
 
 Progress = Callable[[int], None]
 
+# Where responsibility.exports keeps exported packages in the derived bucket.
+EXPORT_PREFIX = "exports/"
+
 
 @dataclass
 class Reconciliation:
@@ -28,6 +31,12 @@ class Reconciliation:
     @property
     def clean(self) -> bool:
         return not self.missing
+
+
+def _kept_elsewhere(bucket: str, key: str) -> bool:
+    """Exported archive packages (``responsibility.exports``) are copies with rows of their
+    own and a lifetime, not stored evidence: not orphans."""
+    return bucket == settings.S3_DERIVED_BUCKET and key.startswith(EXPORT_PREFIX)
 
 
 def reconcile(*, progress: Progress | None = None) -> Reconciliation:
@@ -46,7 +55,7 @@ def reconcile(*, progress: Progress | None = None) -> Reconciliation:
             present.add((bucket, version.key, version.version_id))
             if version.is_latest:
                 latest.add((bucket, version.key))
-            if (bucket, version.key) not in rows:
+            if (bucket, version.key) not in rows and not _kept_elsewhere(bucket, version.key):
                 result.orphans.append((bucket, version.key, version.version_id))
             if progress is not None and result.listed % 1000 == 0:
                 progress(result.listed)

@@ -57,6 +57,13 @@ def _processes_naming(text: str) -> list[int]:
     return found
 
 
+def _environ(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def _sign_in_and_open_home(base: str, username: str) -> tuple[int, str]:
     home = _signed_in(base, username).open(f"{base}/", timeout=10)
     return home.status, home.geturl()
@@ -133,6 +140,22 @@ def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_scrip
         for username in accounts:
             assert re.search(rf"^  {re.escape(username)}  +\S", banner, re.MULTILINE), username
 
+        # The job worker runs beside the web server: the schedules' first checkpoint ran.
+        assert "  Jobs:      a worker (manage.py run_jobs)" in banner
+        assert f"{base}/admin/jobs/job/" in banner
+        deadline = time.monotonic() + 60
+        while True:
+            with sqlite3.connect(var / "archive.sqlite3") as db:
+                ran = db.execute(
+                    "SELECT count(*) FROM django_tasks_database_dbtaskresult"
+                    " WHERE task_path = 'ledger.jobs.sign_checkpoint' AND status = 'SUCCESSFUL'"
+                ).fetchone()[0]
+            if ran:
+                break
+            assert time.monotonic() < deadline, "no checkpoint job ran:\n" + "".join(lines)
+            time.sleep(0.5)
+        assert [pid for pid in _processes_naming("run_jobs") if str(var) in _environ(pid)]
+
         status, url = _sign_in_and_open_home(base, "supervisor")
         assert (status, url) == (200, f"{base}/")
         # The location label sheet it prints opens, for the supervisor, as a PDF.
@@ -181,6 +204,7 @@ def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_scrip
     assert not (var / "embedded.json").exists()  # its server is gone: forget it
     assert "Traceback" not in "".join(lines)
     assert _processes_naming(f"127.0.0.1:{port}") == []  # the web server too
+    assert not [pid for pid in _processes_naming("run_jobs") if str(var) in _environ(pid)]
     with pytest.raises(urllib.error.URLError, match="refused"):
         urllib.request.urlopen(f"http://127.0.0.1:{s3_port}/", timeout=2)
 

@@ -13,3 +13,19 @@ def add(a: int, b: int) -> int:
 @job(retries=2, backoff_seconds=10)
 def always_fails(reason: str) -> None:
     raise ValueError(reason)
+
+
+@job(retries=0)
+def sleepy(seconds: float, log: str) -> int:
+    """Say in ``log`` which process started and which finished it, sleeping between."""
+    import os
+    import time
+
+    with open(log, "a") as out:
+        out.write(f"start {os.getpid()}\n")
+    for step in range(int(seconds * 10)):
+        progress(step, int(seconds * 10))
+        time.sleep(0.1)
+    with open(log, "a") as out:
+        out.write(f"end {os.getpid()}\n")
+    return os.getpid()

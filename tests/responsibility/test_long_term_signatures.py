@@ -316,3 +316,31 @@ def test_with_the_tsa_down_signing_is_refused_and_nothing_is_recorded(
     assert not ResponsibilityDocument.objects.filter(
         pk__in=[pledge["id"], letter.json()["id"]], status="signed"
     ).exists()
+
+
+def test_the_daily_refresh_job_refreshes_what_is_due_and_logs_what_it_cannot(
+    project, signers, long_term_signing, settings, caplog
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from jobs.engine import run_queued
+    from responsibility.jobs import refresh_document_timestamps
+
+    signed = sign_as(signers[Role.CONTRACTOR]["lead"], project, "contractor", "pledge")
+    settings.TIMESTAMP_REFRESH_MARGIN_DAYS = 4000
+    # The TSA's own certificate cannot extend the chain: said in the log, not retried.
+    refresh_document_timestamps.enqueue()
+    assert run_queued() == 1
+    assert DBTaskResult.objects.get().return_value["refreshed"] == 0
+    assert any(
+        r.levelname == "ERROR" and "Renew the TSA's certificate" in r.getMessage()
+        for r in caplog.records
+    )
+
+    settings.TSA_URL = long_term_signing.renewed_tsa_url
+    refresh_document_timestamps.enqueue()
+    assert run_queued() == 1
+    result = DBTaskResult.objects.order_by("enqueued_at").last().return_value
+    assert (result["due"], result["refreshed"], result["failed"]) == (1, 1, [])
+    document = ResponsibilityDocument.objects.get(pk=signed["id"])
+    assert document.timestamp_expires_at.year >= 2045
