@@ -93,17 +93,12 @@ def hashes_check(files: list, claimed: list[str]) -> list[str]:
     for position, (upload, declared) in enumerate(zip(files, claimed, strict=True)):
         actual, _size = file_sha256(upload, max_bytes=settings.PHOTO_MAX_BYTES)
         if actual != declared.lower():
-            raise ValidationError(
-                {
-                    "files": _(
-                        "File %(number)d arrived different from what the phone recorded when"
-                        " it was taken (SHA-256 %(claimed)s… on the phone, %(actual)s… here):"
-                        " it was damaged on the phone or on the way, so it was not stored."
-                    )
-                    % {"number": position + 1, "claimed": declared[:12], "actual": actual[:12]}
-                },
-                code="sha256_mismatch",
-            )
+            message = _(
+                "File %(number)d arrived different from what the phone recorded when it was"
+                " taken (SHA-256 %(claimed)s… on the phone, %(actual)s… here): it was damaged"
+                " on the phone or on the way, so it was not stored."
+            ) % {"number": position + 1, "claimed": declared[:12], "actual": actual[:12]}
+            raise ValidationError({"files": ValidationError(message, code="sha256_mismatch")})
         received.append(actual)
     return received
 
