@@ -24,6 +24,11 @@
     }).then(show, show);
   }
   if ("serviceWorker" in navigator && document.body.dataset.serviceWorker) {
+    // The page opened now is kept for offline use too, even on the first visit, before the
+    // worker controlled it.
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) { registration.active.postMessage({ keep: location.href }); }
+    });
     navigator.serviceWorker.register(document.body.dataset.serviceWorker, { scope: "/" }).then(function (registration) {
       window.addEventListener("lqa-queue-changed", function () {
         if (registration.sync) { registration.sync.register("lqa-capture").catch(function () {}); }

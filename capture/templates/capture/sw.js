@@ -83,6 +83,17 @@ self.addEventListener("fetch", function (event) {
   }
 });
 
+// A page asks to be kept for offline use (pwa.js), on its first visit too.
+self.addEventListener("message", function (event) {
+  var url = event.data && event.data.keep;
+  if (!url || new URL(url).origin !== self.location.origin) { return; }
+  event.waitUntil(fetch(url, { credentials: "same-origin" }).then(function (response) {
+    if (response.ok && !response.redirected) {
+      return caches.open(PAGE_CACHE).then(function (cache) { return cache.put(url, response); });
+    }
+  }).catch(function () {}));
+});
+
 // Background Sync (where the browser has it): the queue is sent even with no page open.
 self.addEventListener("sync", function (event) {
   if (event.tag === "lqa-capture") { event.waitUntil(self.LQAQueue.flush()); }
