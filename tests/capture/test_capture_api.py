@@ -71,7 +71,8 @@ def test_a_photo_is_stored_with_the_phones_claims_beside_the_servers_measurement
     assert claim.sha256_matched is True
     assert abs(claim.device_captured_at - taken) < datetime.timedelta(seconds=1)
     assert claim.received_at >= claim.device_captured_at
-    assert str(claim.latitude) == "30.188512" and claim.position_accuracy_m == 8
+    assert str(claim.latitude) == "30.188512"
+    assert claim.position_accuracy_m == 8
     assert claim.long_delay is False
     assert "received_long_after_capture" not in stored.flags
     assert LedgerEntry.objects.filter(record_type="capture.deviceclaim").count() == 1
@@ -87,7 +88,8 @@ def test_a_retry_after_a_lost_answer_gets_the_same_answer_and_makes_no_second_re
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
-    assert Photo.objects.count() == 1 and DeviceClaim.objects.count() == 1
+    assert Photo.objects.count() == 1
+    assert DeviceClaim.objects.count() == 1
     # The same key for another item is a mistake of the phone's, said as such.
     other = send(
         api, project, key, files=[jpeg((64, 48))], kind="record_photo", record=tree["lot"].pk
@@ -112,10 +114,12 @@ def test_bytes_that_do_not_match_the_phones_hash_are_refused_and_nothing_is_stor
     )
     assert answer.status_code == 400
     body = answer.json()
-    assert body["refused"] is True and body["code"] == "sha256_mismatch"
+    assert body["refused"] is True
+    assert body["code"] == "sha256_mismatch"
     assert "arrived different from what the phone recorded" in body["detail"]
     assert StoredObject.objects.count() == objects
-    assert not Photo.objects.exists() and not DeviceClaim.objects.exists()
+    assert not Photo.objects.exists()
+    assert not DeviceClaim.objects.exists()
 
 
 def test_a_photo_for_a_record_accepted_meanwhile_is_refused_with_the_reason(project, tree, alice):
@@ -131,7 +135,8 @@ def test_a_photo_for_a_record_accepted_meanwhile_is_refused_with_the_reason(proj
     assert answer.status_code == 400
     assert answer.json()["code"] == "accepted"
     assert "has been accepted" in answer.json()["detail"]
-    assert not Photo.objects.exists() and not DeviceClaim.objects.exists()
+    assert not Photo.objects.exists()
+    assert not DeviceClaim.objects.exists()
 
 
 def test_a_photo_received_long_after_it_was_taken_is_flagged(project, tree, alice, settings):
@@ -219,7 +224,8 @@ def test_an_outsider_or_a_reader_is_refused_and_nothing_is_written(
     )
     assert answer.status_code == status
     assert answer.json()["refused"] is True
-    assert not Photo.objects.exists() and not DeviceClaim.objects.exists()
+    assert not Photo.objects.exists()
+    assert not DeviceClaim.objects.exists()
 
 
 def test_an_item_without_an_idempotency_key_is_refused(project, tree, alice):
@@ -232,4 +238,5 @@ def test_an_item_without_an_idempotency_key_is_refused(project, tree, alice):
     )
     assert answer.status_code == 400
     assert "Idempotency-Key" in answer.json()["detail"]
-    assert not IdempotencyKey.objects.exists() and not Photo.objects.exists()
+    assert not IdempotencyKey.objects.exists()
+    assert not Photo.objects.exists()

@@ -1,11 +1,13 @@
 // On every page: install the service worker, keep the queue badge current, and send the
-// queue whenever the phone is online (Background Sync where the browser has it; otherwise
-// now, and whenever the connection comes back).
+// queue whenever the phone is online — from the page now and whenever the connection comes
+// back; what could not be sent is handed to Background Sync where the browser has it, so the
+// service worker sends it even with no page open.
 (function () {
   "use strict";
   var queue = window.LQAQueue;
   var badge = document.getElementById("queue-badge");
   var token = (document.querySelector("meta[name=csrf-token]") || {}).content;
+  var workers = "serviceWorker" in navigator && document.body.dataset.serviceWorker;
   function show() {
     if (!badge || !queue) { return; }
     queue.pending().then(function (count) {
@@ -14,26 +16,33 @@
       badge.dataset.count = String(count);
     });
   }
+  function later() {
+    if (!workers) { return; }
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.sync) { return registration.sync.register("lqa-capture"); }
+    }).catch(function () {});
+  }
   function send() {
-    if (!queue || !navigator.onLine || !token) { return; }
+    if (!queue || !token) { return; }
+    if (!navigator.onLine) { later(); return; }
     queue.flush({
       csrf: token,
       onChange: function (item, fraction) {
         if (window.LQAQueueReport) { window.LQAQueueReport(item, fraction); }
       }
+    }).then(function () {
+      return queue.all();
+    }).then(function (items) {
+      if (items.some(function (i) { return i.state === "waiting"; })) { later(); }
     }).then(show, show);
   }
-  if ("serviceWorker" in navigator && document.body.dataset.serviceWorker) {
+  if (workers) {
     // The page opened now is kept for offline use too, even on the first visit, before the
     // worker controlled it.
     navigator.serviceWorker.ready.then(function (registration) {
       if (registration.active) { registration.active.postMessage({ keep: location.href }); }
     });
-    navigator.serviceWorker.register(document.body.dataset.serviceWorker, { scope: "/" }).then(function (registration) {
-      window.addEventListener("lqa-queue-changed", function () {
-        if (registration.sync) { registration.sync.register("lqa-capture").catch(function () {}); }
-      });
-    }).catch(function () {});
+    navigator.serviceWorker.register(document.body.dataset.serviceWorker, { scope: "/" }).catch(function () {});
   }
   window.addEventListener("online", send);
   window.addEventListener("lqa-queue-changed", show);
