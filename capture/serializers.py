@@ -48,7 +48,15 @@ class ClaimInputSerializer(serializers.Serializer):
         allow_null=True,
         coerce_to_string=False,
     )
-    accuracy = serializers.FloatField(min_value=0, required=False, allow_null=True)
+    # A decimal, not a float: a float field would take NaN and infinity.
+    accuracy = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+    )
 
     def validate(self, data):
         files, hashes = data["files"], data["sha256"]
@@ -69,18 +77,18 @@ PHOTO_KINDS = (Kind.RECORD_PHOTO, Kind.DELIVERY_PHOTO, Kind.DEFECT_PHOTO)
 
 
 class RecordPhotoInputSerializer(serializers.Serializer):
-    record = serializers.IntegerField()
+    record = serializers.IntegerField(min_value=1)
     caption = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    location = serializers.IntegerField(required=False, allow_null=True)
+    location = serializers.IntegerField(min_value=1, required=False, allow_null=True)
 
 
 class DeliveryPhotoInputSerializer(serializers.Serializer):
-    delivery = serializers.IntegerField()
+    delivery = serializers.IntegerField(min_value=1)
     photo_of = serializers.ChoiceField(choices=DeliveryPhoto.Kind.choices)
 
 
 class DefectPhotoInputSerializer(serializers.Serializer):
-    case = serializers.IntegerField()
+    case = serializers.IntegerField(min_value=1)
     caption = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -89,11 +97,11 @@ class DeliveryArrivalInputSerializer(DeliveryInputSerializer):
 
 
 class SampleCaptureInputSerializer(SampleInputSerializer):
-    delivery = serializers.IntegerField()
+    delivery = serializers.IntegerField(min_value=1)
 
 
 class SelfCheckInputSerializer(serializers.Serializer):
-    record = serializers.IntegerField()
+    record = serializers.IntegerField(min_value=1)
     note = serializers.CharField(
         max_length=4000, help_text=_("added to the record's self-check result, on a new line")
     )

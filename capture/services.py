@@ -148,7 +148,7 @@ def capture_receive(
             received_at=received_at,
             latitude=claims.get("latitude"),
             longitude=claims.get("longitude"),
-            position_accuracy_m=claims.get("accuracy"),
+            position_accuracy_m=_float(claims.get("accuracy")),
             long_delay=captured_at is not None and received_long_after(captured_at),
         )
         ledgered_save(claim, action="create", actor=user)
@@ -234,6 +234,10 @@ def _delivery_photos(delivery, files, photo_of, user, captured_at):
         )
         for upload, sha256 in files
     ]
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def _location(project: Project, location_id) -> Location | None:

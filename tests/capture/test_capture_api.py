@@ -240,3 +240,56 @@ def test_an_item_without_an_idempotency_key_is_refused(project, tree, alice):
     assert "Idempotency-Key" in answer.json()["detail"]
     assert not IdempotencyKey.objects.exists()
     assert not Photo.objects.exists()
+
+
+def test_the_records_photo_list_flags_a_photo_received_long_after_it_was_taken(
+    client, project, tree, alice
+):
+    lot = tree["lot"]
+    for days, name in ((3, "late.jpg"), (0, "fresh.jpg")):
+        taken = timezone.now() - datetime.timedelta(days=days, minutes=5)
+        answer = send(
+            client_for(alice),
+            project,
+            str(uuid.uuid4()),
+            files=[jpeg((320, 240 + days))],
+            kind="record_photo",
+            record=lot.pk,
+            caption=name,
+            captured_at=taken.isoformat(),
+        )
+        assert answer.status_code == 201
+    client.force_login(alice)
+    page = client.get(f"/projects/{project.pk}/acceptance-records/{lot.pk}/").content.decode()
+    assert page.count("手机拍摄后很久才收到") == 1
+    late = page.index('alt="late.jpg"')
+    assert page.index("手机拍摄后很久才收到") > late
+    assert page.index('alt="fresh.jpg"') > page.index("手机拍摄后很久才收到")
+
+
+def test_the_project_page_offers_capture_to_those_who_record_and_not_to_readers(
+    client, project, alice, olga
+):
+    capture = f'href="/projects/{project.pk}/capture/"'
+    client.force_login(alice)
+    assert capture in client.get(f"/projects/{project.pk}/").content.decode()
+    assert client.get(f"/projects/{project.pk}/capture/").status_code == 200
+    client.force_login(olga)
+    assert capture not in client.get(f"/projects/{project.pk}/").content.decode()
+    assert client.get(f"/projects/{project.pk}/capture/").status_code == 403
+
+
+def test_the_service_worker_and_manifest_are_served_for_the_whole_site(client, settings):
+    settings.CAPTURE_RELEASE = "2026.12.1"
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200
+    assert worker["Content-Type"].startswith("text/javascript")
+    assert worker["Service-Worker-Allowed"] == "/"
+    assert "no-cache" in worker["Cache-Control"]
+    text = worker.content.decode()
+    assert 'var VERSION = "2026.12.1"' in text
+    assert '"/static/vendor/htmx/htmx.min.js"' in text
+    assert "/static/admin/" not in text  # only what the site's own pages load
+    manifest = client.get("/manifest.webmanifest", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert manifest["display"] == "standalone"
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
