@@ -62,6 +62,19 @@ class CaptureApi(ApiView):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        captured_by = request.data.get("captured_by")
+        if captured_by not in (None, "", str(request.user.pk)):
+            # Not a refusal: the item waits on the phone until its author signs in again.
+            return Response(
+                {
+                    "code": "captured_by_another_user",
+                    "detail": _(
+                        "This item was captured by another user on this phone; it is sent"
+                        " when that user signs in again."
+                    ),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         fingerprint = services.request_fingerprint(
             {name: request.data.getlist(name) for name in request.data if name != "files"}
         )

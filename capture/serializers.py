@@ -27,6 +27,10 @@ class ClaimInputSerializer(serializers.Serializer):
         default=list,
         help_text=_("the SHA-256 the phone computed of each file, in the same order"),
     )
+    captured_by = serializers.CharField(
+        required=False,
+        help_text=_("the id of the user who captured the item; another user cannot send it"),
+    )
     captured_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text=_("when the phone captured the item")
     )

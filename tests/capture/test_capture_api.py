@@ -293,3 +293,18 @@ def test_the_service_worker_and_manifest_are_served_for_the_whole_site(client, s
     manifest = client.get("/manifest.webmanifest", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert manifest["display"] == "standalone"
     assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+
+
+def test_an_item_captured_by_another_user_on_a_shared_phone_waits_for_them(
+    project, tree, alice, quinn
+):
+    item = {"files": [jpeg((64, 48))], "kind": "record_photo", "record": tree["lot"].pk}
+    key = str(uuid.uuid4())
+    answer = send(client_for(quinn), project, key, captured_by=str(alice.pk), **item)
+    assert answer.status_code == 409
+    assert "refused" not in answer.json()  # not refused: it waits for alice
+    assert not Photo.objects.exists()
+    assert not IdempotencyKey.objects.exists()
+    answer = send(client_for(alice), project, key, captured_by=str(alice.pk), **item)
+    assert answer.status_code == 201
+    assert Photo.objects.get().uploaded_by == alice

@@ -80,6 +80,7 @@
         capturedAt: capturedAt,
         position: place,
         csrf: csrf,
+        user: (document.querySelector("meta[name=capture-user]") || {}).content || "",
         targetField: target || "",
         targetLabel: targetSelect ? targetSelect.options[targetSelect.selectedIndex].textContent : "",
         alternatives: targetSelect ? options(targetSelect) : []

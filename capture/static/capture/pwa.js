@@ -7,6 +7,8 @@
   var queue = window.LQAQueue;
   var badge = document.getElementById("queue-badge");
   var token = (document.querySelector("meta[name=csrf-token]") || {}).content;
+  // Items are sent only as the person who captured them (a shared phone, another sign-in).
+  var user = (document.querySelector("meta[name=capture-user]") || {}).content;
   var workers = "serviceWorker" in navigator && document.body.dataset.serviceWorker;
   function show() {
     if (!badge || !queue) { return; }
@@ -27,6 +29,7 @@
     if (!navigator.onLine) { later(); return; }
     queue.flush({
       csrf: token,
+      user: user,
       onChange: function (item, fraction) {
         if (window.LQAQueueReport) { window.LQAQueueReport(item, fraction); }
       }

@@ -88,6 +88,7 @@
   function body(item) {
     var data = new FormData();
     data.append("kind", item.kind);
+    if (item.user) { data.append("captured_by", item.user); }
     Object.keys(item.fields || {}).forEach(function (name) {
       var value = item.fields[name];
       if (value !== "" && value !== null && value !== undefined) { data.append(name, value); }
@@ -135,6 +136,7 @@
     var report = options.onChange || function () {};
     flushing = all().then(function (items) {
       var due = items.filter(function (item) {
+        if (options.user && item.user && item.user !== options.user) { return false; }
         return item.state === "waiting" || (item.state === "sending" && Date.now() - (item.sentAt || 0) > STALE_MS);
       });
       var chain = Promise.resolve(true);

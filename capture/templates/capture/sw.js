@@ -76,8 +76,8 @@ self.addEventListener("fetch", function (event) {
     }, function () {
       return caches.open(PAGE_CACHE).then(function (cache) {
         return cache.match(request.url).then(function (hit) {
-          return hit || cache.match(PAGES[0]) || Response.error();
-        });
+          return hit || cache.match(PAGES[0]); // a page never opened: the queue, at least
+        }).then(function (page) { return page || Response.error(); });
       });
     }));
   }
