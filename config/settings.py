@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "materials",
     "inspections",
     "responsibility",
+    "capture",  # the phone's offline capture queue: service worker, manifest, capture API
     "work",  # the user's desk: my work and project overviews, above every app but demo
     "demo",  # composes the demo above every app (make run's load_demo)
 ]
@@ -344,6 +345,16 @@ PHOTO_CAPTURE_TOLERANCE_DAYS = env_int("PHOTO_CAPTURE_TOLERANCE_DAYS", 7)
 PHOTO_GPS_TOLERANCE_METERS = env_int("PHOTO_GPS_TOLERANCE_METERS", 1000)
 PHOTO_PREVIEW_PIXELS = env_int("PHOTO_PREVIEW_PIXELS", 1000)
 PHOTO_THUMBNAIL_PIXELS = env_int("PHOTO_THUMBNAIL_PIXELS", 320)
+
+# --- Offline capture (capture/: the installable app and its queue) ---
+# A photo received this many hours after the phone says it took it is flagged.
+CAPTURE_LONG_DELAY_HOURS = env_int("CAPTURE_LONG_DELAY_HOURS", 48)
+# How long the answer to an Idempotency-Key is kept: a phone retrying later than this makes
+# a new record (its queue gives up on an item long before).
+CAPTURE_IDEMPOTENCY_HOURS = env_int("CAPTURE_IDEMPOTENCY_HOURS", 24 * 30)
+# The release the service worker caches; empty: the static files themselves decide (the
+# manifest's hash in a release, the files' sizes and times otherwise).
+CAPTURE_RELEASE = env_str("CAPTURE_RELEASE", "")
 
 # --- Responsibility (letters, pledges, lead changes, plaques) ---
 # PEM certificate and private key with which the archive signs letters and pledges (PAdES).

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("responsibility.urls")),
     path("", include("materials.urls")),
     path("", include("inspections.urls")),
+    path("", include("capture.urls")),
 ]
 
 handler400 = "config.views.bad_request"
@@ -40,4 +41,5 @@ urlpatterns = [
     path("", include("responsibility.archive_urls")),
     path("", include("responsibility.package_urls")),
     path("", include("projects.audit_urls")),
+    path("", include("capture.page_urls")),
 ]

@@ -568,6 +568,7 @@ def photo_ingest(
     caption: str = "",
     location: Location | None = None,
     declared_sha256: str | None = None,
+    device_captured_at: datetime.datetime | None = None,
 ) -> tuple[Photo, bool]:
     """Store a photo through ``storage.photos.photo_store`` (the original untouched as
     evidence, its preview and thumbnail, its EXIF and flags) and record it. Returns the
@@ -600,6 +601,7 @@ def photo_ingest(
         subject_date=reference_date,
         site=project.site,
         declared_sha256=declared_sha256,
+        device_captured_at=device_captured_at,
         attached=lambda original: Photo.objects.filter(
             subject_type=subject_type, subject_id=subject.pk, original=original
         ).first(),

@@ -5,7 +5,7 @@ harmless), after the record's own fields have been checked."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -256,10 +256,17 @@ def delivery_create(
 
 
 def delivery_photo_add(
-    *, delivery: Delivery, kind: str, fileobj, actor: AbstractBaseUser
+    *,
+    delivery: Delivery,
+    kind: str,
+    fileobj,
+    actor: AbstractBaseUser,
+    declared_sha256: str | None = None,
+    device_captured_at: datetime | None = None,
 ) -> DeliveryPhoto:
     """A photo of a delivery's label or delivery note, stored like every evidence photo
-    (``photo_store``): flagged if taken far from the delivery date or the project site."""
+    (``photo_store``): flagged if taken far from the delivery date or the project site, or
+    received long after a phone's offline queue says it was taken."""
     photo = DeliveryPhoto(delivery=delivery, kind=kind)
     photo.full_clean(exclude=["stored_object", "uploaded_by"])
     stored = photo_store(
@@ -267,6 +274,8 @@ def delivery_photo_add(
         user=actor,
         subject_date=delivery.delivered_on,
         site=delivery.project.site,
+        declared_sha256=declared_sha256,
+        device_captured_at=device_captured_at,
     )
     return _photo_record(photo=photo, stored=stored, actor=actor)
 

@@ -173,12 +173,24 @@ def _locked(object_ids: list[int]) -> list[StoredObject]:
 
 
 def defect_case_photo_add(
-    *, case: DefectCase, fileobj, actor: AbstractBaseUser, caption: str = ""
+    *,
+    case: DefectCase,
+    fileobj,
+    actor: AbstractBaseUser,
+    caption: str = "",
+    declared_sha256: str | None = None,
+    device_captured_at: datetime.datetime | None = None,
 ) -> tuple[Photo, bool]:
     """An evidence photo of the case (an ordinary ``inspections`` photo), held while the
     case is open."""
     photo, created = photo_ingest(
-        subject=case, fileobj=fileobj, actor=actor, caption=caption, location=case.location
+        subject=case,
+        fileobj=fileobj,
+        actor=actor,
+        caption=caption,
+        location=case.location,
+        declared_sha256=declared_sha256,
+        device_captured_at=device_captured_at,
     )
     with transaction.atomic():
         locked = DefectCase.objects.select_for_update().get(pk=case.pk)

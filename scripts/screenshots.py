@@ -43,6 +43,8 @@ PAGES = [
     ("usages", "usage-list-page", "supervisor", lambda c: [c.project]),
     ("usage-create", "usage-create-page", "supervisor", lambda c: [c.project]),
     ("location", "location-page", "supervisor", lambda c: [c.project, c.location]),
+    ("capture", "capture-location-page", "supervisor", lambda c: [c.project, c.location]),
+    ("capture-queue", "capture-queue-page", "supervisor", lambda c: []),
     ("record-tree", "record-tree-page", "supervisor", lambda c: [c.project, c.unit_work]),
     ("record-create", "record-create-page", "supervisor", lambda c: [c.project, c.unit_work]),
     ("record", "record-page", "supervisor", lambda c: [c.project, c.record]),

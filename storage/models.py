@@ -84,6 +84,10 @@ class EvidencePhoto(models.Model):
     class Flag(models.TextChoices):
         CAPTURED_FAR_FROM_DATE = "captured_far_from_date", _("taken far from the record's date")
         TAKEN_FAR_FROM_SITE = "taken_far_from_site", _("taken far from the project site")
+        RECEIVED_LONG_AFTER_CAPTURE = (
+            "received_long_after_capture",
+            _("received long after the phone took it"),
+        )
 
     preview = models.ForeignKey(
         StoredObject,

@@ -88,6 +88,7 @@ def photo_store(
     site: tuple[Decimal | float, Decimal | float] | None = None,
     declared_sha256: str | None = None,
     attached: Callable[[StoredObject], Any] | None = None,
+    device_captured_at: datetime.datetime | None = None,
 ) -> StoredPhoto:
     """Store an evidence photo: the original untouched (archival), an upright preview and
     thumbnail without EXIF (derived), what EXIF says, and the flags — taken more than
@@ -102,6 +103,9 @@ def photo_store(
     ``attached(original)`` lets the caller say the same bytes are already one of its photos
     (return that row): nothing is decoded or put again, and the row comes back as
     ``existing``.
+
+    ``device_captured_at`` is the capture time a phone's offline queue claims for the photo
+    (capture/): received more than CAPTURE_LONG_DELAY_HOURS after it, the photo is flagged.
     """
     # The original is put while it is decoded here, once: the decode both proves the file is
     # a whole image and makes the preview and thumbnail (ObjectStaging).
@@ -130,6 +134,8 @@ def photo_store(
         [original, preview, thumbnail], actor=user
     )
     distance, flags = photo_flags(decoded.metadata, subject_date=subject_date, site=site)
+    if device_captured_at is not None and received_long_after(device_captured_at):
+        flags.append(Flag.RECEIVED_LONG_AFTER_CAPTURE.value)
     return StoredPhoto(
         original=original_obj,
         preview=preview_obj,
@@ -154,6 +160,13 @@ def _derived_stage(staging: ObjectStaging, data: bytes, name: str) -> StagedObje
     return staging.stage(
         fileobj=io.BytesIO(data), archival=False, original_name=name, content_type="image/jpeg"
     )
+
+
+def received_long_after(device_captured_at: datetime.datetime) -> bool:
+    """Whether a photo a phone says it took at ``device_captured_at`` reaches the archive
+    long after (CAPTURE_LONG_DELAY_HOURS): a queue held offline for days is worth a look."""
+    delay = timezone.now() - device_captured_at
+    return delay > datetime.timedelta(hours=settings.CAPTURE_LONG_DELAY_HOURS)
 
 
 def photo_flags(

@@ -24,6 +24,9 @@ PAGES = [
     "/oversight/",
     "/api/v1/projects/",
     "/p/no-such-plaque/",
+    "/capture/queue/",
+    "/sw.js",  # the service worker runs under the same policy as the pages
+    "/manifest.webmanifest",
 ]
 
 

@@ -88,6 +88,12 @@ def project_page(request, project_id: int):
                 total=Count("pk"), open=Count("pk", filter=Q(state=DefectCase.State.OPEN))
             ),
             "links": [
+                # The phone's offline capture, for those who record on site.
+                *(
+                    [(_("Capture on site"), reverse("capture-page", args=[project.pk]))]
+                    if access.can_write_project(request.user, project)
+                    else []
+                ),
                 (_("Deliveries"), reverse("delivery-list-page", args=[project.pk])),
                 (_("Material usages"), reverse("usage-list-page", args=[project.pk])),
                 (_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])),

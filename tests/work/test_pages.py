@@ -147,8 +147,9 @@ def more_cases(desk, count: int) -> None:
 # Session, user and the layout's role line, then what each page reads (the projects list:
 # its count for the pages, then one query for the cards; the cases list whether the user may
 # open one; the case its holds and their ledger checks). The project page reads only the
-# two oversight lists it shows, overdue lead changes and late plaques: 31.
-PAGE_QUERIES = {"project": 31, "projects": 6, "defects": 7, "case": 10}
+# two oversight lists it shows, overdue lead changes and late plaques, and whether the user
+# records on the project (the capture link): 32.
+PAGE_QUERIES = {"project": 32, "projects": 6, "defects": 7, "case": 10}
 
 
 def test_the_pages_take_the_same_queries_for_two_rows_as_for_five(client, desk):
