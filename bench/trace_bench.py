@@ -1,6 +1,12 @@
 """The defect trace at scale on PostgreSQL: time and queries of one trace.
 
-Run: ``cd /work/main && .venv/bin/python bench/trace_bench.py [--scale 0.1] [--traces 200]``
+Run: ``cd /work/main && .venv/bin/python bench/trace_bench.py [--scale 0.1] [--traces 200]
+[--keep DIR]``
+
+``--keep DIR`` keeps the PostgreSQL cluster (and the signing key) in DIR: the first run
+builds the archive and its ledger there, later runs at the same scale start from it (a full
+scale build takes several minutes). ``bench/materials_bench.py --full --keep DIR`` reuses
+the same archive.
 
 Starts its own throwaway PostgreSQL (tests.servers.ThrowawayPostgres), migrates and builds
 the synthetic archive: ``materials.synth`` (at ``--scale 1``: 2,000 projects, 50,000
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import random
 import shutil
@@ -169,7 +176,8 @@ def bench(traces: int) -> dict:
     from responsibility.trace import trace_collect
     from responsibility.trace_json import defect_trace
 
-    user = get_user_model().objects.create_user("bench-regulator")
+    user = get_user_model().objects.get_or_create(username="bench-regulator")[0]
+    run = timezone.now().strftime("%Y%m%d%H%M%S")  # a kept archive gets new cases each run
     with_usages = list(
         Usage.objects.order_by().values_list("location_id", flat=True).distinct()[:50_000]
     )
@@ -177,7 +185,7 @@ def bench(traces: int) -> dict:
     locations = Location.objects.select_related("unit_work__project").in_bulk(chosen)
     cases = DefectCase.objects.bulk_create(
         DefectCase(
-            number=f"SYNTH-{n:06d}",
+            number=f"SYNTH-{run}-{n:06d}",
             project=locations[pk].unit_work.project,
             unit_work=locations[pk].unit_work,
             location=locations[pk],
@@ -259,26 +267,42 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=0.1, help="1 = the issue's full size")
     parser.add_argument("--traces", type=int, default=200)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the database in DIR and reuse the archive already built there",
+    )
     args = parser.parse_args()
     from tests.servers import ThrowawayPostgres
 
-    tmp = Path(tempfile.mkdtemp(prefix="lqa-trace-bench-"))
-    postgres = ThrowawayPostgres()
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="lqa-trace-bench-"))
+    postgres = ThrowawayPostgres(keep=args.keep / "postgres" if args.keep else None)
+    built = tmp / "built.json"
     try:
         configure(tmp, postgres.start())
-        print(f"Synthesizing at scale {args.scale} …", flush=True)
-        began = time.perf_counter()
-        made = synthesize(args.scale)
-        synth_seconds = time.perf_counter() - began
-        print("Loading ledger entries for the synthetic rows …", flush=True)
-        began = time.perf_counter()
-        entries = load_ledger()
-        from ledger.selectors import node_cache_fill
-        from ledger.services import checkpoint_create
+        if built.exists():
+            made = json.loads(built.read_text())
+            if made["scale"] != args.scale:
+                print(f"{tmp} holds an archive at scale {made['scale']}, not {args.scale}")
+                return 2
+            print(f"Reusing the archive built in {tmp} …", flush=True)
+        else:
+            print(f"Synthesizing at scale {args.scale} …", flush=True)
+            began = time.perf_counter()
+            made = {"archive": synthesize(args.scale), "scale": args.scale}
+            made["synth_seconds"] = time.perf_counter() - began
+            print("Loading ledger entries for the synthetic rows …", flush=True)
+            began = time.perf_counter()
+            made["entries"] = entries = load_ledger()
+            from ledger.selectors import node_cache_fill
+            from ledger.services import checkpoint_create
 
-        node_cache_fill(entries)
-        checkpoint_create()
-        ledger_seconds = time.perf_counter() - began
+            node_cache_fill(entries)
+            checkpoint_create()
+            made["ledger_seconds"] = time.perf_counter() - began
+            if args.keep:
+                built.write_text(json.dumps(made))
         print(f"Tracing {args.traces} cases …", flush=True)
         result = bench(args.traces)
     except KeyboardInterrupt:
@@ -286,7 +310,8 @@ def main() -> int:
         return 130
     finally:
         postgres.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     timings, queries, sizes = result["timings"], result["queries"], result["sizes"]
     ref_p50 = statistics.median(result["reference"])
@@ -295,8 +320,11 @@ def main() -> int:
     photos = [s[2] for s in sizes]
     print()
     print(f"Trace benchmark — PostgreSQL (throwaway, fsync off), {os.cpu_count()} CPU cores")
-    print(f"archive: {made} (built in {synth_seconds:.1f} s)")
-    print(f"ledger: {entries:,} entries, proof cache filled, in {ledger_seconds:.1f} s")
+    print(f"archive: {made['archive']} (built in {made['synth_seconds']:.1f} s)")
+    print(
+        f"ledger: {made['entries']:,} entries, proof cache filled,"
+        f" in {made['ledger_seconds']:.1f} s"
+    )
     print(
         f"per trace: usages {min(usages)}–{max(usages)} (mean {statistics.mean(usages):.0f}),"
         f" acceptance records {min(records)}–{max(records)},"
