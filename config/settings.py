@@ -302,6 +302,9 @@ LEDGER_ENTRIES_VISIBLE_TO = "projects.access.ledger_entries_visible_to"
 # (``…/add-checkpoint`` is appended). ``ledger_checkpoint`` collects their cosignatures.
 LEDGER_WITNESSES = env_list("LEDGER_WITNESSES", [])
 LEDGER_WITNESS_TIMEOUT = env_int("LEDGER_WITNESS_TIMEOUT", 10)
+# Inclusion proofs kept in each process's memory per checkpoint (``ledger.proofs``): about
+# 1 KB each; 20,000 hold the proofs of some 60 defect traces.
+LEDGER_PROOF_CACHE_SIZE = env_int("LEDGER_PROOF_CACHE_SIZE", 20_000)
 
 # --- Inspections (acceptance records and evidence photos) ---
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024)

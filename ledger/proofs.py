@@ -99,7 +99,7 @@ class ProofCache:
             self._proofs.clear()
 
 
-proof_cache = ProofCache(getattr(settings, "LEDGER_PROOF_CACHE_SIZE", 50_000))
+proof_cache = ProofCache(getattr(settings, "LEDGER_PROOF_CACHE_SIZE", 20_000))
 
 
 def checkpoint_proofs(indexes: Iterable[int], checkpoint: Checkpoint) -> dict[int, list[bytes]]:
