@@ -1,6 +1,10 @@
 """Materials at scale on PostgreSQL: the recall query and the API list endpoints.
 
-Run: ``cd /work/main && .venv/bin/python bench/materials_bench.py [--full]``
+Run: ``cd /work/main && .venv/bin/python bench/materials_bench.py [--full] [--keep DIR]``
+
+``--keep DIR`` keeps the PostgreSQL cluster in DIR and reuses the archive built there: by an
+earlier run at the same scale, or by ``bench/trace_bench.py --keep DIR`` (``--full`` is its
+``--scale 1``), which adds acceptance records and the ledger around the same materials.
 
 Starts its own throwaway PostgreSQL (tests.servers.ThrowawayPostgres), migrates and runs
 ``synth_archive``: by default 200 projects / 5,000 batches / 20,000 deliveries / 100,000
@@ -17,7 +21,9 @@ usages; ``--full`` builds the issue's scale (2,000 / 50,000 / 200,000 / 1,000,00
 
 from __future__ import annotations
 
+import argparse
 import datetime
+import json
 import os
 import shutil
 import statistics
@@ -103,7 +109,7 @@ def bench_recall(made: dict):
         total += row["n"]
         if total >= TARGET_USAGES:
             break
-    admin = get_user_model().objects.create_user("bench-admin", is_staff=True)
+    admin = get_user_model().objects.get_or_create(username="bench-admin", is_staff=True)[0]
     from django.db import transaction
 
     with transaction.atomic():
@@ -181,20 +187,43 @@ def bench_lists(notice, admin):
 
 
 def main() -> int:
-    sizes = FULL if "--full" in sys.argv else DEFAULT
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--full", action="store_true", help="the issue's full scale")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the database in DIR and reuse the archive already built there",
+    )
+    args = parser.parse_args()
+    sizes = FULL if args.full else DEFAULT
     from tests.servers import ThrowawayPostgres
 
-    tmp = Path(tempfile.mkdtemp(prefix="lqa-materials-bench-"))
-    postgres = ThrowawayPostgres()
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="lqa-materials-bench-"))
+    postgres = ThrowawayPostgres(keep=args.keep / "postgres" if args.keep else None)
+    built = tmp / "built.json"
     try:
         configure(tmp, postgres.start())
-        print(f"Synthesizing {sizes} …", flush=True)
-        made, synth_seconds = synthesize(sizes)
+        if built.exists():
+            kept = json.loads(built.read_text())
+            made, synth_seconds = kept["archive"], kept["synth_seconds"]
+            if any(made[name] != size for name, size in sizes.items()):
+                print(f"{tmp} holds another scale: {made}")
+                return 2
+            print(f"Reusing the archive built in {tmp} …", flush=True)
+        else:
+            print(f"Synthesizing {sizes} …", flush=True)
+            made, synth_seconds = synthesize(sizes)
+            if args.keep:
+                built.write_text(
+                    json.dumps({"archive": made, "synth_seconds": synth_seconds, "scale": None})
+                )
         notice, admin, batches, usages, rows, hits_ms, ref_ms = bench_recall(made)
         lists, list_ref_ms, project = bench_lists(notice, admin)
     finally:
         postgres.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     print()
     print(f"Materials benchmark — PostgreSQL (throwaway, fsync off), {os.cpu_count()} CPU cores")

@@ -1,6 +1,12 @@
 """The defect trace at scale on PostgreSQL: time and queries of one trace.
 
-Run: ``cd /work/main && .venv/bin/python bench/trace_bench.py [--scale 0.1] [--traces 200]``
+Run: ``cd /work/main && .venv/bin/python bench/trace_bench.py [--scale 0.1] [--traces 200]
+[--keep DIR]``
+
+``--keep DIR`` keeps the PostgreSQL cluster (and the signing key) in DIR: the first run
+builds the archive and its ledger there, later runs at the same scale start from it (a full
+scale build takes several minutes). ``bench/materials_bench.py --full --keep DIR`` reuses
+the same archive.
 
 Starts its own throwaway PostgreSQL (tests.servers.ThrowawayPostgres), migrates and builds
 the synthetic archive: ``materials.synth`` (at ``--scale 1``: 2,000 projects, 50,000
@@ -15,13 +21,15 @@ Measured: ``responsibility.trace_json.defect_trace`` plus JSON rendering (what t
 its access check) for ``--traces`` cases at random floors, each with its usages, acceptance
 records (and their chain), sign-offs, photos, leads and proofs; p50/p95 and the number of
 queries of each trace (it must not vary). Reference in the same run: a plain indexed SELECT
-of one location's usages. Goal: p95 < 100 ms with a constant number of queries.
+of one location's usages. Goal: p95 < 100 ms with a constant number of queries. Then the
+same cases again after the same checkpoint, their proofs from the process's proof cache.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import random
 import shutil
@@ -162,6 +170,7 @@ def bench(traces: int) -> dict:
     from django.utils import timezone
     from rest_framework.renderers import JSONRenderer
 
+    from ledger.proofs import proof_cache
     from ledger.selectors import inclusion_proofs
     from materials.models import Usage
     from projects.models import Location
@@ -169,7 +178,8 @@ def bench(traces: int) -> dict:
     from responsibility.trace import trace_collect
     from responsibility.trace_json import defect_trace
 
-    user = get_user_model().objects.create_user("bench-regulator")
+    user = get_user_model().objects.get_or_create(username="bench-regulator")[0]
+    run = timezone.now().strftime("%Y%m%d%H%M%S")  # a kept archive gets new cases each run
     with_usages = list(
         Usage.objects.order_by().values_list("location_id", flat=True).distinct()[:50_000]
     )
@@ -177,7 +187,7 @@ def bench(traces: int) -> dict:
     locations = Location.objects.select_related("unit_work__project").in_bulk(chosen)
     cases = DefectCase.objects.bulk_create(
         DefectCase(
-            number=f"SYNTH-{n:06d}",
+            number=f"SYNTH-{run}-{n:06d}",
             project=locations[pk].unit_work.project,
             unit_work=locations[pk].unit_work,
             location=locations[pk],
@@ -201,6 +211,7 @@ def bench(traces: int) -> dict:
 
     renderer = JSONRenderer()
     defect_trace(cases[0], file_link=link)  # warm: the first trace may sign a checkpoint
+    proof_cache.clear()  # and its proofs would make the first measured trace a cached one
     timings, queries, sizes, collect_ms, proofs_ms = [], [], [], [], []
     shapes: dict[int, list[str]] = {}
     for case in cases:
@@ -228,6 +239,14 @@ def bench(traces: int) -> dict:
             )
         )
 
+    # The same cases again, after the same checkpoint: their proofs come from the
+    # process's proof cache (``ledger.proofs.proof_cache``), the rows are read again.
+    again = []
+    for case in cases:
+        began = time.perf_counter()
+        renderer.render(defect_trace(case, file_link=link))
+        again.append((time.perf_counter() - began) * 1000)
+
     def reference(location_id):
         with connection.cursor() as cursor:
             cursor.execute(
@@ -247,6 +266,7 @@ def bench(traces: int) -> dict:
         print("query count varies; the extra queries:", [q for q in high if q not in low])
     return {
         "timings": timings,
+        "again": again,
         "collect": collect_ms,
         "proofs": proofs_ms,
         "queries": queries,
@@ -259,26 +279,42 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=0.1, help="1 = the issue's full size")
     parser.add_argument("--traces", type=int, default=200)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the database in DIR and reuse the archive already built there",
+    )
     args = parser.parse_args()
     from tests.servers import ThrowawayPostgres
 
-    tmp = Path(tempfile.mkdtemp(prefix="lqa-trace-bench-"))
-    postgres = ThrowawayPostgres()
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="lqa-trace-bench-"))
+    postgres = ThrowawayPostgres(keep=args.keep / "postgres" if args.keep else None)
+    built = tmp / "built.json"
     try:
         configure(tmp, postgres.start())
-        print(f"Synthesizing at scale {args.scale} …", flush=True)
-        began = time.perf_counter()
-        made = synthesize(args.scale)
-        synth_seconds = time.perf_counter() - began
-        print("Loading ledger entries for the synthetic rows …", flush=True)
-        began = time.perf_counter()
-        entries = load_ledger()
-        from ledger.selectors import node_cache_fill
-        from ledger.services import checkpoint_create
+        if built.exists():
+            made = json.loads(built.read_text())
+            if made["scale"] != args.scale:
+                print(f"{tmp} holds an archive at scale {made['scale']}, not {args.scale}")
+                return 2
+            print(f"Reusing the archive built in {tmp} …", flush=True)
+        else:
+            print(f"Synthesizing at scale {args.scale} …", flush=True)
+            began = time.perf_counter()
+            made = {"archive": synthesize(args.scale), "scale": args.scale}
+            made["synth_seconds"] = time.perf_counter() - began
+            print("Loading ledger entries for the synthetic rows …", flush=True)
+            began = time.perf_counter()
+            made["entries"] = entries = load_ledger()
+            from ledger.selectors import node_cache_fill
+            from ledger.services import checkpoint_create
 
-        node_cache_fill(entries)
-        checkpoint_create()
-        ledger_seconds = time.perf_counter() - began
+            node_cache_fill(entries)
+            checkpoint_create()
+            made["ledger_seconds"] = time.perf_counter() - began
+            if args.keep:
+                built.write_text(json.dumps(made))
         print(f"Tracing {args.traces} cases …", flush=True)
         result = bench(args.traces)
     except KeyboardInterrupt:
@@ -286,7 +322,8 @@ def main() -> int:
         return 130
     finally:
         postgres.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     timings, queries, sizes = result["timings"], result["queries"], result["sizes"]
     ref_p50 = statistics.median(result["reference"])
@@ -295,8 +332,11 @@ def main() -> int:
     photos = [s[2] for s in sizes]
     print()
     print(f"Trace benchmark — PostgreSQL (throwaway, fsync off), {os.cpu_count()} CPU cores")
-    print(f"archive: {made} (built in {synth_seconds:.1f} s)")
-    print(f"ledger: {entries:,} entries, proof cache filled, in {ledger_seconds:.1f} s")
+    print(f"archive: {made['archive']} (built in {made['synth_seconds']:.1f} s)")
+    print(
+        f"ledger: {made['entries']:,} entries, proof cache filled,"
+        f" in {made['ledger_seconds']:.1f} s"
+    )
     print(
         f"per trace: usages {min(usages)}–{max(usages)} (mean {statistics.mean(usages):.0f}),"
         f" acceptance records {min(records)}–{max(records)},"
@@ -311,6 +351,10 @@ def main() -> int:
         f"  of which reading the rows: p50 {statistics.median(result['collect']):.1f}"
         f" ms; the batch of inclusion proofs: p50 {statistics.median(result['proofs']):.1f} ms,"
         f" p95 {p95(result['proofs']):.1f} ms"
+    )
+    print(
+        "the same cases again (proofs from the cache):"
+        f" p50 {statistics.median(result['again']):.1f} ms, p95 {p95(result['again']):.1f} ms"
     )
     print(
         f"reference (indexed SELECT of one location's usages): p50 {ref_p50:.2f} ms;"

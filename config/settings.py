@@ -317,6 +317,9 @@ LEDGER_ENTRIES_VISIBLE_TO = "projects.access.ledger_entries_visible_to"
 # (``…/add-checkpoint`` is appended). ``ledger_checkpoint`` collects their cosignatures.
 LEDGER_WITNESSES = env_list("LEDGER_WITNESSES", [])
 LEDGER_WITNESS_TIMEOUT = env_int("LEDGER_WITNESS_TIMEOUT", 10)
+# Inclusion proofs kept in each process's memory per checkpoint (``ledger.proofs``): about
+# 1 KB each; 20,000 hold the proofs of some 60 defect traces.
+LEDGER_PROOF_CACHE_SIZE = env_int("LEDGER_PROOF_CACHE_SIZE", 20_000)
 
 # Background jobs (jobs/engine.py): Django's tasks framework on the archive's own database, run
 # by `manage.py run_jobs` (make run starts one; production runs as many as it likes).

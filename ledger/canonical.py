@@ -33,6 +33,13 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot put {type(value).__name__} in canonical JSON")
 
 
+def canonical_value(value: Any) -> Any:
+    """``value`` as it reads back from its canonical JSON (a datetime as its text)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return _default(value)
+
+
 def canonical_json(data: Any) -> bytes:
     return json.dumps(
         data, default=_default, sort_keys=True, separators=(",", ":"), ensure_ascii=False

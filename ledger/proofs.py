@@ -10,16 +10,24 @@ newest entry read, the latest checkpoint if it covers it, else one signed now.
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Model, Q
 
 from ledger import merkle
-from ledger.canonical import canonical_json, record_content, record_hash, record_type
+from ledger.canonical import (
+    canonical_json,
+    canonical_value,
+    record_content,
+    record_hash,
+    record_type,
+)
 from ledger.models import LEAF_FIELDS, Checkpoint, LedgerEntry, build_leaf_data
 from ledger.selectors import checkpoint_latest, inclusion_proofs
 from ledger.services import checkpoint_covering, checkpoint_verify
@@ -30,6 +38,82 @@ def ledger_content(instance: Model) -> dict:
     if hasattr(instance, "ledger_content"):
         return instance.ledger_content()
     return record_content(instance)
+
+
+def entry_rows(wanted: dict[str, set[str]]) -> list[tuple]:
+    """``LEAF_FIELDS`` and the leaf hash of every entry of the ``wanted`` records (record
+    type → ids), in index order, in one query: one array of ids per type, not an IN list
+    (a trace names hundreds of records; compiling and quoting each id cost more than the
+    lookup)."""
+    if not wanted:
+        return []
+    kinds = sorted(wanted)
+    where = " OR ".join("(record_type = %s AND record_id = ANY(%s::text[]))" for _ in kinds)
+    params = [value for kind in kinds for value in (kind, sorted(wanted[kind]))]
+    columns = ", ".join(f'"{name}"' for name in (*LEAF_FIELDS, "leaf_hash"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {LedgerEntry._meta.db_table}"  # noqa: S608 - ours
+            f' WHERE {where} ORDER BY "index"',
+            params,
+        )
+        return cursor.fetchall()
+
+
+class ProofCache:
+    """Inclusion proofs already computed, keyed by the checkpoint's root hash, its tree size
+    and the leaf index, in this process, the least recently used dropped first.
+
+    A proof depends on nothing else: an entry's index and a checkpoint never change, a
+    record changed since gets a new entry (a new index), and a new checkpoint a new root. So
+    a trace of the same case after the same checkpoint reads its proofs from here instead of
+    a few thousand subtree hashes from the database; after a new checkpoint it computes them
+    again. ``size`` proofs of ~25 hashes: ~1 KB each."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._proofs: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, checkpoint: Checkpoint, indexes: Iterable[int]) -> dict[int, list[bytes]]:
+        key = (checkpoint.root_hash, checkpoint.tree_size)
+        found: dict[int, list[bytes]] = {}
+        with self._lock:
+            for index in indexes:
+                path = self._proofs.get((*key, index))
+                if path is not None:
+                    self._proofs.move_to_end((*key, index))
+                    found[index] = [path[i : i + 32] for i in range(0, len(path), 32)]
+        return found
+
+    def put_many(self, checkpoint: Checkpoint, proofs: dict[int, list[bytes]]) -> None:
+        key = (checkpoint.root_hash, checkpoint.tree_size)
+        with self._lock:
+            for index, path in proofs.items():
+                self._proofs[(*key, index)] = b"".join(path)
+            while len(self._proofs) > self.size:
+                self._proofs.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._proofs.clear()
+
+
+proof_cache = ProofCache(getattr(settings, "LEDGER_PROOF_CACHE_SIZE", 20_000))
+
+
+def checkpoint_proofs(indexes: Iterable[int], checkpoint: Checkpoint) -> dict[int, list[bytes]]:
+    """PATH(index, D[checkpoint.tree_size]) of each of ``indexes`` (all inside the
+    checkpoint's tree), from ``proof_cache`` where it has them, the others computed together
+    (``ledger.selectors.inclusion_proofs``) and cached."""
+    indexes = set(indexes)
+    proofs = proof_cache.get_many(checkpoint, indexes)
+    missing = indexes - proofs.keys()
+    if missing:
+        computed = inclusion_proofs(missing, checkpoint.tree_size)
+        proof_cache.put_many(checkpoint, computed)
+        proofs.update(computed)
+    return proofs
 
 
 class RecordProofs:
@@ -52,18 +136,14 @@ class RecordProofs:
     def load(self) -> None:
         """Read the newest entry of each wanted record and its proof against a checkpoint
         covering them all (signed now if the latest does not)."""
-        condition = Q(pk__in=[])
-        for kind, ids in self.wanted.items():
-            condition |= Q(record_type=kind, record_id__in=sorted(ids))
-        rows = LedgerEntry.objects.filter(condition).order_by("index")
-        for *fields, leaf in rows.values_list(*LEAF_FIELDS, "leaf_hash"):
+        for *fields, leaf in entry_rows(self.wanted):
             self.entries[(fields[1], fields[2])] = (tuple(fields), leaf)  # the newest wins
-        newest = max((e[0][0] for e in self.entries.values()), default=-1)
-        checkpoint = checkpoint_covering(max(newest, 0))
+        # An entry not sequenced yet (no index) has no proof until it is.
+        indexes = [e[0][0] for e in self.entries.values() if e[0][0] is not None]
+        checkpoint = checkpoint_covering(max(indexes, default=0))
         self.checkpoint = checkpoint
-        if self.entries:
-            indexes = [e[0][0] for e in self.entries.values()]
-            proofs = inclusion_proofs(indexes, checkpoint.tree_size)
+        if indexes:
+            proofs = checkpoint_proofs(indexes, checkpoint)
             self.proofs = {i: [h.hex() for h in path] for i, path in proofs.items()}
 
     def of(self, instance: Model | None) -> dict | None:
@@ -81,14 +161,16 @@ class RecordProofs:
         if entry is None:
             return None
         fields, leaf = entry
-        # The leaf data as its hash covers it, JSON-ready (its time as canonical text).
-        leaf_data = json.loads(canonical_json(build_leaf_data(*fields)))
+        # The leaf data as its hash covers it, JSON-ready: its time as canonical text, its
+        # keys in canonical order (what a round trip through canonical JSON gives, without).
+        data = build_leaf_data(*fields[:-1], canonical_value(fields[-1]))
+        leaf_data = {key: data[key] for key in sorted(data)}
         index = leaf_data["index"]
         return {
             "index": index,
             "action": leaf_data["action"],
             "leaf_hash": leaf,
-            "inclusion_proof": self.proofs[index],
+            "inclusion_proof": self.proofs.get(index),
             "leaf": leaf_data,
             "content": canonical_json(ledger_content(instance)).decode(),
         }
@@ -175,7 +257,8 @@ class RecordChecks:
         self.checkpoint = checkpoint
         size = checkpoint.tree_size if checkpoint else 0
         root = bytes.fromhex(checkpoint.root_hash) if checkpoint else b""
-        proofs = inclusion_proofs((e.index for e in latest.values() if e.index < size), size)
+        proven = [e.index for e in latest.values() if e.index is not None and e.index < size]
+        proofs = checkpoint_proofs(proven, checkpoint) if proven else {}
         for record in self.records:
             key = (record_type(record), str(record.pk))
             entry = latest.get(key)

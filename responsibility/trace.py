@@ -182,7 +182,8 @@ def trace_collect(case: DefectCase) -> TraceData:
 
     tenures = list(
         LeadTenure.objects.filter(project_id=case.project_id, role__in=MANDATORY_ROLES)
-        .select_related("person", "participation__organization")
+        # The person's employer too: a tenure without a snapshot names the person as now.
+        .select_related("person__organization", "participation__organization")
         .order_by("role", "start_date", "pk")
     )
     documents: dict[int, list[ResponsibilityDocument]] = defaultdict(list)

@@ -29,6 +29,9 @@ from storage.models import StoredObject
 
 FileLink = Callable[[StoredObject], str]
 
+# Once, not per usage: ``Kind.values`` builds the choices, translating every label.
+BATCH_FILE_KINDS = tuple(BatchFile.Kind.values)
+
 
 def defect_trace(case: DefectCase, *, file_link: FileLink) -> dict:
     """The trace of ``case`` as plain data (JSON-ready): see ``responsibility.trace``."""
@@ -360,7 +363,7 @@ def usage_json(u: Usage, data: TraceData, *, proofs: RecordProofs, file_link: Fi
                 kind: batch_file_json(
                     at_acceptance.get(kind), current, proofs=proofs, file_link=file_link
                 )
-                for kind in BatchFile.Kind.values
+                for kind in BATCH_FILE_KINDS
             },
             "ledger": of(delivery),
         },

@@ -50,10 +50,17 @@ def _pg_bin() -> Path:
 
 
 class ThrowawayPostgres:
-    def __init__(self) -> None:
+    """A PostgreSQL cluster of its own, removed when stopped; or, given ``keep`` (a
+    directory), kept there when stopped and started again from it next time (the benchmarks'
+    ``--keep``: a large synthetic archive is built once)."""
+
+    def __init__(self, keep: Path | None = None) -> None:
         self.bin = _pg_bin()
         self.as_root = os.geteuid() == 0
-        self.dir = Path(tempfile.mkdtemp(prefix="lqa-pg-"))
+        self.keep = keep is not None
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+        self.dir = keep if keep is not None else Path(tempfile.mkdtemp(prefix="lqa-pg-"))
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
 
@@ -67,24 +74,9 @@ class ThrowawayPostgres:
             pg = pwd.getpwnam("postgres")
             os.chown(self.dir, pg.pw_uid, pg.pw_gid)
         self.dir.chmod(0o700)
-        subprocess.run(
-            self._cmd(
-                str(self.bin / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                "--no-sync",
-            ),
-            check=True,
-            capture_output=True,
-        )
-        log = open(self.dir / "postgres.log", "wb")  # noqa: SIM115 - handed to the server
+        if not (data / "PG_VERSION").exists():  # else a kept cluster, started as it was left
+            self._initdb(data)
+        log = open(self.dir / "postgres.log", "ab")  # noqa: SIM115 - handed to the server
         self.process = subprocess.Popen(
             self._cmd(
                 str(self.bin / "postgres"),
@@ -125,6 +117,25 @@ class ThrowawayPostgres:
         self.stop()
         raise pytest.UsageError(f"PostgreSQL did not start; see {self.dir / 'postgres.log'}")
 
+    def _initdb(self, data: Path) -> None:
+        subprocess.run(
+            self._cmd(
+                str(self.bin / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ),
+            check=True,
+            capture_output=True,
+        )
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             # SIGINT is PostgreSQL's "fast shutdown"; runuser passes it on.
@@ -145,7 +156,8 @@ class ThrowawayPostgres:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # A killed test run (SIGKILL, a closed terminal, a CI timeout) never reaches
