@@ -84,6 +84,8 @@ class EvidencePhoto(models.Model):
     class Flag(models.TextChoices):
         CAPTURED_FAR_FROM_DATE = "captured_far_from_date", _("taken far from the record's date")
         TAKEN_FAR_FROM_SITE = "taken_far_from_site", _("taken far from the project site")
+        # Set by the preview job: the photo's structure was whole, its decode failed.
+        UNREADABLE = "unreadable", _("could not be read")
 
     preview = models.ForeignKey(
         StoredObject,
