@@ -22,6 +22,7 @@ from storage.selectors import object_read_bytes
 from storage.services import object_key
 from tests.inspections import photos
 from tests.inspections.conftest import url
+from work.selectors import my_work
 
 
 def upload(client, project, record, *files, **extra):
@@ -359,7 +360,7 @@ def damaged_huffman_table() -> bytes:
 
 
 def test_a_photo_only_a_decode_finds_damaged_is_kept_and_flagged_could_not_be_read(
-    api_as, project, tree
+    api_as, project, tree, alice
 ):
     client = api_as("alice")
     response = upload(client, project, tree["lot"], photos.named(damaged_huffman_table(), "a.jpg"))
@@ -372,6 +373,9 @@ def test_a_photo_only_a_decode_finds_damaged_is_kept_and_flagged_could_not_be_re
     assert listed["flags"] == ["unreadable"]
     assert listed["downloads"]["thumbnail"] is None
     assert str(photo.flag_labels[0]) == "could not be read"
+    # The uploader's "my work" lists it, on the record where it can be replaced.
+    flagged = {key: items for key, _title, items in my_work(user=alice)}["flagged_photos"]
+    assert [item.what for item in flagged] == [f"A photo of {tree['lot'].title}: could not be read"]
     # The job is idempotent: run again, it neither flags twice nor writes another entry.
     entries = LedgerEntry.objects.count()
     photo_previews_make.enqueue(photo.original_id)
