@@ -120,7 +120,7 @@ def generate(directory: Path, count: int) -> None:
         (heic / f"IMG_{i:04d}.heic").write_bytes(phone_heic(100 + i))
 
 
-HEIC_COUNT = 5
+HEIC_COUNT = 3
 
 ACTIONS = {
     "ingest": "receipt: the request (structure, EXIF, original, rows)",
