@@ -166,12 +166,20 @@ def photo_store(
     )
 
 
-def _photo_rows(original_id: int) -> list[models.Model]:
-    """Every photo row, of every app, whose original is ``original_id``."""
+def _photo_rows(
+    original_id: int, *, pending: bool = False, lock: bool = False
+) -> list[models.Model]:
+    """Every photo row, of every app, whose original is ``original_id``; with ``pending``
+    only those the preview job has still to do (no preview, not flagged unreadable)."""
     rows = []
     for label, name in PHOTO_MODELS:
         model = apps.get_model(label)
-        rows.extend(model.objects.filter(**{f"{name}_id": original_id}).order_by("pk"))
+        found = model.objects.filter(**{f"{name}_id": original_id}).order_by("pk")
+        if pending:
+            found = found.filter(preview__isnull=True).exclude(
+                flags__contains=[Flag.UNREADABLE.value]
+            )
+        rows.extend(found.select_for_update() if lock else found)
     return rows
 
 
@@ -195,12 +203,7 @@ def photo_previews_make(original_id: int) -> dict:
     from ledger.models import LedgerEntry  # the ledger app builds on this one
     from ledger.services import ledgered_save
 
-    pending = [
-        row
-        for row in _photo_rows(original_id)
-        if row.preview_id is None and Flag.UNREADABLE.value not in (row.flags or [])
-    ]
-    if not pending:
+    if not _photo_rows(original_id, pending=True):
         return {"photos": 0}
     original = StoredObject.objects.get(pk=original_id)
     data = io.BytesIO(object_read_bytes(obj=original))
@@ -208,10 +211,11 @@ def photo_previews_make(original_id: int) -> dict:
         decoded = photo_decode(data, content_type=original.content_type)
     except ValidationError as exc:
         with transaction.atomic():
-            for row in pending:
+            rows = _photo_rows(original_id, pending=True, lock=True)
+            for row in rows:
                 row.flags = [*(row.flags or []), Flag.UNREADABLE.value]
                 ledgered_save(row, action=LedgerEntry.Action.UPDATE, actor=None)
-        return {"photos": len(pending), "unreadable": exc.messages[0]}
+        return {"photos": len(rows), "unreadable": exc.messages[0]}
     stem = original.sha256[:16]
     with ObjectStaging() as staging:
         staged = [
@@ -220,10 +224,13 @@ def photo_previews_make(original_id: int) -> dict:
         ]
     with transaction.atomic():
         preview, thumbnail = objects_record(staged, actor=None)
-        for row in pending:
+        # Locked and read again: a second run of the same job (two uploads of the same
+        # bytes at once) waits here, then finds nothing left to fill.
+        rows = _photo_rows(original_id, pending=True, lock=True)
+        for row in rows:
             row.preview, row.thumbnail = preview, thumbnail
             ledgered_save(row, action=LedgerEntry.Action.UPDATE, actor=None)
-    return {"photos": len(pending)}
+    return {"photos": len(rows)}
 
 
 def photo_variant(photo, variant: str) -> StoredObject | None:
