@@ -7,10 +7,13 @@ Generates phone-like 12-megapixel JPEGs (4000 × 3000, EXIF time and GPS; 50 by 
 in a child process, starts its own embedded SeaweedFS and throwaway PostgreSQL, migrates,
 then for each photo, alternating which goes first:
 
-- ingest: ``inspections.services.photo_ingest``, the service the upload API view calls
-  (through ``storage.photos.photo_store``, the path of every evidence photo):
-  hashing while streaming, real decoding, EXIF, the archival original, an upright preview
-  and a thumbnail in the derived bucket, the rows and ledger entries;
+- receipt: ``inspections.services.photo_ingest``, the service the upload API view calls
+  (through ``storage.photos.photo_store``, the path of every evidence photo): hashing while
+  streaming, the structure check (``storage.structure``), EXIF from the header, the
+  archival original, the rows and ledger entries, the preview job queued — what the
+  uploader waits for;
+- full ingest: the same and then the preview job (``run_queued``): the decode, an upright
+  preview and a thumbnail in the derived bucket, the rows' update;
 - original only: ``storage.services.object_store`` of the same bytes (hashed, checked by a
   full decode while the put runs, row and ledger entry), into the derived bucket so that it
   is a real put and not the archive's de-duplication;
@@ -22,9 +25,12 @@ then for each photo, alternating which goes first:
 - then through the API: each photo (with a tail, so that it is new) POSTed over HTTP to a
   gunicorn worker, alternating with a raw put of the same bytes; the worker's peak RSS.
 
+Then HEIC at receipt: a phone-like 12 MP HEIC (made with pillow-heif), its structure check
+against its full decode, and its receipt against a raw put.
+
 Prints MB/s and median milliseconds of each, the ratios (goals ≥ 0.6 with derived copies,
-≥ 0.9 for the original alone), the time of the preview and thumbnail alone (goal ≤ 100 ms)
-and the peak RSS of this process and of the gunicorn worker (goal < 300 MB).
+≥ 0.9 for the original alone, i.e. at receipt), the time of the preview and thumbnail
+alone (goal ≤ 100 ms) and the peak RSS of this process and of the gunicorn worker (goal < 300 MB).
 
 ``--store-on-own-core`` pins SeaweedFS and PostgreSQL to one core and this process to the
 other, as when the object store and the database run on their own hosts: on two shared cores
@@ -92,14 +98,33 @@ def phone_jpeg(seed: int) -> bytes:
     return out.getvalue()
 
 
+def phone_heic(seed: int) -> bytes:
+    """The same picture as ``phone_jpeg``, as a phone's HEIC (HEVC in ISOBMFF, with EXIF)."""
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    image = Image.open(io.BytesIO(phone_jpeg(seed)))
+    out = io.BytesIO()
+    image.save(out, "HEIF", quality=85, exif=image.info.get("exif"))
+    return out.getvalue()
+
+
 def generate(directory: Path, count: int) -> None:
     """Run in a child process, so generating does not count in the ingest's peak memory."""
     for i in range(count):
         (directory / f"IMG_{i:04d}.jpg").write_bytes(phone_jpeg(i))
+    heic = directory.parent / "heic"
+    heic.mkdir(exist_ok=True)
+    for i in range(HEIC_COUNT):
+        (heic / f"IMG_{i:04d}.heic").write_bytes(phone_heic(100 + i))
 
+
+HEIC_COUNT = 3
 
 ACTIONS = {
-    "ingest": "ingest (original + preview + thumbnail + EXIF + rows)",
+    "ingest": "receipt: the request (structure, EXIF, original, rows)",
+    "ingest_full": "full ingest: receipt + the preview job",
     "original": "original only (object_store: hash, decode, put, row)",
     "original_no_decode": "original without the decode (hash, put, row)",
     "raw": "raw SDK put_object (default: multipart > 5 MiB)",
@@ -206,6 +231,43 @@ def through_api(photo_dir: Path, record, user, sdk, bucket: str) -> dict:
     }
 
 
+def heic_at_receipt(heic_dir: Path, record, user, sdk, bucket: str) -> dict:
+    """A phone's 12 MP HEIC: its structure check and its full decode (what the request did
+    before), its receipt (``photo_ingest``) and a raw put of the same bytes; medians."""
+    from PIL import Image
+
+    from inspections import services
+    from storage.structure import photo_structure_check
+
+    check, decode, receipt, raw = [], [], [], []
+    for i, path in enumerate(sorted(heic_dir.iterdir())):
+        data = path.read_bytes()
+        started = time.perf_counter()
+        photo_structure_check(io.BytesIO(data), content_type="image/heic")
+        check.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+        decode.append(time.perf_counter() - started)
+        upload = io.BytesIO(data)
+        upload.name = path.name
+        started = time.perf_counter()
+        services.photo_ingest(subject=record, fileobj=upload, actor=user)
+        receipt.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        sdk.put_object(
+            bucket, f"bench/heic/{i}", io.BytesIO(data), len(data), "image/heic", part_size=16 * MiB
+        )
+        raw.append(time.perf_counter() - started)
+    return {
+        "mb": len(data) / MiB,
+        "check_ms": statistics.median(check) * 1000,
+        "decode_ms": statistics.median(decode) * 1000,
+        "receipt_ms": statistics.median(receipt) * 1000,
+        "raw_ms": statistics.median(raw) * 1000,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -251,6 +313,7 @@ def run(photo_dir: Path) -> int:
     from django.contrib.auth import get_user_model
 
     from inspections import services
+    from jobs.engine import run_queued
     from projects import services as project_services
     from storage import gateway
     from storage.images import image_open
@@ -300,6 +363,13 @@ def run(photo_dir: Path) -> int:
             upload.name = f"IMG_{i:04d}.jpg"
             services.photo_ingest(subject=record, fileobj=upload, actor=user)
 
+        def ingest_full(data=data, i=i):
+            upload = io.BytesIO(data + b"full")  # other bytes than ``ingest``'s: a new photo
+            upload.name = f"IMG_{i:04d}.jpg"
+            services.photo_ingest(subject=record, fileobj=upload, actor=user)
+            if run_queued() != 1:
+                raise RuntimeError("the preview job did not run")
+
         def original(data=data, i=i):
             upload = io.BytesIO(data)
             upload.name = f"IMG_{i:04d}.jpg"
@@ -335,6 +405,7 @@ def run(photo_dir: Path) -> int:
 
         order = [
             ("ingest", ingest),
+            ("ingest_full", ingest_full),
             ("original", original),
             ("original_no_decode", original_no_decode),
             ("raw", raw),
@@ -347,6 +418,8 @@ def run(photo_dir: Path) -> int:
             started = time.perf_counter()
             action()
             timings[name] = time.perf_counter() - started
+            if name == "ingest":
+                run_queued()  # the receipt's preview job, out of the timings
         with image_open(io.BytesIO(data), content_type="image/jpeg") as image:
             started = time.perf_counter()
             derived_jpegs(image)
@@ -358,6 +431,8 @@ def run(photo_dir: Path) -> int:
         for name, value in timings.items():
             seconds[name].append(value)
 
+    run_queued()
+    heic = heic_at_receipt(photo_dir.parent / "heic", record, user, sdk, bucket)
     api = through_api(photo_dir, record, user, sdk, bucket)
 
     count = len(sizes)
@@ -365,8 +440,8 @@ def run(photo_dir: Path) -> int:
     rate = {name: total_mb / sum(values) for name, values in seconds.items()}
     median_ms = {name: statistics.median(values) * 1000 for name, values in seconds.items()}
     reference = max(rate["raw"], rate["raw_one"])
-    ratio = rate["ingest"] / reference
-    original_ratio = rate["original"] / reference
+    ratio = rate["ingest_full"] / reference
+    original_ratio = rate["ingest"] / reference
     derive_ms = statistics.median(derive_seconds) * 1000
     peak = peak_rss_mb()
     print()
@@ -378,8 +453,9 @@ def run(photo_dir: Path) -> int:
     for name, label in ACTIONS.items():
         print(f"{label:52} {rate[name]:8.1f} {median_ms[name]:10.1f}")
     ratios = [
-        ("ingest", ratio, "(goal >= 0.6)"),
-        ("original only", original_ratio, "(goal >= 0.9)"),
+        ("full ingest", ratio, "(goal >= 0.6)"),
+        ("receipt (the original alone)", original_ratio, "(goal >= 0.9)"),
+        ("object_store (with a full decode)", rate["original"] / reference, ""),
         ("original without the decode", rate["original_no_decode"] / reference, ""),
         ("floor (a put beside a decode)", rate["floor"] / reference, ""),
     ]
@@ -391,6 +467,11 @@ def run(photo_dir: Path) -> int:
         f" vs {api['raw_ms']:.0f} ms)"
     )
     print(f"median decode + preview + thumbnail, 12 MP JPEG      {derive_ms:8.0f} ms (goal <= 100)")
+    print(
+        f"HEIC 12 MP ({heic['mb']:.1f} MB): structure check {heic['check_ms']:.1f} ms, full decode"
+        f" {heic['decode_ms']:.0f} ms; receipt {heic['receipt_ms']:.0f} ms vs raw put"
+        f" {heic['raw_ms']:.0f} ms: ratio {heic['raw_ms'] / heic['receipt_ms']:.2f}"
+    )
     print(f"peak RSS of this process                             {peak:8.0f} MB (goal < 300)")
     print(f"  (of which Django, PostgreSQL and S3 clients before ingesting: {rss_before:.0f} MB)")
     worker_peak = api["worker_peak_mb"]
@@ -398,8 +479,8 @@ def run(photo_dir: Path) -> int:
     print(f"{label:52} {worker_peak:8.0f} MB (goal < 300)")
     print("-" * 78)
     goals = {
-        "ingest >= 0.6x": ratio >= 0.6,
-        "original only >= 0.9x": original_ratio >= 0.9,
+        "full ingest >= 0.6x": ratio >= 0.6,
+        "receipt (original alone) >= 0.9x": original_ratio >= 0.9,
         "thumbnail <= 100 ms": derive_ms <= 100,
         "peak memory < 300 MB": peak < 300 and worker_peak < 300,
     }

@@ -16,6 +16,7 @@ from inspections.filters import AcceptanceRecordFilter
 from projects.access import not_found
 from projects.http import client_address
 from storage.downloads import download_redirect
+from storage.photos import photo_variant
 
 
 def _fresh(request, record):
@@ -196,6 +197,7 @@ class PhotoFileApi(ApiView):
     @extend_schema(responses={302: None})
     def get(self, request, project_id: int, photo_id: int, variant: str):
         photo = access.photo_for_user(request.user, project_id, photo_id)
-        if variant not in ("original", "preview", "thumbnail"):
+        obj = photo_variant(photo, variant)  # no preview until the preview job made it
+        if obj is None:
             raise not_found()
-        return download_redirect(getattr(photo, variant))
+        return download_redirect(obj)

@@ -276,16 +276,20 @@ class Photo(Ledgered):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    preview = models.ForeignKey(
+    preview = models.ForeignKey(  # null until the preview job made it
         "storage.StoredObject",
         verbose_name=_("preview"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
-    thumbnail = models.ForeignKey(
+    thumbnail = models.ForeignKey(  # null until the preview job made it
         "storage.StoredObject",
         verbose_name=_("thumbnail"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     width = models.PositiveIntegerField(_("width"))

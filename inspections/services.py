@@ -21,7 +21,7 @@ from ledger.services import ledger_append, ledgered_save, model_update
 from projects.models import LeadTenure, Location, Membership, Person, Project, Role, UnitWork
 from projects.reauth import password_reentered_check
 from projects.services import project_stage_advance
-from storage.photos import photo_store
+from storage.photos import StoredPhoto, photo_store
 
 Level = AcceptanceRecord.Level
 State = AcceptanceRecord.State
@@ -612,7 +612,7 @@ def photo_ingest(
     for name, value in stored.fields().items():
         setattr(photo, name, value)
     try:
-        return _photo_record(photo=photo, actor=actor), True
+        return _photo_record(photo=photo, stored=stored, actor=actor), True
     except IntegrityError:
         # The same photo was sent twice at once to this subject; the first one stands.
         return Photo.objects.get(
@@ -626,10 +626,11 @@ def _location_in(location: Location, subject) -> bool:
 
 
 @transaction.atomic
-def _photo_record(*, photo: Photo, actor: AbstractBaseUser) -> Photo:
+def _photo_record(*, photo: Photo, stored: StoredPhoto, actor: AbstractBaseUser) -> Photo:
     # The related rows were all just read or written here: checking that each exists would
     # be six more queries per photo.
     photo.full_clean(exclude=PHOTO_KNOWN_RELATIONS)
     photo.save()
     ledger_append(record=photo, action="create", actor=actor)
+    stored.previews_later()
     return photo

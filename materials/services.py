@@ -287,6 +287,7 @@ def _photo_record(*, photo: DeliveryPhoto, stored: StoredPhoto, actor) -> Delive
         setattr(photo, name, value)
     photo.uploaded_by = actor
     ledgered_save(photo, action="create", actor=actor)
+    stored.previews_later()
     return photo
 
 

@@ -29,11 +29,13 @@ import json
 import queue
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import models
 from django.db.models import Q
+from zlib_ng import zlib_ng
 
 from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
 from ledger import signing
@@ -83,10 +85,30 @@ from storage.selectors import object_read
 
 CHUNK = 2000
 PROOF_BATCH = 2000
-PREFETCH_CHUNKS = 32  # 8 MiB read ahead of the zip, at most
+READ_CHUNK = 1024 * 1024  # the store's reads: fewer hand-overs per byte than 256 KiB
+PREFETCH_CHUNKS = 8  # 8 MiB read ahead of the zip, at most
 SOFTWARE = "Lifetime Quality Archive (lifetime-quality-archive)"
 
 Progress = Callable[[str, int, int], None]  # what, items done, bytes written
+
+
+def zip_crc_fast() -> None:
+    """Make zipfile compute its CRC-32 with zlib-ng's (SIMD, ~4× the system zlib's here).
+
+    Every byte of a package goes through zipfile's CRC-32; with the system zlib it cost more
+    CPU per byte than the SHA-256 check (bench/RESULTS.md, 2026-12-02), on a machine where
+    the object store competes for the same cores. zipfile looks its ``crc32`` up at each
+    call, so this is the one place to change it; the values are the same (checked here),
+    so every other zip of the process — the verifier's reads included — only gets faster.
+    """
+    if zipfile.crc32 is not zlib_ng.crc32:
+        probe = b"lifetime quality archive"
+        if zlib_ng.crc32(probe, 7) != zlib.crc32(probe, 7):  # pragma: no cover - a broken build
+            raise RuntimeError("zlib-ng's CRC-32 differs from zlib's")
+        zipfile.crc32 = zlib_ng.crc32
+
+
+zip_crc_fast()
 
 
 def _record_sets(project: Project) -> list[tuple[type[models.Model], models.QuerySet]]:
@@ -385,7 +407,7 @@ def _prefetched(
     objects: Iterator[StoredObject], *, depth: int = PREFETCH_CHUNKS
 ) -> Iterator[tuple[StoredObject, Iterator[bytes]]]:
     """Each object with its bytes, read by a background thread up to ``depth`` chunks (of
-    256 KiB) ahead, so the store's network read and the SHA-256 check overlap with the zip's
+    READ_CHUNK) ahead, so the store's network read and the SHA-256 check overlap with the zip's
     CRC and the writing (both release the GIL): one object ahead at most, so memory stays
     bounded whatever the files' sizes. Errors of the read (store down, hash mismatch) are
     raised here, in the caller's thread. Each chunk iterator must be read to its end before
@@ -407,7 +429,9 @@ def _prefetched(
         while (obj := todo.get()) is not None:
             stream = None
             try:
-                stream = object_read(obj=obj)  # raises at once if the store is down
+                stream = object_read(
+                    obj=obj, chunk_size=READ_CHUNK
+                )  # raises at once if the store is down
                 for chunk in stream:
                     if not put(chunk):
                         return

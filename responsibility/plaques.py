@@ -264,6 +264,7 @@ def _installation_record(
             installation=installation, stored_object=item.original, **item.fields()
         )
         ledgered_save(photo, action=LedgerEntry.Action.CREATE, actor=actor)
+        item.previews_later()
     return installation
 
 

@@ -38,9 +38,9 @@ def image_open(fileobj: BinaryIO, *, content_type: str) -> Image.Image:
         try:
             return Image.open(fileobj, formats=PILLOW_FORMATS[content_type])
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _too_many_pixels() from exc
+            raise too_many_pixels() from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise _undecodable() from exc
+            raise undecodable() from exc
 
 
 def image_header_check(fileobj: BinaryIO, *, content_type: str) -> tuple[int, int]:
@@ -55,7 +55,7 @@ def image_load(image: Image.Image) -> None:
     try:
         image.load()
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise _undecodable() from exc
+        raise undecodable() from exc
 
 
 def image_check(fileobj: BinaryIO, *, content_type: str) -> tuple[int, int]:
@@ -70,7 +70,7 @@ def image_check(fileobj: BinaryIO, *, content_type: str) -> tuple[int, int]:
     return size
 
 
-def _too_many_pixels() -> ValidationError:
+def too_many_pixels() -> ValidationError:
     return ValidationError(
         _(
             "The image has more than %(limit)s million pixels, the most this archive accepts"
@@ -81,7 +81,7 @@ def _too_many_pixels() -> ValidationError:
     )
 
 
-def _undecodable() -> ValidationError:
+def undecodable() -> ValidationError:
     return ValidationError(
         _(
             "The image is damaged or incomplete and cannot be decoded."

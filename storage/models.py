@@ -88,6 +88,8 @@ class EvidencePhoto(models.Model):
             "received_long_after_capture",
             _("received long after the phone took it"),
         )
+        # Set by the preview job: the photo's structure was whole, its decode failed.
+        UNREADABLE = "unreadable", _("could not be read")
 
     preview = models.ForeignKey(
         StoredObject,

@@ -1,10 +1,18 @@
 """Evidence photos: the one way a photo enters the archive, whoever owns it.
 
-``photo_store`` puts the untouched original (archival), decodes it once — proving it is a
-whole image, reading its EXIF and making an upright preview and thumbnail without EXIF —
-puts those derived copies, flags what looks wrong against the date and the site the caller
-names, records the stored objects and returns a ``StoredPhoto``. The caller (an acceptance
-record, a delivery, a plaque installation, a defect case) records its own photo row from it.
+``photo_store`` puts the untouched original (archival) while it checks the photo's
+structure (``storage.structure``: a truncated, disguised or oversized photo is refused in
+the request, in milliseconds), reads its EXIF from the header, flags what looks wrong
+against the date and the site the caller names, records the stored original and returns a
+``StoredPhoto``. The caller (an acceptance record, a delivery, a plaque installation, a
+defect case) records its own photo row from it, and in the same transaction queues the
+preview job (``StoredPhoto.previews_later``).
+
+The decode — as long as the put for a 12-megapixel photo, a second for a HEIC — runs in
+that job (``photo_previews_make``): it makes the upright preview and thumbnail without EXIF
+and sets them on every photo row of the original; a photo whose decode fails (damage only
+a decode finds, such as corrupt entropy-coded data) is flagged "could not be read" instead.
+Until the job ran, a photo row has no preview: its lists say "preview coming".
 """
 
 from __future__ import annotations
@@ -17,20 +25,33 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 from PIL import Image, ImageOps
 
+from jobs.engine import job
 from storage.exif import PhotoMetadata, haversine_m, photo_metadata
 from storage.images import image_load, image_open
 from storage.models import EvidencePhoto, StoredObject
+from storage.selectors import object_read_bytes
 from storage.services import ObjectStaging, StagedObject, objects_record
+from storage.structure import photo_structure_check
 
 # What a phone or camera sends; the bytes are sniffed, never the name trusted.
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif")
 # What can be downloaded of each: the original as sent, and the copies made of it.
 PHOTO_VARIANTS = ("original", "preview", "thumbnail")
+# The photo rows of every app (model, the field naming the original), for the preview job;
+# by name, as those apps build on this one.
+PHOTO_MODELS = (
+    ("inspections.Photo", "original"),
+    ("materials.DeliveryPhoto", "stored_object"),
+    ("responsibility.PlaqueInstallationPhoto", "stored_object"),
+)
 
 Flag = EvidencePhoto.Flag
 
@@ -79,6 +100,13 @@ class StoredPhoto:
             "flags": self.flags,
         }
 
+    def previews_later(self) -> None:
+        """Queue the preview job of this photo: call it in the transaction that records the
+        photo row (the job's row commits with it, so the job never runs before the row
+        exists). Nothing is queued when the previews were already made."""
+        if self.preview is None:
+            photo_previews_make.enqueue(self.original.pk)
+
 
 def photo_store(
     *,
@@ -90,25 +118,25 @@ def photo_store(
     attached: Callable[[StoredObject], Any] | None = None,
     device_captured_at: datetime.datetime | None = None,
 ) -> StoredPhoto:
-    """Store an evidence photo: the original untouched (archival), an upright preview and
-    thumbnail without EXIF (derived), what EXIF says, and the flags — taken more than
-    PHOTO_CAPTURE_TOLERANCE_DAYS from ``subject_date``, or more than
+    """Store an evidence photo: the original untouched (archival), what EXIF says, and the
+    flags — taken more than PHOTO_CAPTURE_TOLERANCE_DAYS from ``subject_date``, or more than
     PHOTO_GPS_TOLERANCE_METERS from ``site`` (latitude, longitude).
 
-    The photo is decoded once, while its original is put under a legal hold; a file that
-    is not a whole photo (damaged, disguised, a decompression bomb) raises ValidationError
-    and every version put is removed. The stored objects are recorded (rows and ledger
-    entries) before this returns; the caller records its own row.
+    The photo's structure is checked while its original is put under a legal hold; a file
+    that is not a whole photo by its structure (truncated, disguised, a decompression bomb)
+    raises ValidationError and every version put is removed. EXIF is read from the header
+    (no decode needed), so the taken-at time, the position and their flags are known at
+    receipt. The stored original is recorded (row and ledger entry) before this returns; the
+    caller records its own row and calls ``previews_later()`` in the same transaction. When
+    a photo row of the same bytes already has its preview and thumbnail, they are reused.
 
     ``attached(original)`` lets the caller say the same bytes are already one of its photos
-    (return that row): nothing is decoded or put again, and the row comes back as
+    (return that row): nothing is checked or put again, and the row comes back as
     ``existing``.
 
     ``device_captured_at`` is the capture time a phone's offline queue claims for the photo
     (capture/): received more than CAPTURE_LONG_DELAY_HOURS after it, the photo is flagged.
     """
-    # The original is put while it is decoded here, once: the decode both proves the file is
-    # a whole image and makes the preview and thumbnail (ObjectStaging).
     with ObjectStaging() as staging:
         original = staging.stage(
             fileobj=fileobj,
@@ -122,30 +150,93 @@ def photo_store(
             existing = attached(original.obj)
             if existing is not None:
                 return StoredPhoto(original=original.obj, existing=existing)
-        with image_open(fileobj, content_type=original.obj.content_type) as image:
-            size = photo_load(image)  # refuses a damaged photo: the put is then undone
-            staging.checked(original)
-            decoded = photo_derive(image, size)
+        content_type = original.obj.content_type
+        width, height = photo_structure_check(fileobj, content_type=content_type)
+        with image_open(fileobj, content_type=content_type) as image:
+            metadata = photo_metadata(image, default_tz=timezone.get_default_timezone())
         fileobj.seek(0)
-        stem = original.obj.sha256[:16]
-        preview = _derived_stage(staging, decoded.preview, f"{stem}-preview.jpg")
-        thumbnail = _derived_stage(staging, decoded.thumbnail, f"{stem}-thumbnail.jpg")
-    original_obj, preview_obj, thumbnail_obj = objects_record(
-        [original, preview, thumbnail], actor=user
-    )
-    distance, flags = photo_flags(decoded.metadata, subject_date=subject_date, site=site)
+    (original_obj,) = objects_record([original], actor=user)
+    distance, flags = photo_flags(metadata, subject_date=subject_date, site=site)
+    preview, thumbnail = _derived_known(original_obj) if not original.is_new else (None, None)
     if device_captured_at is not None and received_long_after(device_captured_at):
         flags.append(Flag.RECEIVED_LONG_AFTER_CAPTURE.value)
     return StoredPhoto(
         original=original_obj,
-        preview=preview_obj,
-        thumbnail=thumbnail_obj,
-        width=decoded.width,
-        height=decoded.height,
-        metadata=decoded.metadata,
+        preview=preview,
+        thumbnail=thumbnail,
+        width=width,
+        height=height,
+        metadata=metadata,
         distance_from_site_m=distance,
         flags=flags,
     )
+
+
+def _photo_rows(
+    original_id: int, *, pending: bool = False, lock: bool = False
+) -> list[models.Model]:
+    """Every photo row, of every app, whose original is ``original_id``; with ``pending``
+    only those the preview job has still to do (no preview, not flagged unreadable)."""
+    rows = []
+    for label, name in PHOTO_MODELS:
+        model = apps.get_model(label)
+        found = model.objects.filter(**{f"{name}_id": original_id}).order_by("pk")
+        if pending:
+            found = found.filter(preview__isnull=True).exclude(
+                flags__contains=[Flag.UNREADABLE.value]
+            )
+        rows.extend(found.select_for_update() if lock else found)
+    return rows
+
+
+def _derived_known(original: StoredObject) -> tuple[StoredObject | None, StoredObject | None]:
+    """The preview and thumbnail already made of ``original`` for another photo row."""
+    for row in _photo_rows(original.pk):
+        if row.preview_id is not None and row.thumbnail_id is not None:
+            return row.preview, row.thumbnail
+    return None, None
+
+
+@job(retries=3)
+def photo_previews_make(original_id: int) -> dict:
+    """Decode the photo stored as ``original_id`` once, make its preview and thumbnail and
+    set them on every photo row of that original that has none; if the decode fails, flag
+    those rows "could not be read" (their uploader and the regulator see the flag).
+
+    Idempotent: rows that have their previews, or the flag, are left as they are; the
+    derived copies are content-addressed, so a second run puts nothing new.
+    """
+    from ledger.models import LedgerEntry  # the ledger app builds on this one
+    from ledger.services import ledgered_save
+
+    if not _photo_rows(original_id, pending=True):
+        return {"photos": 0}
+    original = StoredObject.objects.get(pk=original_id)
+    data = io.BytesIO(object_read_bytes(obj=original))
+    try:
+        decoded = photo_decode(data, content_type=original.content_type)
+    except ValidationError as exc:
+        with transaction.atomic():
+            rows = _photo_rows(original_id, pending=True, lock=True)
+            for row in rows:
+                row.flags = [*(row.flags or []), Flag.UNREADABLE.value]
+                ledgered_save(row, action=LedgerEntry.Action.UPDATE, actor=None)
+        return {"photos": len(rows), "unreadable": exc.messages[0]}
+    stem = original.sha256[:16]
+    with ObjectStaging() as staging:
+        staged = [
+            _derived_stage(staging, decoded.preview, f"{stem}-preview.jpg"),
+            _derived_stage(staging, decoded.thumbnail, f"{stem}-thumbnail.jpg"),
+        ]
+    with transaction.atomic():
+        preview, thumbnail = objects_record(staged, actor=None)
+        # Locked and read again: a second run of the same job (two uploads of the same
+        # bytes at once) waits here, then finds nothing left to fill.
+        rows = _photo_rows(original_id, pending=True, lock=True)
+        for row in rows:
+            row.preview, row.thumbnail = preview, thumbnail
+            ledgered_save(row, action=LedgerEntry.Action.UPDATE, actor=None)
+    return {"photos": len(rows)}
 
 
 def photo_variant(photo, variant: str) -> StoredObject | None:

@@ -17,7 +17,9 @@ from storage.errors import IntegrityFailure
 from storage.models import StoredObject
 
 
-def object_read(*, obj: StoredObject, verify: bool = True) -> Iterator[bytes]:
+def object_read(
+    *, obj: StoredObject, verify: bool = True, chunk_size: int = gateway.CHUNK_SIZE
+) -> Iterator[bytes]:
     """The bytes of ``obj``'s stored version, as chunks, hashed while they stream.
 
     Callers must check the user's access to the owning record first.
@@ -28,7 +30,9 @@ def object_read(*, obj: StoredObject, verify: bool = True) -> Iterator[bytes]:
     the download fails) and report it. Use ``object_read_bytes`` when the bytes are needed
     before anything is sent.
     """
-    stream = gateway.get(obj.bucket, obj.key, version_id=obj.version_id or None)
+    stream = gateway.get(
+        obj.bucket, obj.key, version_id=obj.version_id or None, chunk_size=chunk_size
+    )
     return _verified(stream, obj) if verify else iter(stream)
 
 

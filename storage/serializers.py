@@ -10,8 +10,9 @@ from storage.photos import PHOTO_VARIANTS
 
 
 class PhotoDownloadsSerializer(serializers.Serializer):
-    """Links that redirect to the file after the access check; null for a copy that was
-    never made (delivery and plaque photos stored before they had derived copies)."""
+    """Links that redirect to the file after the access check; null for a copy not made yet
+    (the preview job has not run, or the photo could not be read: see ``flags``) or never
+    made (delivery and plaque photos stored before they had derived copies)."""
 
     original = serializers.CharField()
     preview = serializers.CharField(allow_null=True)

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from inspections import services
 from inspections.models import AcceptanceRecord, SignOff
+from jobs.engine import run_queued
 from ledger.services import checkpoint_create
 from projects import services as project_services
 from tests.conftest import PASSWORD
@@ -44,6 +45,7 @@ def photo(record, actor, *, taken, caption):
         actor=actor,
         caption=caption,
     )
+    run_queued()  # its preview and thumbnail
     return made
 
 

@@ -12,14 +12,17 @@ from PIL import Image
 
 from inspections import services
 from inspections.models import Photo
+from jobs.engine import run_queued
 from ledger.models import LedgerEntry
 from storage import gateway
 from storage.errors import ObjectNotFound
 from storage.models import StoredObject
+from storage.photos import photo_previews_make
 from storage.selectors import object_read_bytes
 from storage.services import object_key
 from tests.inspections import photos
 from tests.inspections.conftest import url
+from work.selectors import my_work
 
 
 def upload(client, project, record, *files, **extra):
@@ -68,10 +71,21 @@ def test_a_site_supervisor_uploads_several_photos_and_exif_is_kept_beside_them(
 def test_previews_and_thumbnails_are_upright_and_carry_no_exif(api_as, project, tree, settings):
     # Orientation 6: the camera was turned; the pixels are landscape, the scene portrait.
     content = photos.jpeg(size=(4000, 2000), orientation=6)
-    response = upload(api_as("alice"), project, tree["lot"], photos.named(content, "turned.jpg"))
+    client = api_as("alice")
+    response = upload(client, project, tree["lot"], photos.named(content, "turned.jpg"))
     assert response.status_code == 201, response.content
     photo = Photo.objects.get()
-    assert (photo.width, photo.height) == (4000, 2000)
+    assert (photo.width, photo.height) == (4000, 2000)  # from the header, at receipt
+    # The decode is the preview job's: until it ran there is no preview to link to.
+    assert response.json()["results"][0]["photo"]["downloads"]["preview"] is None
+    preview = f"/api/v1/projects/{project.pk}/photos/{photo.pk}/preview/"
+    assert client.get(preview).status_code == 404
+    assert run_queued() == 1
+    photo.refresh_from_db()
+    assert client.get(preview).status_code == 302
+    assert LedgerEntry.objects.filter(
+        record_type="inspections.photo", record_id=str(photo.pk), action="update"
+    ).exists()
     sizes = (settings.PHOTO_PREVIEW_PIXELS, settings.PHOTO_THUMBNAIL_PIXELS)
     for derived, longest in zip((photo.preview, photo.thumbnail), sizes, strict=True):
         assert not derived.is_archival
@@ -155,10 +169,12 @@ def test_missing_broken_or_hostile_exif_never_fails_the_upload(api_as, project, 
     [
         (b"", "empty.jpg", "empty"),
         (photos.jpeg()[:2000], "cut.jpg", "damaged or incomplete"),
+        (photos.jpeg()[:-2], "no-end.jpg", "damaged or incomplete"),
+        (photos.heic(size=(320, 240))[:-300], "cut.heic", "damaged or incomplete"),
         (b"%PDF-1.4 not a photo at all" * 10, "photo.jpg", "not"),
         (photos.bomb(), "bomb.png", "million pixels"),
     ],
-    ids=["zero-bytes", "truncated", "disguised", "decompression-bomb"],
+    ids=["zero-bytes", "truncated", "no-eoi", "truncated-heic", "disguised", "decompression-bomb"],
 )
 def test_files_that_are_not_good_photos_are_refused_with_a_reason_and_nothing_stored(
     api_as, project, tree, content, name, message
@@ -308,6 +324,8 @@ def test_the_same_photo_sent_four_times_at_once_is_one_photo(project, tree, alic
     assert len({photo.pk for photo, _created in results}) == 1
     assert sorted(created for _photo, created in results) == [False, False, False, True]
     assert Photo.objects.count() == 1
+    assert StoredObject.objects.count() == 1  # the original; its copies are the job's
+    run_queued()  # one job, or one per racer: the copies are made once all the same
     assert StoredObject.objects.count() == 3  # original, preview, thumbnail
 
 
@@ -331,3 +349,50 @@ def test_a_photo_spooled_to_disk_is_hashed_as_it_arrives(api_as, project, tree):
     photo = Photo.objects.get()
     assert photo.original.sha256 == hashlib.sha256(content).hexdigest()
     assert object_read_bytes(obj=photo.original) == content
+
+
+def damaged_huffman_table() -> bytes:
+    """A JPEG whole by its structure (every segment, the scan, the end) whose Huffman
+    table is garbage: only a decode finds it."""
+    content = photos.jpeg()
+    table = content.index(b"\xff\xc4")
+    return content[: table + 5] + b"\xee" * 16 + content[table + 21 :]
+
+
+def test_a_photo_only_a_decode_finds_damaged_is_kept_and_flagged_could_not_be_read(
+    api_as, project, tree, alice
+):
+    client = api_as("alice")
+    response = upload(client, project, tree["lot"], photos.named(damaged_huffman_table(), "a.jpg"))
+    assert response.status_code == 201, response.content
+    assert run_queued() == 1
+    photo = Photo.objects.get()
+    assert photo.flags == ["unreadable"]
+    assert (photo.preview_id, photo.thumbnail_id) == (None, None)
+    listed = client.get(f"/api/v1/projects/{project.pk}/photos/").json()["results"][0]
+    assert listed["flags"] == ["unreadable"]
+    assert listed["downloads"]["thumbnail"] is None
+    assert str(photo.flag_labels[0]) == "could not be read"
+    # The uploader's "my work" lists it, on the record where it can be replaced.
+    flagged = {key: items for key, _title, items in my_work(user=alice)}["flagged_photos"]
+    assert [item.what for item in flagged] == [f"A photo of {tree['lot'].title}: could not be read"]
+    # The job is idempotent: run again, it neither flags twice nor writes another entry.
+    entries = LedgerEntry.objects.count()
+    photo_previews_make.enqueue(photo.original_id)
+    run_queued()
+    photo.refresh_from_db()
+    assert photo.flags == ["unreadable"]
+    assert LedgerEntry.objects.count() == entries
+
+
+def test_the_same_photo_on_a_second_record_reuses_the_copies_already_made(api_as, project, tree):
+    content = photos.jpeg()
+    client = api_as("alice")
+    upload(client, project, tree["lot"], photos.named(content, "a.jpg"))
+    run_queued()
+    first = Photo.objects.get()
+    response = upload(client, project, tree["sub_item"], photos.named(content, "a.jpg"))
+    assert response.status_code == 201, response.content
+    second = Photo.objects.exclude(pk=first.pk).get()
+    assert (second.preview_id, second.thumbnail_id) == (first.preview_id, first.thumbnail_id)
+    assert run_queued() == 0  # nothing queued: nothing left to decode

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from inspections.models import Photo
+from jobs.engine import run_queued
 from ledger.services import checkpoint_create
 from materials.models import Delivery
 from projects.demo import DEMO_PROJECT_NAME
@@ -50,6 +51,7 @@ def demo(transactional_db):
     its own, which Playwright's would refuse), and a checkpoint signed after it."""
     for command in ("load_demo", "load_demo_materials"):
         call_command(command, stdout=StringIO())
+    run_queued()  # the photos' previews, as the worker of ``make run`` makes them
     checkpoint_create()
 
 

@@ -7,6 +7,7 @@ import io
 import pytest
 from PIL import Image
 
+from jobs.engine import run_queued
 from ledger.canonical import record_hash
 from ledger.models import LedgerEntry
 from materials.models import DeliveryPhoto
@@ -47,9 +48,15 @@ def test_a_label_photo_gets_a_preview_a_thumbnail_its_exif_and_flags(
     assert body["distance_from_site_m"] < 10
     assert body["flags"] == ["captured_far_from_date"]
     assert body["original_name"] == "label.jpg"
+    assert body["downloads"]["preview"] is None  # made by the preview job, after the answer
+    assert run_queued() == 1
+    body = api_as("leo").get(photos_url(project, delivery)).json()["results"][0]
     photo = DeliveryPhoto.objects.get()
-    # The ledger entry covers the new columns, as the row reads back.
-    entry = LedgerEntry.objects.get(record_type="materials.deliveryphoto", record_id=str(photo.pk))
+    # The ledger entry covers the new columns, as the row reads back (the job's update).
+    entry = LedgerEntry.objects.filter(
+        record_type="materials.deliveryphoto", record_id=str(photo.pk)
+    ).latest("index")
+    assert entry.action == "update"
     assert entry.content_hash == record_hash(photo)
     assert photo.ledger_content()["flags"] == ["captured_far_from_date"]
     assert object_read_bytes(obj=photo.stored_object) == content

@@ -16,6 +16,7 @@ from django.utils import timezone
 from PIL import Image
 
 from inspections import services as inspections
+from jobs.engine import run_queued
 from projects import services as project_services
 from projects.models import LeadTenure, Participation, Person, Role
 from responsibility import plaques
@@ -220,6 +221,7 @@ def install(plaque, user, day=0):
         photos=[jpeg(shade=day * 20)],
         actor=user,
     )
+    run_queued()
 
 
 # Session, user, the layout's role (regulator account); the project; the unit works with

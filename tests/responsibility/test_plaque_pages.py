@@ -14,6 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from inspections import services as inspections
+from jobs.engine import run_queued
 from ledger.models import LedgerEntry
 from projects import services as project_services
 from responsibility import plaques
@@ -281,7 +282,9 @@ def test_an_installation_is_recorded_with_photos_from_camera_and_gallery(
     recorded = PlaqueInstallation.objects.get()
     assert recorded.recorded_by == alice
     assert recorded.photos.count() == 3
-    assert page.count("/thumbnail/") == 3
+    assert page.count("photo-pending") == 3  # "preview coming": the job has not run yet
+    assert run_queued() == 3
+    assert client.get(url(unit_work)).content.decode().count("/thumbnail/") == 3
 
 
 def test_a_plaque_not_installed_by_the_jurisdictions_day_shows_late(
@@ -373,6 +376,7 @@ def test_the_plaque_page_reads_in_a_constant_number_of_queries(
             photos=[jpeg(shade=day * 10)],
             actor=alice,
         )
+    run_queued()
     client = page_client(alice)
 
     with django_assert_num_queries(QUERIES):

@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from jobs.engine import run_queued
 from ledger.canonical import record_hash, record_type
 from ledger.models import LedgerEntry
 from projects import services
@@ -217,10 +218,14 @@ def test_an_installation_photo_gets_a_preview_a_thumbnail_its_exif_and_flags(
     assert first["flags"] == []
     assert second["flags"] == ["captured_far_from_date", "taken_far_from_site"]
     assert second["distance_from_site_m"] > 200_000
+    assert first["downloads"]["thumbnail"] is None  # made by the preview job, after the answer
+    assert run_queued() == 2
+    first = api_as("alice").get(plaque_url(project, unit_work)).json()["installations"][0]
+    first = first["photos"][0]
     photo = PlaqueInstallationPhoto.objects.get(pk=first["id"])
-    entry = LedgerEntry.objects.get(
+    entry = LedgerEntry.objects.filter(
         record_type="responsibility.plaqueinstallationphoto", record_id=str(photo.pk)
-    )
+    ).latest("index")
     assert entry.content_hash == record_hash(photo)
     assert object_read_bytes(obj=photo.stored_object) == on_the_day
     preview = Image.open(io.BytesIO(object_read_bytes(obj=photo.preview)))

@@ -20,6 +20,7 @@ from decimal import Decimal
 import pytest
 
 from inspections import services as inspections
+from jobs.engine import run_queued
 from materials import services as materials
 from projects.models import Role
 from responsibility import defects
@@ -143,6 +144,7 @@ def desk(project, admin, alice, leo, quinn, olga):
     desk["case_photo"], _ = defects.defect_case_photo_add(
         case=desk["case"], fileobj=photo("crack.jpg"), caption="裂缝", actor=alice
     )
+    run_queued()  # the photos' previews and thumbnails
     return desk
 
 

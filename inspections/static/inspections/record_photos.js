@@ -13,7 +13,8 @@
     duplicate: form.dataset.wordDuplicate,
     refused: form.dataset.wordRefused,
     failed: form.dataset.wordFailed,
-    retry: form.dataset.wordRetry
+    retry: form.dataset.wordRetry,
+    pending: form.dataset.wordPending
   };
   function upload(file, row) {
     var bar = row.querySelector("progress");
@@ -42,10 +43,17 @@
         show(row, "refused", words.refused + ": " + reasons.join(" "), null);
       } else {
         show(row, result.status, words[result.status], null);
-        var img = document.createElement("img");
-        img.src = photoListUrl + result.photo.id + "/thumbnail/";
-        img.alt = file.name;
-        document.getElementById("photo-list").appendChild(img);
+        var shown;
+        if (result.photo.downloads && result.photo.downloads.thumbnail) {
+          shown = document.createElement("img");
+          shown.src = photoListUrl + result.photo.id + "/thumbnail/";
+          shown.alt = file.name;
+        } else {  // the preview job has not made it yet
+          shown = document.createElement("span");
+          shown.className = "badge neutral photo-pending";
+          shown.textContent = words.pending;
+        }
+        document.getElementById("photo-list").appendChild(shown);
         var none = document.getElementById("no-photos");
         if (none) { none.remove(); }
       }
