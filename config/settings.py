@@ -302,6 +302,24 @@ LEDGER_ENTRIES_VISIBLE_TO = "projects.access.ledger_entries_visible_to"
 # (``…/add-checkpoint`` is appended). ``ledger_checkpoint`` collects their cosignatures.
 LEDGER_WITNESSES = env_list("LEDGER_WITNESSES", [])
 LEDGER_WITNESS_TIMEOUT = env_int("LEDGER_WITNESS_TIMEOUT", 10)
+# How a write gets its ledger index. "inline": in the writer's transaction, under the ledger
+# head's row lock, so writers queue for one another until each commits (SQLite has one writer
+# anyway). "deferred": the writer inserts its entry without an index, taking no shared lock,
+# and the sequencer (ledger.sequencer, a loop of the job worker) indexes committed entries in
+# batches within about a second; proofs of an entry are available once it is sequenced.
+# Deferred on PostgreSQL, inline on SQLite. The tests run inline (tests/servers.py).
+LEDGER_SEQUENCING = env_str(
+    "LEDGER_SEQUENCING",
+    "inline" if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "deferred",
+)
+if LEDGER_SEQUENCING not in ("inline", "deferred"):
+    raise ImproperlyConfigured(f"LEDGER_SEQUENCING={LEDGER_SEQUENCING!r}: use inline or deferred.")
+# The sequencer's pause between batches when it finds nothing more to do (milliseconds), the
+# most entries it indexes in one transaction, and how old an unsequenced entry may get before
+# verify_archive reports the sequencer stalled (seconds).
+LEDGER_SEQUENCER_INTERVAL_MS = env_int("LEDGER_SEQUENCER_INTERVAL_MS", 200)
+LEDGER_SEQUENCER_BATCH = env_int("LEDGER_SEQUENCER_BATCH", 5000)
+LEDGER_SEQUENCER_STALL_SECONDS = env_int("LEDGER_SEQUENCER_STALL_SECONDS", 300)
 
 # --- Inspections (acceptance records and evidence photos) ---
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024)

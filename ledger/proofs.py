@@ -20,8 +20,9 @@ from django.db.models import Model, Q
 
 from ledger import merkle
 from ledger.canonical import canonical_json, record_content, record_hash, record_type
-from ledger.models import LEAF_FIELDS, Checkpoint, LedgerEntry, build_leaf_data
+from ledger.models import ENTRY_ORDER, LEAF_FIELDS, Checkpoint, LedgerEntry, build_leaf_data
 from ledger.selectors import checkpoint_latest, inclusion_proofs
+from ledger.sequencer import sequence_all
 from ledger.services import checkpoint_covering, checkpoint_verify
 
 
@@ -55,9 +56,14 @@ class RecordProofs:
         condition = Q(pk__in=[])
         for kind, ids in self.wanted.items():
             condition |= Q(record_type=kind, record_id__in=sorted(ids))
-        rows = LedgerEntry.objects.filter(condition).order_by("index")
-        for *fields, leaf in rows.values_list(*LEAF_FIELDS, "leaf_hash"):
-            self.entries[(fields[1], fields[2])] = (tuple(fields), leaf)  # the newest wins
+        self._read(condition)
+        if any(e[0][0] is None for e in self.entries.values()):
+            # Committed writes whose entries wait for the sequencer: sequence them now
+            # rather than answer without their proofs.
+            sequence_all()
+            self._read(condition)
+        # An entry still without an index is another transaction's, not committed yet.
+        self.entries = {k: e for k, e in self.entries.items() if e[0][0] is not None}
         newest = max((e[0][0] for e in self.entries.values()), default=-1)
         checkpoint = checkpoint_covering(max(newest, 0))
         self.checkpoint = checkpoint
@@ -65,6 +71,12 @@ class RecordProofs:
             indexes = [e[0][0] for e in self.entries.values()]
             proofs = inclusion_proofs(indexes, checkpoint.tree_size)
             self.proofs = {i: [h.hex() for h in path] for i, path in proofs.items()}
+
+    def _read(self, condition: Q) -> None:
+        self.entries = {}
+        rows = LedgerEntry.objects.filter(condition).order_by(*ENTRY_ORDER)
+        for *fields, leaf in rows.values_list(*LEAF_FIELDS, "leaf_hash"):
+            self.entries[(fields[1], fields[2])] = (tuple(fields), leaf)  # the newest wins
 
     def of(self, instance: Model | None) -> dict | None:
         """The newest entry of ``instance`` with its proof (hex hashes), or None: no
@@ -120,8 +132,9 @@ class RecordCheck:
     - ``verified``: the record hashes to its newest entry, the entry's leaf hash rebuilds
       from its columns, and its inclusion proof leads to the root of the latest checkpoint,
       whose signature is the archive key's;
-    - ``pending``: as above, but the entry is newer than the latest checkpoint (proven at
-      the next ``ledger_checkpoint``);
+    - ``pending``: the record hashes to its newest entry, but that entry is newer than the
+      latest checkpoint (proven at the next ``ledger_checkpoint``), or still waits for the
+      sequencer (no index yet: ``LEDGER_SEQUENCING = "deferred"``, within a second or so);
     - ``mismatch``: any of those checks failed (or the checkpoint's signature did);
     - ``unrecorded``: the ledger has no entry for the record.
     """
@@ -166,7 +179,7 @@ class RecordChecks:
         for kind, ids in wanted.items():
             condition |= Q(record_type=kind, record_id__in=sorted(ids))
         latest: dict[tuple[str, str], LedgerEntry] = {}
-        for entry in LedgerEntry.objects.filter(condition).order_by("index"):
+        for entry in LedgerEntry.objects.filter(condition).order_by(*ENTRY_ORDER):
             latest[(entry.record_type, entry.record_id)] = entry  # the newest wins
         checkpoint = checkpoint_latest()
         if checkpoint is not None and not checkpoint_verify(checkpoint):
@@ -175,21 +188,23 @@ class RecordChecks:
         self.checkpoint = checkpoint
         size = checkpoint.tree_size if checkpoint else 0
         root = bytes.fromhex(checkpoint.root_hash) if checkpoint else b""
-        proofs = inclusion_proofs((e.index for e in latest.values() if e.index < size), size)
+        proofs = inclusion_proofs(
+            (e.index for e in latest.values() if e.index is not None and e.index < size), size
+        )
         for record in self.records:
             key = (record_type(record), str(record.pk))
             entry = latest.get(key)
             if entry is None:
                 self._checks[key] = UNRECORDED
                 continue
-            leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
-            if (
-                self.forged_checkpoint
-                or entry.content_hash != record_hash(record)
-                or leaf.hex() != entry.leaf_hash
-            ):
+            if entry.index is None:  # not sequenced yet: no leaf to check, only the content
+                leaf_ok = True
+            else:
+                leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
+                leaf_ok = leaf.hex() == entry.leaf_hash
+            if self.forged_checkpoint or entry.content_hash != record_hash(record) or not leaf_ok:
                 state = "mismatch"
-            elif entry.index >= size:
+            elif entry.index is None or entry.index >= size:
                 state = "pending"
             elif merkle.verify_inclusion(leaf, entry.index, size, proofs[entry.index], root):
                 state = "verified"

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.module_loading import import_string
 
 from ledger import merkle
-from ledger.models import NODE_MIN_LEVEL, Checkpoint, LedgerEntry, LedgerNode
+from ledger.models import ENTRY_ORDER, NODE_MIN_LEVEL, Checkpoint, LedgerEntry, LedgerNode
 
 CHUNK = 5000
 
@@ -189,6 +189,6 @@ def latest_entries(record_type: str, record_ids: Iterable[str]) -> dict[str, Led
     for start in range(0, len(ids), CHUNK):
         for entry in LedgerEntry.objects.filter(
             record_type=record_type, record_id__in=ids[start : start + CHUNK]
-        ).order_by("record_id", "index"):
+        ).order_by("record_id", *ENTRY_ORDER):
             latest[entry.record_id] = entry
     return latest

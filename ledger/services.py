@@ -1,7 +1,10 @@
-"""Writes to the ledger: appends (inside the caller's transaction) and signed checkpoints."""
+"""Writes to the ledger: appends (inside the caller's transaction) and signed checkpoints.
+
+Sequencing pending entries (deferred appends) is ``ledger.sequencer``'s."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -59,23 +62,61 @@ def _locked_head() -> LedgerHead:
     return head
 
 
-def _claim_next_index(cursor) -> tuple[int, list[bytes]]:
-    """Lock the head and move it on by one: the new entry's index and the frontier before it.
+def _claim_next_index(cursor, vendor: str) -> tuple[int, list[bytes], datetime.datetime]:
+    """Lock the head and move it on by one: the new entry's index, the frontier before it,
+    and the time of the entry (the database's clock on PostgreSQL, as for deferred entries).
 
     One plain UPDATE both takes the lock and reads the head, because every other writer
     waits from here until the caller commits.
     """
+    now = "clock_timestamp()" if vendor == "postgresql" else "NULL"
     cursor.execute(
-        f"UPDATE {_HEAD_TABLE} SET size = size + 1 WHERE id = 1 RETURNING size, frontier"  # noqa: S608
+        f"UPDATE {_HEAD_TABLE} SET size = size + 1 WHERE id = 1"  # noqa: S608
+        f" RETURNING size, frontier, {now}"
     )
     row = cursor.fetchone()
     if row is None:
         _locked_head()
-        return _claim_next_index(cursor)
-    size, frontier = row
+        return _claim_next_index(cursor, vendor)
+    size, frontier, recorded_at = row
     if isinstance(frontier, str):  # JSON arrives as text on some backends
         frontier = json.loads(frontier)
-    return size - 1, [bytes.fromhex(h) for h in frontier]
+    return size - 1, [bytes.fromhex(h) for h in frontier], recorded_at or timezone.now()
+
+
+def _unsequenced_insert_sql() -> str:
+    columns, values = [], []
+    for field in _ENTRY_FIELDS:
+        if field.attname in ("index", "leaf_hash"):
+            continue  # NULL and empty until the sequencer sets them
+        columns.append(_qn(field.column))
+        values.append("clock_timestamp()" if field.attname == "recorded_at" else "%s")
+    return (
+        f"INSERT INTO {_qn(LedgerEntry._meta.db_table)} ({', '.join(columns)}, leaf_hash)"  # noqa: S608
+        f" VALUES ({', '.join(values)}, '') RETURNING id, recorded_at"
+    )
+
+
+_UNSEQUENCED_FIELDS = [
+    f for f in _ENTRY_FIELDS if f.attname not in ("index", "leaf_hash", "recorded_at")
+]
+_UNSEQUENCED_INSERT = _unsequenced_insert_sql()
+
+
+def _append_unsequenced(db, entry: LedgerEntry) -> LedgerEntry:
+    """Insert ``entry`` without an index: no lock that another writer waits for. The time is
+    the database's, so the ledger's times come from one clock whichever server wrote them."""
+    if db.vendor == "postgresql":
+        values = [f.get_db_prep_save(getattr(entry, f.attname), db) for f in _UNSEQUENCED_FIELDS]
+        with db.cursor() as cursor:
+            cursor.execute(_UNSEQUENCED_INSERT, values)
+            entry.pk, entry.recorded_at = cursor.fetchone()
+        entry._state.adding = False
+        entry._state.db = db.alias
+    else:
+        entry.recorded_at = timezone.now()
+        entry.save(force_insert=True)
+    return entry
 
 
 def ledger_append(
@@ -84,10 +125,14 @@ def ledger_append(
     action: str,
     actor=None,
 ) -> LedgerEntry:
-    """Append one entry for ``record`` and advance the tree, in the caller's transaction.
+    """Append one entry for ``record``, in the caller's transaction: a rolled-back write
+    takes its entry with it.
 
-    The head row is locked until the caller commits, so concurrent writers get consecutive
-    indexes with no gaps; a rolled-back write takes its entry with it.
+    Deferred (``LEDGER_SEQUENCING``): the entry is inserted without an index and the
+    sequencer (``ledger.sequencer``) gives it one once the caller has committed; the
+    returned entry has no index yet. Inline: the entry takes the next index and advances
+    the tree here, and the head row stays locked until the caller commits, so concurrent
+    writers get consecutive indexes with no gaps but wait for one another.
     """
     db = transaction.get_connection()
     if not db.in_atomic_block:
@@ -101,10 +146,11 @@ def ledger_append(
         actor=getattr(actor, "username", "") or "",
         project_id=record_project_id(record),
     )
+    if settings.LEDGER_SEQUENCING == "deferred":
+        return _append_unsequenced(db, entry)
     # Everything above runs before the lock is taken; everything below, under it.
     with db.cursor() as cursor:
-        entry.index, frontier = _claim_next_index(cursor)
-        entry.recorded_at = timezone.now()
+        entry.index, frontier, entry.recorded_at = _claim_next_index(cursor, db.vendor)
         leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
         entry.leaf_hash = leaf.hex()
         frontier, completed = merkle.frontier_append_subtrees(frontier, entry.index, leaf)
@@ -134,8 +180,13 @@ def ledger_append(
 def checkpoint_create(*, actor=None) -> Checkpoint:
     """Sign the current tree head; returns the latest checkpoint if nothing was appended since.
 
-    The head is locked while it is read so the size and root belong to the same tree.
+    Entries waiting for the sequencer are sequenced first, so the checkpoint covers every
+    entry committed before it. The head is locked while it is read so the size and root
+    belong to the same tree.
     """
+    from ledger.sequencer import sequence_all
+
+    sequence_all()
     head = _locked_head()
     root = merkle.frontier_root([bytes.fromhex(h) for h in head.frontier]).hex()
     public_key = signing.public_key_bytes()
@@ -189,7 +240,8 @@ def checkpoint_covering(index: int | None = None) -> Checkpoint:
     """A signed checkpoint whose tree holds entry ``index`` (with None: every entry so far),
     for proofs against it: the latest checkpoint when it does, else one signed now. With
     ``ledger_checkpoint`` run every few minutes, a read that proves entries (the trace, a
-    package) signs nothing itself except for entries newer than the last run."""
+    package) signs nothing itself except for entries newer than the last run. With None,
+    entries still waiting for the sequencer are sequenced first (``checkpoint_create``)."""
     if index is not None:
         latest = checkpoint_latest()
         if latest is not None and latest.tree_size > index:
