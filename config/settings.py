@@ -326,7 +326,7 @@ if LEDGER_SEQUENCING not in ("inline", "deferred"):
 # The sequencer's pause between batches when it finds nothing more to do (milliseconds), the
 # most entries it indexes in one transaction, and how old an unsequenced entry may get before
 # verify_archive reports the sequencer stalled (seconds).
-LEDGER_SEQUENCER_INTERVAL_MS = env_int("LEDGER_SEQUENCER_INTERVAL_MS", 200)
+LEDGER_SEQUENCER_INTERVAL_MS = env_int("LEDGER_SEQUENCER_INTERVAL_MS", 100)
 LEDGER_SEQUENCER_BATCH = env_int("LEDGER_SEQUENCER_BATCH", 5000)
 LEDGER_SEQUENCER_STALL_SECONDS = env_int("LEDGER_SEQUENCER_STALL_SECONDS", 300)
 
@@ -337,7 +337,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # that should only run what is queued.
 JOB_SCHEDULES_ENABLED = env_bool("JOB_SCHEDULES_ENABLED", True)
 # Functions each worker calls again and again in a thread of its own, (stop: Event) -> None.
-JOB_LOOPS = env_list("JOB_LOOPS", [])
+# The ledger's sequencer (LEDGER_SEQUENCING = deferred) is one: entries written by any web
+# process are indexed by the workers' sequencers, one batch at a time under the head lock.
+JOB_LOOPS = env_list("JOB_LOOPS", ["ledger.sequencer.run"])
 # How often a worker says it is alive and enqueues due slots; after how long without a word
 # its running jobs are given to another worker (every job is idempotent).
 JOB_HOUSEKEEPING_SECONDS = env_int("JOB_HOUSEKEEPING_SECONDS", 5)

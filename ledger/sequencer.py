@@ -52,13 +52,21 @@ def pending_count() -> int:
     return LedgerEntry.objects.filter(index__isnull=True).count()
 
 
-@transaction.atomic
 def sequence_pending(limit: int | None = None) -> int:
     """Sequence up to ``limit`` (default ``LEDGER_SEQUENCER_BATCH``) waiting entries, oldest
-    first, in one transaction; returns how many."""
+    first, in one transaction; returns how many.
+
+    When nothing waits it takes no lock and opens no transaction: the loop asks several times
+    a second, and on SQLite a transaction is a lock on the whole database."""
+    if not LedgerEntry.objects.filter(index__isnull=True).exists():
+        return 0
+    with transaction.atomic():
+        return _sequence_batch(limit or settings.LEDGER_SEQUENCER_BATCH)
+
+
+def _sequence_batch(limit: int) -> int:
     from ledger.services import _locked_head
 
-    limit = limit or settings.LEDGER_SEQUENCER_BATCH
     head = _locked_head()
     rows = list(
         LedgerEntry.objects.filter(index__isnull=True)
