@@ -115,11 +115,11 @@ def _sequencer(ready, stop, marks) -> None:
 
     interval = settings.LEDGER_SEQUENCER_INTERVAL_MS / 1000
     batch = settings.LEDGER_SEQUENCER_BATCH
-    done = 0
+    done = count = 0
     sequenced: list[tuple[int, float]] = []
     ready.set()
     while not stop.is_set():
-        count = sequence_pending(batch)
+        count = sequence_pending(batch, probe=not count)
         if count:
             done += count
             sequenced.append((done, time.time()))

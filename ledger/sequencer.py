@@ -22,6 +22,7 @@ What keeps the guarantees:
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 
@@ -31,19 +32,33 @@ from django.utils import timezone
 
 from ledger import merkle
 from ledger.canonical import canonical_json
-from ledger.models import LEAF_FIELDS, NODE_MIN_LEVEL, LedgerEntry, LedgerNode, build_leaf_data
+from ledger.models import (
+    LEAF_FIELDS,
+    NODE_MIN_LEVEL,
+    LedgerEntry,
+    LedgerHead,
+    LedgerNode,
+    build_leaf_data,
+)
 
 logger = logging.getLogger(__name__)
 
 _qn = connection.ops.quote_name
 _ENTRY_TABLE = _qn(LedgerEntry._meta.db_table)
-# PostgreSQL: one statement sets the index and leaf hash of the whole batch. The guard on
-# a NULL index makes a second sequencer's stale batch (impossible under the head lock, but
-# cheap to rule out) update nothing rather than re-index an entry.
-_SET_INDEXES = (
-    f"UPDATE {_ENTRY_TABLE} AS e SET {_qn('index')} = v.i, leaf_hash = v.h"  # noqa: S608
+_HEAD_TABLE = _qn(LedgerHead._meta.db_table)
+_INDEX = _qn("index")
+# PostgreSQL: one statement writes the whole batch: the indexes and leaf hashes, the subtree
+# hashes completed, and the head. Round trips are what a batch costs on a busy machine. The
+# guard on a NULL index makes a stale batch (impossible under the head lock, but cheap to
+# rule out) update fewer entries than it holds, and the caller then rolls it all back.
+_WRITE_BATCH = (
+    f"WITH entries AS (UPDATE {_ENTRY_TABLE} AS e SET {_INDEX} = v.i, leaf_hash = v.h"  # noqa: S608
     " FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS v(id, i, h)"
-    f" WHERE e.id = v.id AND e.{_qn('index')} IS NULL"
+    f" WHERE e.id = v.id AND e.{_INDEX} IS NULL RETURNING 1),"
+    f" nodes AS (INSERT INTO {_qn(LedgerNode._meta.db_table)} (level, {_INDEX}, hash)"
+    " SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::text[]) ON CONFLICT DO NOTHING)"
+    f" UPDATE {_HEAD_TABLE} SET size = %s, frontier = %s WHERE id = 1"
+    " RETURNING (SELECT count(*) FROM entries)"
 )
 
 
@@ -52,13 +67,14 @@ def pending_count() -> int:
     return LedgerEntry.objects.filter(index__isnull=True).count()
 
 
-def sequence_pending(limit: int | None = None) -> int:
+def sequence_pending(limit: int | None = None, *, probe: bool = True) -> int:
     """Sequence up to ``limit`` (default ``LEDGER_SEQUENCER_BATCH``) waiting entries, oldest
     first, in one transaction; returns how many.
 
-    When nothing waits it takes no lock and opens no transaction: the loop asks several times
-    a second, and on SQLite a transaction is a lock on the whole database."""
-    if not LedgerEntry.objects.filter(index__isnull=True).exists():
+    With ``probe``, when nothing waits it takes no lock and opens no transaction: the loop
+    asks several times a second, and on SQLite a transaction is a lock on the whole
+    database. (The loop skips the probe right after a batch: more is likely waiting.)"""
+    if probe and not LedgerEntry.objects.filter(index__isnull=True).exists():
         return 0
     with transaction.atomic():
         return _sequence_batch(limit or settings.LEDGER_SEQUENCER_BATCH)
@@ -67,6 +83,8 @@ def sequence_pending(limit: int | None = None) -> int:
 def _sequence_batch(limit: int) -> int:
     from ledger.services import _locked_head
 
+    # The head first, locked: entries read after the lock is granted include every batch
+    # committed before it (each statement sees what was committed when it started).
     head = _locked_head()
     rows = list(
         LedgerEntry.objects.filter(index__isnull=True)
@@ -77,36 +95,44 @@ def _sequence_batch(limit: int) -> int:
         return 0
     frontier = [bytes.fromhex(h) for h in head.frontier]
     size = head.size
-    ids, indexes, leaves, nodes = [], [], [], []
+    ids, indexes, leaves = [], [], []
+    nodes: list[tuple[int, int, str]] = []
     for pk, *fields in rows:
         leaf = merkle.leaf_hash(canonical_json(build_leaf_data(size, *fields)))
         for level, position, node in merkle._push(frontier, size, leaf):
             if level >= NODE_MIN_LEVEL:
-                nodes.append(LedgerNode(level=level, index=position, hash=node.hex()))
+                nodes.append((level, position, node.hex()))
         ids.append(pk)
         indexes.append(size)
         leaves.append(leaf.hex())
         size += 1
+    frontier_hex = [h.hex() for h in frontier]
     if connection.vendor == "postgresql":
+        levels = [level for level, _, _ in nodes]
+        positions = [position for _, position, _ in nodes]
+        hashes = [node for _, _, node in nodes]
         with connection.cursor() as cursor:
-            cursor.execute(_SET_INDEXES, [ids, indexes, leaves])
-            updated = cursor.rowcount
+            cursor.execute(
+                _WRITE_BATCH,
+                [ids, indexes, leaves, levels, positions, hashes, size, json.dumps(frontier_hex)],
+            )
+            updated = cursor.fetchone()[0]
     else:
         entries = [
             LedgerEntry(pk=pk, index=index, leaf_hash=leaf)
             for pk, index, leaf in zip(ids, indexes, leaves, strict=True)
         ]
         updated = LedgerEntry.objects.bulk_update(entries, ["index", "leaf_hash"])
+        LedgerNode.objects.bulk_create(
+            [LedgerNode(level=lv, index=i, hash=h) for lv, i, h in nodes], ignore_conflicts=True
+        )
+        LedgerHead.objects.filter(pk=1).update(size=size, frontier=frontier_hex)
     if updated != len(ids):
         # Rolls the whole batch back: the head and the entries stay as they were.
         raise RuntimeError(
             f"sequenced {updated} of {len(ids)} entries: another writer indexed entries"
             " while the ledger head was locked"
         )
-    LedgerNode.objects.bulk_create(nodes, ignore_conflicts=True)
-    head.size = size
-    head.frontier = [h.hex() for h in frontier]
-    head.save(update_fields=["size", "frontier"])
     return len(ids)
 
 
@@ -128,14 +154,16 @@ def run(stop: threading.Event) -> None:
     interval = settings.LEDGER_SEQUENCER_INTERVAL_MS / 1000
     batch = settings.LEDGER_SEQUENCER_BATCH
     backoff = interval
+    done = 0
     while not stop.is_set():
         try:
-            done = sequence_pending(batch)
+            done = sequence_pending(batch, probe=not done)
         except Exception:
             logger.exception("ledger sequencer: batch failed; retrying in %.1f s", backoff)
             connection.close()  # a broken connection is opened afresh on the next batch
             stop.wait(backoff)
             backoff = min(backoff * 2, 30.0)
+            done = 0
             continue
         backoff = interval
         if done < batch:
