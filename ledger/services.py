@@ -4,7 +4,6 @@ Sequencing pending entries (deferred appends) is ``ledger.sequencer``'s."""
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -62,26 +61,23 @@ def _locked_head() -> LedgerHead:
     return head
 
 
-def _claim_next_index(cursor, vendor: str) -> tuple[int, list[bytes], datetime.datetime]:
-    """Lock the head and move it on by one: the new entry's index, the frontier before it,
-    and the time of the entry (the database's clock on PostgreSQL, as for deferred entries).
+def _claim_next_index(cursor) -> tuple[int, list[bytes]]:
+    """Lock the head and move it on by one: the new entry's index and the frontier before it.
 
     One plain UPDATE both takes the lock and reads the head, because every other writer
     waits from here until the caller commits.
     """
-    now = "clock_timestamp()" if vendor == "postgresql" else "NULL"
     cursor.execute(
-        f"UPDATE {_HEAD_TABLE} SET size = size + 1 WHERE id = 1"  # noqa: S608
-        f" RETURNING size, frontier, {now}"
+        f"UPDATE {_HEAD_TABLE} SET size = size + 1 WHERE id = 1 RETURNING size, frontier"  # noqa: S608
     )
     row = cursor.fetchone()
     if row is None:
         _locked_head()
-        return _claim_next_index(cursor, vendor)
-    size, frontier, recorded_at = row
+        return _claim_next_index(cursor)
+    size, frontier = row
     if isinstance(frontier, str):  # JSON arrives as text on some backends
         frontier = json.loads(frontier)
-    return size - 1, [bytes.fromhex(h) for h in frontier], recorded_at or timezone.now()
+    return size - 1, [bytes.fromhex(h) for h in frontier]
 
 
 def _unsequenced_insert_sql() -> str:
@@ -150,7 +146,8 @@ def ledger_append(
         return _append_unsequenced(db, entry)
     # Everything above runs before the lock is taken; everything below, under it.
     with db.cursor() as cursor:
-        entry.index, frontier, entry.recorded_at = _claim_next_index(cursor, db.vendor)
+        entry.index, frontier = _claim_next_index(cursor)
+        entry.recorded_at = timezone.now()
         leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
         entry.leaf_hash = leaf.hex()
         frontier, completed = merkle.frontier_append_subtrees(frontier, entry.index, leaf)
@@ -180,13 +177,15 @@ def ledger_append(
 def checkpoint_create(*, actor=None) -> Checkpoint:
     """Sign the current tree head; returns the latest checkpoint if nothing was appended since.
 
-    Entries waiting for the sequencer are sequenced first, so the checkpoint covers every
-    entry committed before it. The head is locked while it is read so the size and root
-    belong to the same tree.
+    Deferred, entries waiting for the sequencer are sequenced first, so the checkpoint
+    covers every entry committed before it. (Inline, entries are sequenced as they are
+    written; any left from a time of deferred writing are the worker loop's.) The head is
+    locked while it is read so the size and root belong to the same tree.
     """
-    from ledger.sequencer import sequence_all
+    if settings.LEDGER_SEQUENCING == "deferred":
+        from ledger.sequencer import sequence_all
 
-    sequence_all()
+        sequence_all()
     head = _locked_head()
     root = merkle.frontier_root([bytes.fromhex(h) for h in head.frontier]).hex()
     public_key = signing.public_key_bytes()
