@@ -8,6 +8,7 @@ writer's transaction has committed, which the other ledger tests' never does."""
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
@@ -230,6 +231,20 @@ def test_a_checkpoint_covers_every_entry_committed_before_it(admin):
     assert pending_count() == 0
     call_command("ledger_sequence")  # nothing left: a no-op
     assert LedgerHead.objects.get().size == 5
+
+
+def test_a_package_exported_while_entries_wait_proves_every_record(project, tmp_path):
+    """The export sequences what waits before it signs the checkpoint it proves against."""
+    waiting = list(LedgerEntry.objects.filter(index__isnull=True).values_list("id", flat=True))
+    assert waiting
+    path = tmp_path / "package.zip"
+    call_command("export_archive", str(project.pk), "-o", str(path), stderr=io.StringIO())
+    # Every entry written before the export is sequenced (the export's own audit entry,
+    # written after it, may still wait).
+    assert not LedgerEntry.objects.filter(id__in=waiting, index__isnull=True).exists()
+    out = io.StringIO()
+    call_command("verify_package", str(path), stdout=out)  # CommandError unless intact
+    assert "ledger entries proven against the checkpoint" in out.getvalue()
 
 
 def test_a_stalled_sequencer_is_reported_not_as_tampering(admin, settings, capsys):
