@@ -105,6 +105,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's log lines carry the request's id.
+    "config.requestid.RequestIdMiddleware",
+    # The probes (and /metrics) are answered before sessions, ALLOWED_HOSTS and the HTTPS
+    # redirect: see config/health.py.
+    "config.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files are served by the app process itself (no CDN on site networks), right after
     # the security headers and before sessions: a stylesheet needs no session.
@@ -450,10 +455,44 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Operations: logs, health, metrics ---
+# json: one JSON object per line (time, level, logger, message, request_id, exception), what
+# a log shipper reads; text: for a person at a terminal (make run sets it).
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
+# /readyz fails, and the first request and the job worker's start log an error, when this
+# server's clock is further than this from the database's: the ledger's times come from it.
+CLOCK_SKEW_MAX_SECONDS = env_int("CLOCK_SKEW_MAX_SECONDS", 2)
+# Prometheus metrics at /metrics (config/metrics.py), for a scraper holding METRICS_TOKEN.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+if METRICS_ENABLED:
+    if len(METRICS_TOKEN) < 16:
+        raise ImproperlyConfigured(
+            "METRICS_ENABLED=1 needs METRICS_TOKEN (or METRICS_TOKEN_FILE) of 16 characters or"
+            " more: /metrics answers only a scraper that sends it."
+        )
+    INSTALLED_APPS.append("django_prometheus")
+    # Around everything else, as django-prometheus asks, so the latency is the whole request's.
+    MIDDLEWARE.insert(1, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "minio": {"level": "WARNING"},

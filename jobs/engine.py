@@ -27,22 +27,37 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django_tasks import task
-from django_tasks.base import TaskResultStatus
+from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from config.metrics import job_outcome_counted
+from config.requestid import request_id_bound, request_id_get
 from jobs.models import JobProgress, ScheduledRun, WorkerHeartbeat
 
 logger = logging.getLogger("jobs")
 
 # The retry count travels with the job's own arguments, under a name no job uses.
 ATTEMPT_KWARG = "_attempt"
+REQUEST_ID_KWARG = "_request_id"
 # A job writes its progress at most this often (and always when it reaches its total).
 PROGRESS_INTERVAL_SECONDS = 0.5
 
 _current_job: contextvars.ContextVar[str | None] = contextvars.ContextVar("job", default=None)
 _progress_written: dict[str, float] = {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Job(Task):
+    """A task that carries the id of the request (or job) that queued it into its own log
+    lines (config/requestid.py); ``using()`` keeps the class, so retries carry it too."""
+
+    def enqueue(self, *args, **kwargs):
+        request_id = request_id_get()
+        if request_id:
+            kwargs[REQUEST_ID_KWARG] = request_id
+        # Task.enqueue by name: zero-argument super() fails in a dataclass with slots.
+        return Task.enqueue(self, *args, **kwargs)
 
 
 def job(function=None, *, retries: int = 3, backoff_seconds: float = 30, queue_name="default"):
@@ -57,30 +72,42 @@ def job(function=None, *, retries: int = 3, backoff_seconds: float = 30, queue_n
         @functools.wraps(func)
         def run(context, *args, **kwargs):
             attempt = kwargs.pop(ATTEMPT_KWARG, 1)
+            # The job's log lines carry the id of the request that queued it (or its own).
+            request_id = kwargs.pop(REQUEST_ID_KWARG, "") or f"job-{context.task_result.id}"
             token = _current_job.set(str(context.task_result.id))
+            name = f"{func.__module__}.{func.__qualname__}"
             try:
-                return func(*args, **kwargs)
+                with request_id_bound(request_id):
+                    result = func(*args, **kwargs)
+                job_outcome_counted(name, "succeeded")
+                return result
             except Exception:
-                name = f"{func.__module__}.{func.__qualname__}"
                 if attempt > retries:
-                    logger.exception(
-                        "job %s failed (attempt %s of %s): giving up", name, attempt, retries + 1
-                    )
+                    with request_id_bound(request_id):
+                        logger.exception(
+                            "job %s failed (attempt %s of %s): giving up",
+                            name,
+                            attempt,
+                            retries + 1,
+                        )
+                    job_outcome_counted(name, "failed")
                     raise
+                job_outcome_counted(name, "retried")
                 delay = backoff_seconds * 2 ** (attempt - 1)
-                logger.exception(
-                    "job %s failed (attempt %s of %s): retrying in %s s",
-                    name,
-                    attempt,
-                    retries + 1,
-                    delay,
-                )
-                try:
-                    the_job.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
-                        *args, **kwargs, **{ATTEMPT_KWARG: attempt + 1}
+                with request_id_bound(request_id):
+                    logger.exception(
+                        "job %s failed (attempt %s of %s): retrying in %s s",
+                        name,
+                        attempt,
+                        retries + 1,
+                        delay,
                     )
-                except Exception:  # the database itself may be what failed
-                    logger.exception("job %s could not be queued again", name)
+                    try:
+                        the_job.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+                            *args, **kwargs, **{ATTEMPT_KWARG: attempt + 1}
+                        )
+                    except Exception:  # the database itself may be what failed
+                        logger.exception("job %s could not be queued again", name)
                 raise
             finally:
                 _current_job.reset(token)
@@ -89,7 +116,7 @@ def job(function=None, *, retries: int = 3, backoff_seconds: float = 30, queue_n
         # The tasks framework checks the signature for its `context` argument: show it ours,
         # not the wrapped function's (functools.wraps points inspect at that one).
         del run.__wrapped__
-        the_job = task(takes_context=True, queue_name=queue_name)(run)
+        the_job = Job(func=run, takes_context=True, queue_name=queue_name)
         return the_job
 
     return decorate(function) if function is not None else decorate

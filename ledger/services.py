@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.metrics import ledger_append_counted
 from ledger import merkle, signing
 from ledger.canonical import canonical_json, record_hash, record_type
 from ledger.models import (
@@ -143,7 +144,9 @@ def ledger_append(
         project_id=record_project_id(record),
     )
     if settings.LEDGER_SEQUENCING == "deferred":
-        return _append_unsequenced(db, entry)
+        _append_unsequenced(db, entry)
+        ledger_append_counted()
+        return entry
     # Everything above runs before the lock is taken; everything below, under it.
     with db.cursor() as cursor:
         entry.index, frontier = _claim_next_index(cursor)
@@ -170,6 +173,7 @@ def ledger_append(
                 f"UPDATE {_HEAD_TABLE} SET frontier = %s WHERE id = 1",  # noqa: S608
                 [frontier_json],
             )
+    ledger_append_counted()
     return entry
 
 

@@ -186,8 +186,10 @@ def _batch_file_reason_check(*, batch: Batch, kind: str, reason: str) -> BatchFi
 
 @transaction.atomic
 def _batch_file_record(*, batch: Batch, kind: str, stored, reason: str, actor) -> BatchFile:
-    # The batch row is the lock: versions of one batch are numbered one at a time.
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    # The batch row is the lock: versions of one batch are numbered one at a time. NO KEY
+    # UPDATE, so that new deliveries' foreign-key checks on the batch are not blocked (see
+    # _locked).
+    batch = Batch.objects.select_for_update(no_key=True).get(pk=batch.pk)
     current = _batch_file_reason_check(batch=batch, kind=kind, reason=reason)
     if current is not None and current.stored_object.sha256 == stored.sha256:
         raise ValidationError(
@@ -280,8 +282,15 @@ def _photo_record(*, photo: DeliveryPhoto, stored: StoredPhoto, actor) -> Delive
 
 
 def _locked(delivery: Delivery) -> Delivery:
+    # Only the delivery's row, and FOR NO KEY UPDATE: a plain FOR UPDATE here also locked the
+    # joined batch and category rows in the strongest mode, which blocks the foreign-key
+    # check another writer's new delivery of the same batch makes at COMMIT, after it has
+    # taken the ledger's head lock this transaction then waits for: a deadlock (found by
+    # tests/ops/test_production_load.py as a 500 on concurrent delivery creation).
     return (
-        Delivery.objects.select_for_update().select_related("batch__category").get(pk=delivery.pk)
+        Delivery.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("batch__category")
+        .get(pk=delivery.pk)
     )
 
 
@@ -524,7 +533,9 @@ def usage_acceptance_link(*, usage: Usage, acceptance_record, actor: AbstractBas
     """Name the acceptance record of the work a usage went into, when it was not named at
     creation. A link, once made, is never changed: it is evidence."""
     usage = (
-        Usage.objects.select_for_update().select_related("delivery", "location").get(pk=usage.pk)
+        Usage.objects.select_for_update(no_key=True, of=("self",))  # see _locked
+        .select_related("delivery", "location")
+        .get(pk=usage.pk)
     )
     if usage.acceptance_record_id == acceptance_record.pk:
         return usage

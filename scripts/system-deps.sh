@@ -5,8 +5,9 @@
 #         (every Han character of GB 18030-2022, Extensions A-F), fonts-dejavu-core (Latin)
 #   test: the same, PostgreSQL server binaries (unless DATABASE_URL is given), Debian's
 #         chromium for the Playwright browser tests (Playwright never downloads a browser),
-#         and poppler-utils (pdffonts, pdftoppm: the tests check fonts are embedded and
-#         rare names render)
+#         poppler-utils (pdffonts, pdftoppm: the tests check fonts are embedded and
+#         rare names render) and faketime (tests/ops/test_health.py runs a server whose
+#         clock is off the database's)
 set -euo pipefail
 mode=${1:-run}
 missing=()
@@ -25,6 +26,7 @@ fi
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v pdffonts >/dev/null || missing+=(poppler-utils)
+  command -v faketime >/dev/null || missing+=(faketime)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.dates import add_years
+from config.metrics import upload_counted
 from ledger.models import LedgerEntry
 from ledger.services import ledger_append
 from storage import gateway
@@ -343,6 +344,7 @@ def _object_record(*, obj: StoredObject, actor: AbstractBaseUser | None) -> Stor
     obj.full_clean(exclude=["stored_by"], validate_constraints=False)
     obj.save()
     ledger_append(record=obj, action=LedgerEntry.Action.CREATE, actor=actor)
+    upload_counted(obj.bucket)
     return obj
 
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from config.health import clock_check_once
 from jobs import engine
 
 logger = logging.getLogger("jobs")
@@ -68,6 +69,8 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default=None, help="A name for this worker.")
 
     def handle(self, *args, batch=False, interval=1.0, worker_id=None, **options):
+        # The jobs' times (ledger entries, schedules' slots) come from this server's clock.
+        clock_check_once()
         worker = engine.make_worker(worker_id=worker_id, interval=interval, batch=batch)
         stop = threading.Event()
         threads = []
