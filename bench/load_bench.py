@@ -155,6 +155,10 @@ for kind, ids in acknowledged.items():
     lost = sorted(set(ids) - found)
     if lost or len(set(ids)) != len(ids):
         missing[kind] = {"lost": lost[:20], "duplicates": len(ids) - len(set(ids))}
+# Entries written in the last moments may still wait for the job worker's sequencer
+# (LEDGER_SEQUENCING = deferred): sequence them, so the check counts every committed write.
+from ledger.sequencer import sequence_all
+sequence_all()
 ledger = LedgerEntry.objects.aggregate(n=Count("pk"), lo=Min("index"), hi=Max("index"))
 commands = {}
 if sys.argv[2] == "commands":

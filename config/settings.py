@@ -320,6 +320,24 @@ LEDGER_WITNESS_TIMEOUT = env_int("LEDGER_WITNESS_TIMEOUT", 10)
 # Inclusion proofs kept in each process's memory per checkpoint (``ledger.proofs``): about
 # 1 KB each; 20,000 hold the proofs of some 60 defect traces.
 LEDGER_PROOF_CACHE_SIZE = env_int("LEDGER_PROOF_CACHE_SIZE", 20_000)
+# How a write gets its ledger index. "inline": in the writer's transaction, under the ledger
+# head's row lock, so writers queue for one another until each commits (SQLite has one writer
+# anyway). "deferred": the writer inserts its entry without an index, taking no shared lock,
+# and the sequencer (ledger.sequencer, a loop of the job worker) indexes committed entries in
+# batches within about a second; proofs of an entry are available once it is sequenced.
+# Deferred on PostgreSQL, inline on SQLite. The tests run inline (tests/servers.py).
+LEDGER_SEQUENCING = env_str(
+    "LEDGER_SEQUENCING",
+    "inline" if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "deferred",
+)
+if LEDGER_SEQUENCING not in ("inline", "deferred"):
+    raise ImproperlyConfigured(f"LEDGER_SEQUENCING={LEDGER_SEQUENCING!r}: use inline or deferred.")
+# The sequencer's pause between batches when it finds nothing more to do (milliseconds), the
+# most entries it indexes in one transaction, and how old an unsequenced entry may get before
+# verify_archive reports the sequencer stalled (seconds).
+LEDGER_SEQUENCER_INTERVAL_MS = env_int("LEDGER_SEQUENCER_INTERVAL_MS", 100)
+LEDGER_SEQUENCER_BATCH = env_int("LEDGER_SEQUENCER_BATCH", 5000)
+LEDGER_SEQUENCER_STALL_SECONDS = env_int("LEDGER_SEQUENCER_STALL_SECONDS", 300)
 
 # Background jobs (jobs/engine.py): Django's tasks framework on the archive's own database, run
 # by `manage.py run_jobs` (make run starts one; production runs as many as it likes).
@@ -328,7 +346,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # that should only run what is queued.
 JOB_SCHEDULES_ENABLED = env_bool("JOB_SCHEDULES_ENABLED", True)
 # Functions each worker calls again and again in a thread of its own, (stop: Event) -> None.
-JOB_LOOPS = env_list("JOB_LOOPS", [])
+# The ledger's sequencer (LEDGER_SEQUENCING = deferred) is one: entries written by any web
+# process are indexed by the workers' sequencers, one batch at a time under the head lock.
+JOB_LOOPS = env_list("JOB_LOOPS", ["ledger.sequencer.run"])
 # How often a worker says it is alive and enqueues due slots; after how long without a word
 # its running jobs are given to another worker (every job is idempotent).
 JOB_HOUSEKEEPING_SECONDS = env_int("JOB_HOUSEKEEPING_SECONDS", 5)

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ledger import selectors
-from ledger.models import LedgerEntry
+from ledger.models import ENTRY_ORDER, LedgerEntry
 from ledger.serializers import (
     ConsistencyProofSerializer,
     ConsistencyQuerySerializer,
@@ -58,7 +58,7 @@ class EntryListView(generics.ListAPIView):
     filterset_fields = ["record_type", "record_id"]
 
     def get_queryset(self):
-        return selectors.entries_visible_to(self.request.user).order_by("index")
+        return selectors.entries_visible_to(self.request.user).order_by(*ENTRY_ORDER)
 
 
 class EntryProofView(APIView):
@@ -127,7 +127,7 @@ class ConsistencyView(APIView):
         query = ConsistencyQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         first, second = query.validated_data["first"], query.validated_data["second"]
-        size = LedgerEntry.objects.count()
+        size = LedgerEntry.objects.filter(index__isnull=False).count()
         if second > size:
             _refuse(
                 "second",

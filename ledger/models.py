@@ -40,7 +40,8 @@ class Ledgered(models.Model):
 
 
 class LedgerHead(models.Model):
-    """The single row every append locks: the tree size and its compact range."""
+    """The tree size and its compact range: the single row the sequencer (and, in inline
+    mode, every append) locks while it extends the tree."""
 
     size = models.BigIntegerField(default=0)
     frontier = models.JSONField(default=list, help_text="hex roots of the perfect subtrees")
@@ -62,7 +63,15 @@ class LedgerEntry(models.Model):
         DELETE = "delete", _("deleted")
         EVENT = "event", _("event")
 
-    index = models.BigIntegerField(unique=True, help_text="0-based leaf index in the Merkle tree")
+    # Null until the entry is sequenced (LEDGER_SEQUENCING = "deferred"): the writer's
+    # transaction inserts the entry without an index, and ``ledger.sequencer`` gives committed
+    # entries their indexes and leaf hashes in batches. Inline writers set both at once.
+    index = models.BigIntegerField(
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="0-based leaf index in the Merkle tree; empty until sequenced",
+    )
     record_type = models.CharField(max_length=100)
     record_id = models.CharField(max_length=64)
     action = models.CharField(max_length=16, choices=Action.choices)
@@ -71,7 +80,7 @@ class LedgerEntry(models.Model):
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor = models.CharField(max_length=150, blank=True)
     recorded_at = models.DateTimeField()
-    leaf_hash = models.CharField(max_length=64)
+    leaf_hash = models.CharField(max_length=64, blank=True, help_text="empty until sequenced")
     # The project of the record, when it has one (see Ledgered.ledger_project): who may list
     # the entry, not evidence, so no leaf hash covers it. A plain id, as actor_id: the ledger
     # sits below the projects app.
@@ -88,13 +97,30 @@ class LedgerEntry(models.Model):
             models.Index(
                 fields=["actor_id", "record_type", "action"], name="ledger_entry_by_actor"
             ),
+            # The sequencer's queue: the entries waiting for an index, in the order written.
+            # Partial, so it holds only the last second's entries however large the ledger.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(index__isnull=True),
+                name="ledger_entry_unsequenced",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.index} {self.action} {self.record_type}:{self.record_id}"
+        where = "(unsequenced)" if self.index is None else f"#{self.index}"
+        return f"{where} {self.action} {self.record_type}:{self.record_id}"
+
+    @property
+    def sequenced(self) -> bool:
+        return self.index is not None
 
     def leaf_data(self) -> dict:
         return build_leaf_data(*(getattr(self, name) for name in LEAF_FIELDS))
+
+
+# The order that puts a record's newest entry last: by index, with entries still waiting
+# for the sequencer (no index) after every sequenced one, in the order they were written.
+ENTRY_ORDER = (models.F("index").asc(nulls_last=True), "pk")
 
 
 # The columns a leaf hash covers, in the order ``build_leaf_data`` takes them, so verification

@@ -28,8 +28,9 @@ from ledger.canonical import (
     record_hash,
     record_type,
 )
-from ledger.models import LEAF_FIELDS, Checkpoint, LedgerEntry, build_leaf_data
+from ledger.models import ENTRY_ORDER, LEAF_FIELDS, Checkpoint, LedgerEntry, build_leaf_data
 from ledger.selectors import checkpoint_latest, inclusion_proofs
+from ledger.sequencer import sequence_all
 from ledger.services import checkpoint_covering, checkpoint_verify
 
 
@@ -42,11 +43,17 @@ def ledger_content(instance: Model) -> dict:
 
 def entry_rows(wanted: dict[str, set[str]]) -> list[tuple]:
     """``LEAF_FIELDS`` and the leaf hash of every entry of the ``wanted`` records (record
-    type → ids), in index order, in one query: one array of ids per type, not an IN list
-    (a trace names hundreds of records; compiling and quoting each id cost more than the
-    lookup)."""
+    type → ids), in index order (entries waiting for the sequencer last), in one query: one
+    array of ids per type, not an IN list (a trace names hundreds of records; compiling and
+    quoting each id cost more than the lookup)."""
     if not wanted:
         return []
+    if connection.vendor != "postgresql":  # SQLite (make run): no arrays, few records
+        condition = Q(pk__in=[])
+        for kind, ids in wanted.items():
+            condition |= Q(record_type=kind, record_id__in=sorted(ids))
+        rows = LedgerEntry.objects.filter(condition).order_by(*ENTRY_ORDER)
+        return list(rows.values_list(*LEAF_FIELDS, "leaf_hash"))
     kinds = sorted(wanted)
     where = " OR ".join("(record_type = %s AND record_id = ANY(%s::text[]))" for _ in kinds)
     params = [value for kind in kinds for value in (kind, sorted(wanted[kind]))]
@@ -54,7 +61,7 @@ def entry_rows(wanted: dict[str, set[str]]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {LedgerEntry._meta.db_table}"  # noqa: S608 - ours
-            f' WHERE {where} ORDER BY "index"',
+            f' WHERE {where} ORDER BY "index" NULLS LAST, id',
             params,
         )
         return cursor.fetchall()
@@ -136,15 +143,25 @@ class RecordProofs:
     def load(self) -> None:
         """Read the newest entry of each wanted record and its proof against a checkpoint
         covering them all (signed now if the latest does not)."""
-        for *fields, leaf in entry_rows(self.wanted):
-            self.entries[(fields[1], fields[2])] = (tuple(fields), leaf)  # the newest wins
-        # An entry not sequenced yet (no index) has no proof until it is.
-        indexes = [e[0][0] for e in self.entries.values() if e[0][0] is not None]
+        self._read()
+        if any(e[0][0] is None for e in self.entries.values()):
+            # Committed writes whose entries wait for the sequencer: sequence them now
+            # rather than answer without their proofs.
+            sequence_all()
+            self._read()
+        # An entry still without an index is another transaction's, not committed yet.
+        self.entries = {k: e for k, e in self.entries.items() if e[0][0] is not None}
+        indexes = [e[0][0] for e in self.entries.values()]
         checkpoint = checkpoint_covering(max(indexes, default=0))
         self.checkpoint = checkpoint
         if indexes:
             proofs = checkpoint_proofs(indexes, checkpoint)
             self.proofs = {i: [h.hex() for h in path] for i, path in proofs.items()}
+
+    def _read(self) -> None:
+        self.entries = {}
+        for *fields, leaf in entry_rows(self.wanted):
+            self.entries[(fields[1], fields[2])] = (tuple(fields), leaf)  # the newest wins
 
     def of(self, instance: Model | None) -> dict | None:
         """The newest entry of ``instance`` with its proof (hex hashes), or None: no
@@ -202,8 +219,9 @@ class RecordCheck:
     - ``verified``: the record hashes to its newest entry, the entry's leaf hash rebuilds
       from its columns, and its inclusion proof leads to the root of the latest checkpoint,
       whose signature is the archive key's;
-    - ``pending``: as above, but the entry is newer than the latest checkpoint (proven at
-      the next ``ledger_checkpoint``);
+    - ``pending``: the record hashes to its newest entry, but that entry is newer than the
+      latest checkpoint (proven at the next ``ledger_checkpoint``), or still waits for the
+      sequencer (no index yet: ``LEDGER_SEQUENCING = "deferred"``, within a second or so);
     - ``mismatch``: any of those checks failed (or the checkpoint's signature did);
     - ``unrecorded``: the ledger has no entry for the record.
     """
@@ -248,7 +266,7 @@ class RecordChecks:
         for kind, ids in wanted.items():
             condition |= Q(record_type=kind, record_id__in=sorted(ids))
         latest: dict[tuple[str, str], LedgerEntry] = {}
-        for entry in LedgerEntry.objects.filter(condition).order_by("index"):
+        for entry in LedgerEntry.objects.filter(condition).order_by(*ENTRY_ORDER):
             latest[(entry.record_type, entry.record_id)] = entry  # the newest wins
         checkpoint = checkpoint_latest()
         if checkpoint is not None and not checkpoint_verify(checkpoint):
@@ -265,14 +283,14 @@ class RecordChecks:
             if entry is None:
                 self._checks[key] = UNRECORDED
                 continue
-            leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
-            if (
-                self.forged_checkpoint
-                or entry.content_hash != record_hash(record)
-                or leaf.hex() != entry.leaf_hash
-            ):
+            if entry.index is None:  # not sequenced yet: no leaf to check, only the content
+                leaf_ok = True
+            else:
+                leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
+                leaf_ok = leaf.hex() == entry.leaf_hash
+            if self.forged_checkpoint or entry.content_hash != record_hash(record) or not leaf_ok:
                 state = "mismatch"
-            elif entry.index >= size:
+            elif entry.index is None or entry.index >= size:
                 state = "pending"
             elif merkle.verify_inclusion(leaf, entry.index, size, proofs[entry.index], root):
                 state = "verified"

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.module_loading import import_string
 
 from ledger import merkle
-from ledger.models import NODE_MIN_LEVEL, Checkpoint, LedgerEntry, LedgerNode
+from ledger.models import ENTRY_ORDER, NODE_MIN_LEVEL, Checkpoint, LedgerEntry, LedgerNode
 
 CHUNK = 5000
 
@@ -98,13 +98,20 @@ def _fetch_leaves(indexes: set[int]) -> dict[int, bytes]:
         return {}
     # One array parameter, not an IN list: a proof batch names thousands of leaves, and
     # Django compiling and psycopg quoting each of them cost more than the lookup itself.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT "index", leaf_hash FROM {LedgerEntry._meta.db_table}'  # noqa: S608 - ours
-            ' WHERE "index" = ANY(%s::bigint[])',
-            [sorted(indexes)],
-        )
-        found = {i: bytes.fromhex(h) for i, h in cursor.fetchall()}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "index", leaf_hash FROM {LedgerEntry._meta.db_table}'  # noqa: S608
+                ' WHERE "index" = ANY(%s::bigint[])',
+                [sorted(indexes)],
+            )
+            found = {i: bytes.fromhex(h) for i, h in cursor.fetchall()}
+    else:  # SQLite (make run): IN lists in chunks under its variable limit
+        wanted = sorted(indexes)
+        found = {}
+        for at in range(0, len(wanted), CHUNK * 4):
+            rows = LedgerEntry.objects.filter(index__in=wanted[at : at + CHUNK * 4])
+            found.update((i, bytes.fromhex(h)) for i, h in rows.values_list("index", "leaf_hash"))
     if len(found) < len(indexes):
         missing = min(indexes - found.keys())
         raise LedgerDamaged(f"ledger entry #{missing} is missing")
@@ -118,6 +125,12 @@ def _fetch_nodes(positions: set[tuple[int, int]]) -> dict[tuple[int, int], bytes
         by_level.setdefault(level, []).append(index)
     if not by_level:
         return {}
+    if connection.vendor != "postgresql":  # SQLite (make run): one IN list per level
+        condition = Q()
+        for level, indexes in by_level.items():
+            condition |= Q(level=level, index__in=indexes)
+        rows = LedgerNode.objects.filter(condition).values_list("level", "index", "hash")
+        return {(level, index): bytes.fromhex(h) for level, index, h in rows}
     levels = sorted(by_level)
     where = " OR ".join('(level = %s AND "index" = ANY(%s::bigint[]))' for _ in levels)
     params = [value for level in levels for value in (level, sorted(by_level[level]))]
@@ -201,6 +214,6 @@ def latest_entries(record_type: str, record_ids: Iterable[str]) -> dict[str, Led
     for start in range(0, len(ids), CHUNK):
         for entry in LedgerEntry.objects.filter(
             record_type=record_type, record_id__in=ids[start : start + CHUNK]
-        ).order_by("record_id", "index"):
+        ).order_by("record_id", *ENTRY_ORDER):
             latest[entry.record_id] = entry
     return latest

@@ -1,4 +1,6 @@
-"""Writes to the ledger: appends (inside the caller's transaction) and signed checkpoints."""
+"""Writes to the ledger: appends (inside the caller's transaction) and signed checkpoints.
+
+Sequencing pending entries (deferred appends) is ``ledger.sequencer``'s."""
 
 from __future__ import annotations
 
@@ -79,16 +81,55 @@ def _claim_next_index(cursor) -> tuple[int, list[bytes]]:
     return size - 1, [bytes.fromhex(h) for h in frontier]
 
 
+def _unsequenced_insert_sql() -> str:
+    columns, values = [], []
+    for field in _ENTRY_FIELDS:
+        if field.attname in ("index", "leaf_hash"):
+            continue  # NULL and empty until the sequencer sets them
+        columns.append(_qn(field.column))
+        values.append("clock_timestamp()" if field.attname == "recorded_at" else "%s")
+    return (
+        f"INSERT INTO {_qn(LedgerEntry._meta.db_table)} ({', '.join(columns)}, leaf_hash)"  # noqa: S608
+        f" VALUES ({', '.join(values)}, '') RETURNING id, recorded_at"
+    )
+
+
+_UNSEQUENCED_FIELDS = [
+    f for f in _ENTRY_FIELDS if f.attname not in ("index", "leaf_hash", "recorded_at")
+]
+_UNSEQUENCED_INSERT = _unsequenced_insert_sql()
+
+
+def _append_unsequenced(db, entry: LedgerEntry) -> LedgerEntry:
+    """Insert ``entry`` without an index: no lock that another writer waits for. The time is
+    the database's, so the ledger's times come from one clock whichever server wrote them."""
+    if db.vendor == "postgresql":
+        values = [f.get_db_prep_save(getattr(entry, f.attname), db) for f in _UNSEQUENCED_FIELDS]
+        with db.cursor() as cursor:
+            cursor.execute(_UNSEQUENCED_INSERT, values)
+            entry.pk, entry.recorded_at = cursor.fetchone()
+        entry._state.adding = False
+        entry._state.db = db.alias
+    else:
+        entry.recorded_at = timezone.now()
+        entry.save(force_insert=True)
+    return entry
+
+
 def ledger_append(
     *,
     record: models.Model,
     action: str,
     actor=None,
 ) -> LedgerEntry:
-    """Append one entry for ``record`` and advance the tree, in the caller's transaction.
+    """Append one entry for ``record``, in the caller's transaction: a rolled-back write
+    takes its entry with it.
 
-    The head row is locked until the caller commits, so concurrent writers get consecutive
-    indexes with no gaps; a rolled-back write takes its entry with it.
+    Deferred (``LEDGER_SEQUENCING``): the entry is inserted without an index and the
+    sequencer (``ledger.sequencer``) gives it one once the caller has committed; the
+    returned entry has no index yet. Inline: the entry takes the next index and advances
+    the tree here, and the head row stays locked until the caller commits, so concurrent
+    writers get consecutive indexes with no gaps but wait for one another.
     """
     db = transaction.get_connection()
     if not db.in_atomic_block:
@@ -102,6 +143,10 @@ def ledger_append(
         actor=getattr(actor, "username", "") or "",
         project_id=record_project_id(record),
     )
+    if settings.LEDGER_SEQUENCING == "deferred":
+        _append_unsequenced(db, entry)
+        ledger_append_counted()
+        return entry
     # Everything above runs before the lock is taken; everything below, under it.
     with db.cursor() as cursor:
         entry.index, frontier = _claim_next_index(cursor)
@@ -136,8 +181,15 @@ def ledger_append(
 def checkpoint_create(*, actor=None) -> Checkpoint:
     """Sign the current tree head; returns the latest checkpoint if nothing was appended since.
 
-    The head is locked while it is read so the size and root belong to the same tree.
+    Deferred, entries waiting for the sequencer are sequenced first, so the checkpoint
+    covers every entry committed before it. (Inline, entries are sequenced as they are
+    written; any left from a time of deferred writing are the worker loop's.) The head is
+    locked while it is read so the size and root belong to the same tree.
     """
+    if settings.LEDGER_SEQUENCING == "deferred":
+        from ledger.sequencer import sequence_all
+
+        sequence_all()
     head = _locked_head()
     root = merkle.frontier_root([bytes.fromhex(h) for h in head.frontier]).hex()
     public_key = signing.public_key_bytes()
@@ -191,7 +243,8 @@ def checkpoint_covering(index: int | None = None) -> Checkpoint:
     """A signed checkpoint whose tree holds entry ``index`` (with None: every entry so far),
     for proofs against it: the latest checkpoint when it does, else one signed now. With
     ``ledger_checkpoint`` run every few minutes, a read that proves entries (the trace, a
-    package) signs nothing itself except for entries newer than the last run."""
+    package) signs nothing itself except for entries newer than the last run. With None,
+    entries still waiting for the sequencer are sequenced first (``checkpoint_create``)."""
     if index is not None:
         latest = checkpoint_latest()
         if latest is not None and latest.tree_size > index:

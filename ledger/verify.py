@@ -17,12 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.db.models.functions import Cast, Power
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ledger import merkle, signing
 from ledger.canonical import canonical_json, record_hash, record_type
@@ -36,6 +38,7 @@ from ledger.models import (
     LedgerNode,
     build_leaf_data,
 )
+from ledger.sequencer import database_now as _database_now
 from ledger.services import checkpoint_verify
 
 CHUNK = 5000
@@ -58,6 +61,8 @@ class Kind(enum.StrEnum):
     RECORD_CHANGED = "record_changed"
     RECORD_UNLOGGED = "record_unlogged"
     RECORD_DELETED = "record_deleted"
+    # Not tampering: entries wait for an index longer than LEDGER_SEQUENCER_STALL_SECONDS.
+    SEQUENCER_STALLED = "sequencer_stalled"
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,10 @@ class Finding:
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def tampering(self) -> bool:
+        return self.kind != Kind.SEQUENCER_STALLED
 
 
 Progress = Callable[[int, int], None]
@@ -112,10 +121,9 @@ class _Verification:
         self.progress = progress
         self.findings: list[Finding] = []
         self.models = _ledgered_models()
-        # record_type -> record_id -> (index, action, content_hash) of its latest entry
-        self.latest: dict[str, dict[str, tuple[int, str, str]]] = {
-            record_type(model): {} for model in self.models
-        }
+        # record_type -> record_id -> (index, action, content_hash, recorded_at) of its
+        # latest entry; index None (and the time kept) for an entry not sequenced yet
+        self.latest: dict[str, dict[str, tuple]] = {record_type(model): {} for model in self.models}
         self.done = 0
         self.total = 0
 
@@ -136,6 +144,7 @@ class _Verification:
         tree, missing, changed = self.check_entries(head, checkpoints)
         self.check_head(head, tree, len(missing))
         self.report_damaged_entries(changed, missing)
+        self.check_unsequenced()
         self.check_checkpoint_signatures(checkpoints)
         for model in self.models:
             self.check_records(model)
@@ -155,7 +164,8 @@ class _Verification:
         self.check_checkpoints_at(tree, by_size)
         nodes = _NodeCheck(self)
         rows = (
-            LedgerEntry.objects.order_by("index")
+            LedgerEntry.objects.filter(index__isnull=False)
+            .order_by("index")
             .values_list(*LEAF_FIELDS, "leaf_hash")
             .iterator(chunk_size=CHUNK)
         )
@@ -172,7 +182,7 @@ class _Verification:
                 changed[index] = row
             latest_of_type = self.latest.get(row[1])
             if latest_of_type is not None:
-                latest_of_type[row[2]] = (index, row[3], row[4])
+                latest_of_type[row[2]] = (index, row[3], row[4], None)
             tree.append(stored)
             if not missing:
                 nodes.add(index, stored)
@@ -208,6 +218,45 @@ class _Verification:
                     )
                     % {"checkpoint": _checkpoint_name(checkpoint)},
                 )
+
+    def check_unsequenced(self) -> None:
+        """Entries still waiting for the sequencer have no leaf to check yet, but they are
+        their records' latest entries (``check_records`` compares the records with them).
+        One waiting longer than LEDGER_SEQUENCER_STALL_SECONDS means the sequencer is not
+        running: reported, not as tampering."""
+        stall = datetime.timedelta(seconds=settings.LEDGER_SEQUENCER_STALL_SECONDS)
+        cutoff = _database_now() - stall
+        stalled, oldest = 0, None
+        rows = (
+            LedgerEntry.objects.filter(index__isnull=True)
+            .order_by("id")
+            .values_list("record_type", "record_id", "action", "content_hash", "recorded_at")
+            .iterator(chunk_size=CHUNK)
+        )
+        for kind, record_id, action, content_hash, recorded_at in rows:
+            latest_of_type = self.latest.get(kind)
+            if latest_of_type is not None:
+                latest_of_type[record_id] = (None, action, content_hash, recorded_at)
+            if recorded_at < cutoff:
+                stalled += 1
+                oldest = recorded_at if oldest is None else min(oldest, recorded_at)
+            self.tick()
+        if stalled:
+            self.report(
+                Kind.SEQUENCER_STALLED,
+                ngettext(
+                    "%(count)s ledger entry written since %(at)s still waits for its index:"
+                    " the ledger's sequencer (a loop of the job worker, `manage.py run_jobs`)"
+                    " is not running or is failing. Such entries are in no checkpoint yet;"
+                    " `manage.py ledger_sequence` sequences them.",
+                    "%(count)s ledger entries written since %(at)s still wait for their index:"
+                    " the ledger's sequencer (a loop of the job worker, `manage.py run_jobs`)"
+                    " is not running or is failing. Such entries are in no checkpoint yet;"
+                    " `manage.py ledger_sequence` sequences them.",
+                    stalled,
+                )
+                % {"count": stalled, "at": _at(oldest)},
+            )
 
     def check_head(self, head: LedgerHead, tree: merkle.TreeBuilder, missing: int) -> None:
         if missing:
@@ -363,7 +412,9 @@ class _Verification:
             seen.add(record_id)
             name = _record_name(model, record_id)
             entry = latest.get(record_id)
-            if entry is None:
+            if entry is not None and entry[0] is None:
+                self.check_record_unsequenced(row, name, entry)
+            elif entry is None:
                 self.report(
                     Kind.RECORD_UNLOGGED,
                     _("%(record)s was written without a ledger entry.") % {"record": name},
@@ -387,8 +438,19 @@ class _Verification:
                     % {"record": name, "index": entry[0]},
                 )
             self.tick()
-        for record_id, entry in sorted(latest.items(), key=lambda item: item[1][0]):
+        by_index = sorted(latest.items(), key=lambda item: (item[1][0] is None, item[1][0] or 0))
+        for record_id, entry in by_index:
             if record_id not in seen and entry[1] != LedgerEntry.Action.DELETE:
+                if entry[0] is None:
+                    self.report(
+                        Kind.RECORD_DELETED,
+                        _(
+                            "%(record)s was deleted outside the archive: its last ledger entry,"
+                            " written at %(at)s, is not sequenced yet."
+                        )
+                        % {"record": _record_name(model, record_id), "at": _at(entry[3])},
+                    )
+                    continue
                 self.report(
                     Kind.RECORD_DELETED,
                     _(
@@ -397,6 +459,22 @@ class _Verification:
                     )
                     % {"record": _record_name(model, record_id), "index": entry[0]},
                 )
+
+    def check_record_unsequenced(self, row: models.Model, name: str, entry: tuple) -> None:
+        """``check_records`` for a record whose latest entry waits for the sequencer."""
+        if entry[1] == LedgerEntry.Action.DELETE:
+            message = _(
+                "%(record)s was restored outside the archive: its latest ledger entry,"
+                " written at %(at)s and not sequenced yet, says it was deleted."
+            )
+        elif record_hash(row) != entry[2]:
+            message = _(
+                "%(record)s was changed outside the archive: its content no longer matches"
+                " its latest ledger entry, written at %(at)s and not sequenced yet."
+            )
+        else:
+            return
+        self.report(Kind.RECORD_CHANGED, message % {"record": name, "at": _at(entry[3])})
 
 
 class _NodeCheck:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from config.pages import see_other, service_errors
 from ledger.canonical import record_type
-from ledger.models import LedgerEntry
+from ledger.models import ENTRY_ORDER, LedgerEntry
 from ledger.proofs import RecordChecks
 from materials import access, selectors, services
 from materials.hits_csv import hits_csv_lines
@@ -251,7 +251,7 @@ def _history(action: RecallAction) -> list[dict]:
         record_type=action_type, record_id=str(action.pk)
     ) | LedgerEntry.objects.filter(record_type=evidence_type, record_id__in=list(evidence))
     history = []
-    for entry in entries.order_by("index"):
+    for entry in entries.order_by(*ENTRY_ORDER):
         if entry.record_type == evidence_type:
             what = _("Evidence added: %(name)s") % {
                 "name": evidence[entry.record_id].stored_object.original_name

@@ -26,7 +26,7 @@ from inspections.services import LEAD_ROLES, required_capacities
 from ledger import merkle
 from ledger import selectors as ledger_selectors
 from ledger.canonical import canonical_json, record_hash, record_type
-from ledger.models import Checkpoint, LedgerEntry
+from ledger.models import ENTRY_ORDER, Checkpoint, LedgerEntry
 from ledger.selectors import checkpoint_latest
 from ledger.services import checkpoint_verify, ledgered_save
 from projects.models import (
@@ -487,7 +487,7 @@ def project_records_verify(project: Project) -> PublicVerification:
     for entry in LedgerEntry.objects.filter(
         record_type__in={record_type(r) for r in records},
         record_id__in=[str(r.pk) for r in records],
-    ).order_by("index"):
+    ).order_by(*ENTRY_ORDER):
         latest[(entry.record_type, entry.record_id)] = entry
     checkpoint = checkpoint_latest()
     forged = checkpoint is not None and not checkpoint_verify(checkpoint)
@@ -495,19 +495,21 @@ def project_records_verify(project: Project) -> PublicVerification:
         checkpoint = None
     size = checkpoint.tree_size if checkpoint else 0
     proofs = ledger_selectors.inclusion_proofs(
-        (entry.index for entry in latest.values() if entry.index < size), size
+        (e.index for e in latest.values() if e.index is not None and e.index < size), size
     )
     root = bytes.fromhex(checkpoint.root_hash) if checkpoint else b""
     mismatched = proven = newer = 0
     plaque_entry = None
     for record in records:
         entry = latest.get((record_type(record), str(record.pk)))
-        leaf = merkle.leaf_hash(canonical_json(entry.leaf_data())) if entry else None
-        if (
-            entry is None
-            or entry.content_hash != record_hash(record)
-            or leaf.hex() != entry.leaf_hash
-        ):
+        if entry is None or entry.content_hash != record_hash(record):
+            mismatched += 1
+            continue
+        if entry.index is None:  # waiting for the sequencer: newer than any checkpoint
+            newer += 1
+            continue
+        leaf = merkle.leaf_hash(canonical_json(entry.leaf_data()))
+        if leaf.hex() != entry.leaf_hash:
             mismatched += 1
             continue
         if entry.index >= size:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ledger.canonical import record_hash, record_type
-from ledger.models import LedgerEntry
+from ledger.models import ENTRY_ORDER, LedgerEntry
 from responsibility import access, signing
 from responsibility.models import ResponsibilityDocument
 from storage.validation import size_text
@@ -79,7 +79,7 @@ def signed_pdf_verify(data: bytes) -> PdfVerification:
             LedgerEntry.objects.filter(
                 record_type=record_type(document), record_id=str(document.pk)
             )
-            .order_by("index")
+            .order_by(*ENTRY_ORDER)
             .values_list("action", "content_hash")
         )
         if not any(action == LedgerEntry.Action.SIGN for action, _hash in entries):

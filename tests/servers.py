@@ -271,6 +271,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
     os.environ["LQA_VAR_DIR"] = str(tmp / "var")
     os.environ["FAST_PASSWORD_HASHER"] = "1"
     os.environ.setdefault("DEBUG", "0")
+    # Each test runs in a transaction that never commits, so a deferred entry would never be
+    # sequenced there: the tests write inline, as on SQLite, and the deferred path has its own
+    # transactional tests (tests/ledger/test_sequencer.py).
+    os.environ["LEDGER_SEQUENCING"] = "inline"
     if not os.environ.get("DATABASE_URL"):
         postgres = ThrowawayPostgres()
         _start_reaper(tmp, postgres.dir)

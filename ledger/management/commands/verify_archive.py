@@ -11,7 +11,8 @@ from ledger.verify import verify_archive
 class Command(BaseCommand):
     help = (
         "Check every ledger entry, checkpoint and ledgered record for tampering (modified,"
-        " deleted or reordered). Read-only. Exits with status 1 if anything is wrong."
+        " deleted or reordered). Read-only. Exits with status 1 if anything was tampered with,"
+        " 2 if nothing was but the ledger's sequencer has stalled."
     )
 
     def handle(self, *args, **options):
@@ -38,6 +39,20 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         for finding in findings:
             self.stdout.write(str(finding))
+        tampering = [finding for finding in findings if finding.tampering]
+        if findings and not tampering:
+            # A stalled sequencer: nothing was tampered with, but someone must act.
+            self.stdout.write(
+                self.style.WARNING(
+                    _(
+                        "No tampering found (%(seconds).1f s), but the ledger's sequencer is"
+                        " behind: see above."
+                    )
+                    % {"seconds": elapsed}
+                )
+            )
+            sys.exit(2)
+        findings = tampering
         if findings:
             self.stdout.write(
                 self.style.ERROR(
