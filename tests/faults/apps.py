@@ -1,0 +1,214 @@
+"""The app as it runs in production, for the fault tests: gunicorn in its own process on a
+PostgreSQL cluster of the test's own (a copy of the session's migrated test database, so no
+migration is run again), against the session's S3 server.
+
+The session's database is never restarted or killed: other tests share it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection
+
+from tests.servers import ThrowawayPostgres, _free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pg_env(database: dict) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PGHOST": str(database["HOST"] or "127.0.0.1"),
+        "PGPORT": str(database["PORT"] or 5432),
+        "PGUSER": str(database["USER"] or "postgres"),
+        "PGPASSWORD": str(database.get("PASSWORD") or ""),
+    }
+
+
+class FaultPostgres(ThrowawayPostgres):
+    """A throwaway cluster holding a copy of the session's test database, that a test may
+    restart (``pg_ctl restart -m fast``) or stop."""
+
+    def start_copy(self) -> str:
+        url = self.start()
+        dump = self.dir / "copy.dump"
+        source = connection.settings_dict
+        subprocess.run(
+            [str(self.bin / "pg_dump"), "-Fc", "-f", str(dump), source["NAME"]],
+            env=_pg_env(source),
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                str(self.bin / "pg_restore"),
+                "--no-owner",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                str(dump),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return url
+
+    def pg_ctl(self, *args: str) -> None:
+        subprocess.run(
+            self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-w", *args),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def restart(self) -> None:
+        # The restarted server is pg_ctl's child, not self.process: stop() below uses pg_ctl.
+        self.pg_ctl("-m", "fast", "-l", str(self.dir / "postgres-restarted.log"), "restart")
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # not running
+            self.pg_ctl("-m", "immediate", "stop")
+        super().stop()
+
+
+@dataclass
+class AppServer:
+    """gunicorn serving config.wsgi on ``database_url`` and the session's S3 server."""
+
+    database_url: str
+    var_dir: Path
+    workers: int = 2
+    threads: int = 4
+    extra_env: dict | None = None
+    process: subprocess.Popen | None = None
+    port: int = 0
+
+    def env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "LQA_VAR_DIR": str(self.var_dir),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONUNBUFFERED": "1",
+            **(self.extra_env or {}),
+        }
+        return env
+
+    def manage(self, *args: str, timeout: float = 120) -> str:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=self.env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    def start(self) -> AppServer:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.port = _free_port()
+        self.log = self.var_dir / "gunicorn.log"
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("gunicorn")),
+                    "config.wsgi",
+                    f"--bind=127.0.0.1:{self.port}",
+                    f"--workers={self.workers}",
+                    f"--threads={self.threads}",
+                    "--timeout=60",
+                    "--graceful-timeout=2",
+                ],
+                env=self.env(),
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(f"{self.base}/api/schema/", timeout=5)  # noqa: S310
+                return self
+            except urllib.error.HTTPError:
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError(f"gunicorn did not answer:\n{self.log.read_text()[-3000:]}")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str = "",
+        body: dict | None = None,
+        accept: str = "application/json",
+        timeout: float = 30,
+    ) -> tuple[int, str, str]:
+        """(status, content type, body text) of one request; never raises for an HTTP error."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.base}{path}", data=data, method=method)  # noqa: S310
+        request.add_header("Accept", accept)
+        request.add_header("Accept-Language", "en")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Token {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                return (
+                    response.status,
+                    response.headers.get("Content-Type", ""),
+                    response.read().decode(),
+                )
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Content-Type", ""), error.read().decode()
+
+
+# Run in the app's environment: a staff user and a knox token for the API.
+CREATE_OPERATOR = """
+from django.contrib.auth import get_user_model
+from knox.models import AuthToken
+user = get_user_model().objects.create_user("fault-operator", password="x", is_staff=True)
+print(AuthToken.objects.create(user=user)[1])
+"""
