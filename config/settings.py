@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
     "storage",
     "ledger",
     "projects",
@@ -164,7 +167,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # WAL: the job worker of make run reads and writes beside the web process without either
+    # blocking the other's reads.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -304,6 +313,19 @@ LEDGER_ENTRIES_VISIBLE_TO = "projects.access.ledger_entries_visible_to"
 # (``…/add-checkpoint`` is appended). ``ledger_checkpoint`` collects their cosignatures.
 LEDGER_WITNESSES = env_list("LEDGER_WITNESSES", [])
 LEDGER_WITNESS_TIMEOUT = env_int("LEDGER_WITNESS_TIMEOUT", 10)
+
+# Background jobs (jobs/engine.py): Django's tasks framework on the archive's own database, run
+# by `manage.py run_jobs` (make run starts one; production runs as many as it likes).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The schedules of jobs/schedules.py (checkpoints, fixity, reconciliation); off for a worker
+# that should only run what is queued.
+JOB_SCHEDULES_ENABLED = env_bool("JOB_SCHEDULES_ENABLED", True)
+# Functions each worker calls again and again in a thread of its own, (stop: Event) -> None.
+JOB_LOOPS = env_list("JOB_LOOPS", [])
+# How often a worker says it is alive and enqueues due slots; after how long without a word
+# its running jobs are given to another worker (every job is idempotent).
+JOB_HOUSEKEEPING_SECONDS = env_int("JOB_HOUSEKEEPING_SECONDS", 5)
+JOB_WORKER_STALE_SECONDS = env_int("JOB_WORKER_STALE_SECONDS", 60)
 
 # --- Inspections (acceptance records and evidence photos) ---
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024)

@@ -11,9 +11,10 @@ DATABASE_URL is set), creates the buckets, loads the demo project on first start
 ledger checkpoint and serves on http://127.0.0.1:$PORT, printing the home page's address
 first and every demo login. Ctrl+C, or a SIGINT, SIGTERM or SIGHUP sent by a script or a
 service manager, stops everything it started.
+A job worker (`manage.py run_jobs`) runs beside the web server.
 
 The setup commands run in this process (one Django start instead of seven); only the web
-server is a child process.
+server and the job worker are child processes.
 """
 
 from __future__ import annotations
@@ -139,24 +140,35 @@ def main() -> int:
         # --insecure serves the admin's static files without turning DEBUG on. The server
         # ignores SIGINT: a Ctrl+C reaches the whole process group, and this process stops
         # it (SIGTERM) rather than have it print a traceback when it came mid-start-up.
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "runserver",
-                "--noreload",
-                "--insecure",
-                f"127.0.0.1:{PORT}",
-            ],
-            cwd=ROOT,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
-        )
+        children = [
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
+            )
+            for command in (
+                [
+                    sys.executable,
+                    "manage.py",
+                    "runserver",
+                    "--noreload",
+                    "--insecure",
+                    f"127.0.0.1:{PORT}",
+                ],
+                # The job worker: exports, previews, scheduled checkpoints, fixity, reconcile.
+                [sys.executable, "manage.py", "run_jobs"],
+            )
+        ]
         try:
-            return server.wait()
+            return children[0].wait()
         except KeyboardInterrupt:
-            server.terminate()
-            server.wait()
             return 0
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            for child in children:
+                child.wait()
     except KeyboardInterrupt:
         return 0
     finally:
