@@ -120,7 +120,6 @@ def photo_store(
                 return StoredPhoto(original=original.obj, existing=existing)
         with image_open(fileobj, content_type=original.obj.content_type) as image:
             size = photo_load(image)  # refuses a damaged photo: the put is then undone
-            staging.checked(original)
             decoded = photo_derive(image, size)
         fileobj.seek(0)
         stem = original.obj.sha256[:16]

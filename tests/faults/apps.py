@@ -137,6 +137,7 @@ class AppServer:
                     f"--threads={self.threads}",
                     "--timeout=60",
                     "--graceful-timeout=2",
+                    "--no-control-socket",  # not a shared one under ~/.gunicorn
                 ],
                 env=self.env(),
                 cwd=ROOT,
@@ -212,3 +213,73 @@ from knox.models import AuthToken
 user = get_user_model().objects.create_user("fault-operator", password="x", is_staff=True)
 print(AuthToken.objects.create(user=user)[1])
 """
+
+
+def session_database_url() -> str:
+    """The session's test database (the one the test's committed rows are in)."""
+    db = connection.settings_dict
+    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@contextlib.contextmanager
+def held_lock(*statements: str):
+    """Run ``statements`` (a LOCK TABLE, a SELECT … FOR UPDATE) in a transaction of a
+    connection of its own, and hold what they lock until the block ends: the app's write
+    that needs it waits there — after its puts, before its commit — for as long as the test
+    wants."""
+    import psycopg
+
+    url = session_database_url().replace("postgres://", "postgresql://")
+    with psycopg.connect(url) as conn, conn.transaction():
+        for statement in statements:
+            conn.execute(statement)
+        yield conn
+
+
+def wait_for_blocked_backend(*, timeout: float = 60) -> None:
+    """Until a backend of the session's database waits for a lock (the app reached its
+    write), or fail."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(
+        session_database_url().replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()[0]
+            if waiting:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the app never reached its write")
+
+
+def wait_for_no_transaction_open(*, timeout: float = 30) -> None:
+    """Until no other backend of the session's database is inside a transaction: the
+    killed process's backend has found its client gone and rolled back."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(
+        session_database_url().replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        while time.monotonic() < deadline:
+            busy = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                " AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')"
+            ).fetchone()[0]
+            if not busy:
+                return
+            time.sleep(0.05)
+    raise AssertionError("PostgreSQL still holds the killed process's transaction")
+
+
+def kill_workers(server: AppServer) -> list[int]:
+    """SIGKILL every gunicorn worker of ``server`` (the master starts new ones)."""
+    pids = server.worker_pids()
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    return pids
