@@ -19,6 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 from tests.servers import ThrowawayPostgres, _free_port
@@ -106,6 +107,8 @@ class AppServer:
             "LQA_VAR_DIR": str(self.var_dir),
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "PYTHONUNBUFFERED": "1",
+            # The test's own: a session made by the test client is valid in the app.
+            "SECRET_KEY": settings.SECRET_KEY,
             **(self.extra_env or {}),
         }
         return env
@@ -236,7 +239,7 @@ def held_lock(*statements: str):
         yield conn
 
 
-def wait_for_blocked_backend(*, timeout: float = 60) -> None:
+def wait_for_blocked_backend(*, timeout: float = 60, until_done=None) -> None:
     """Until a backend of the session's database waits for a lock (the app reached its
     write), or fail."""
     import psycopg
@@ -252,6 +255,8 @@ def wait_for_blocked_backend(*, timeout: float = 60) -> None:
             ).fetchone()[0]
             if waiting:
                 return
+            if until_done is not None and until_done():
+                raise AssertionError("the request ended before its write")
             time.sleep(0.05)
     raise AssertionError("the app never reached its write")
 

@@ -85,7 +85,14 @@ def test_a_worker_killed_between_the_put_and_the_commit_leaves_a_held_orphan_onl
     with held_lock("LOCK TABLE storage_storedobject IN SHARE MODE"):
         thread = threading.Thread(target=upload)
         thread.start()
-        wait_for_blocked_backend()  # the puts have landed; the insert waits
+        try:
+            wait_for_blocked_backend(until_done=lambda: not thread.is_alive())
+        except AssertionError:
+            thread.join()
+            answer = outcome.get("response")
+            raise AssertionError(
+                answer.text[:2000] if answer is not None else outcome
+            ) from None  # the puts have landed; the insert waits
         on_server = gateway.stat(settings.S3_ARCHIVE_BUCKET, key)
         kill_workers(app)
         thread.join(timeout=60)

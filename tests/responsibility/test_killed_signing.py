@@ -77,7 +77,7 @@ def test_a_worker_killed_between_the_pdf_put_and_the_signature_leaves_no_half_si
         try:
             outcome["response"] = requests.post(
                 f"{app.base}{documents_url(project)}{document_id}/sign/",
-                data={"consent": "true"},
+                files={"consent": (None, "true")},  # multipart, as the page sends
                 cookies=cookies,
                 headers={"X-CSRFToken": csrf, "Accept-Language": "en"},
                 timeout=120,
@@ -90,7 +90,14 @@ def test_a_worker_killed_between_the_pdf_put_and_the_signature_leaves_no_half_si
     with held_lock(lock):
         thread = threading.Thread(target=sign_over_http)
         thread.start()
-        wait_for_blocked_backend()  # the PDF is put; the document's update waits
+        try:
+            wait_for_blocked_backend(until_done=lambda: not thread.is_alive())
+        except AssertionError:
+            thread.join()
+            answer = outcome.get("response")
+            raise AssertionError(
+                answer.text[:2000] if answer is not None else outcome
+            ) from None  # the PDF is put; the document's update waits
         landed = archive_versions() - versions_before
         kill_workers(app)
         thread.join(timeout=60)
