@@ -9,4 +9,6 @@ from jobs.engine import Schedule
 SCHEDULES = [
     # A signed tree head every few minutes: proofs are against it, witnesses co-sign it.
     Schedule("ledger-checkpoint", "ledger.jobs.sign_checkpoint", every=timedelta(minutes=5)),
+    # Archival versions left under a legal hold by a process stopped after its commit.
+    Schedule("storage-retentions", "storage.jobs.retentions_settle", every=timedelta(minutes=10)),
 ]
