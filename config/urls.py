@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("projects.page_urls")),
     path("", include("projects.setup_urls")),
+    path("", include("projects.label_urls")),
     path("", include("responsibility.public_urls")),
     path("", include("responsibility.page_urls")),
     path("", include("responsibility.plaque_urls")),

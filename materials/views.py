@@ -29,6 +29,7 @@ from materials.forms import (
 )
 from materials.models import BatchFile, Delivery
 from projects.access import can_write_project, location_for_user, project_for_user
+from projects.label_views import scanner_csp
 from projects.models import Location
 
 PAGE_SIZE = 50
@@ -90,6 +91,7 @@ def delivery_list_page(request, project_id: int):
 
 
 @login_required
+@scanner_csp
 def delivery_create_page(request, project_id: int):
     project = project_for_user(request.user, project_id, write=True)
     form = DeliveryForm(

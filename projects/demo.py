@@ -124,6 +124,23 @@ def demo_exists() -> bool:
     return Project.objects.filter(name=DEMO_PROJECT_NAME).exists()
 
 
+def demo_label_paths() -> tuple[str, str] | None:
+    """The demo's location label sheet (3号楼, every location) and its project's scanner,
+    for the `make run` banner; None before the demo is loaded."""
+    unit_work = (
+        UnitWork.objects.filter(project__name=DEMO_PROJECT_NAME, name="3号楼")
+        .order_by("pk")
+        .first()
+    )
+    if unit_work is None:
+        return None
+    project = unit_work.project_id
+    return (
+        f"/projects/{project}/setup/unit-works/{unit_work.pk}/locations/labels.pdf",
+        f"/projects/{project}/scan/",
+    )
+
+
 def _user(username: str, **extra):
     return get_user_model().objects.create_user(username=username, password=DEMO_PASSWORD, **extra)
 

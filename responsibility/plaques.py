@@ -17,7 +17,6 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
@@ -47,6 +46,7 @@ from responsibility.models import (
 from responsibility.text import ROLE_NAMES
 from storage.fonts import archival_finish, draw_string, pdf_options
 from storage.photos import StoredPhoto, photo_store
+from storage.qr import qr_draw
 from storage.services import object_store
 
 ACCEPTED_STAGES = (
@@ -165,7 +165,7 @@ def plaque_pdf_draw(plaque: Plaque) -> bytes:
         draw_string(page, margin + 20 * mm * scale, y, line, 16 * mm * scale)
         draw_string(page, width * 0.62, y, f"项目负责人：{unit['lead']}", 16 * mm * scale)
     qr_size = 110 * mm * scale
-    _qr_draw(
+    qr_draw(
         page,
         plaque_public_url(plaque),
         x=width - margin - qr_size - 10 * mm * scale,
@@ -182,23 +182,6 @@ def plaque_pdf_draw(plaque: Plaque) -> bytes:
     page.showPage()
     page.save()
     return out.getvalue()
-
-
-def _qr_draw(page, url: str, *, x: float, y: float, size: float) -> None:
-    """The QR code's dark modules as filled rectangles. (ReportLab's drawing renderer would
-    also select Helvetica, a font no PDF of the archive may reference unembedded.)"""
-    widget = QrCodeWidget(url)
-    x0, y0, x1, _y1 = widget.getBounds()
-    page.saveState()
-    page.translate(x, y)
-    page.scale(size / (x1 - x0), size / (x1 - x0))
-    page.translate(-x0, -y0)
-    page.setFillColorRGB(0, 0, 0)
-    for module in widget.draw().contents:
-        if module.fillColor is None:  # the quiet zone's outline
-            continue
-        page.rect(module.x, module.y, module.width, module.height, stroke=0, fill=1)
-    page.restoreState()
 
 
 def _print_file_store(plaque: Plaque, *, actor: AbstractBaseUser | None):

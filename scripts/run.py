@@ -53,8 +53,19 @@ def signing_line() -> str:
     return f"  Signing:   PAdES B-LTA (TSA {settings.TSA_URL})"
 
 
+def _labels_lines(base: str, paths) -> list[str]:
+    if paths is None:
+        return []
+    sheet, scan = paths
+    return [
+        f"  Labels:    {base}{sheet} (location QR labels, A4; as supervisor)",
+        f"  Scan:      {base}{scan} (a label's photo opens its location)",
+    ]
+
+
 def banner(base: str) -> str:
     from demo.logins import demo_logins_lines
+    from projects.demo import demo_label_paths
 
     # The commands below find this run's S3 server and addresses from another shell through
     # var/embedded.json; only a var/ other than the default has to be named.
@@ -69,6 +80,7 @@ def banner(base: str) -> str:
             f"  Dashboard: {base}/oversight/ (as regulator or admin)",
             f"  API docs:  {base}/api/docs/",
             f"  Admin:     {base}/admin/ (as admin)",
+            *_labels_lines(base, demo_label_paths()),
             f"  Package:   {var}.venv/bin/python manage.py export_archive 1 -o demo.zip"
             f" && {var}.venv/bin/python manage.py verify_package demo.zip",
             signing_line(),

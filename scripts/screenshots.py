@@ -59,6 +59,7 @@ PAGES = [
     ("setup-project-create", "project-create-page", "admin", lambda c: []),
     ("setup-project-setup", "project-setup-page", "admin", lambda c: [c.project]),
     ("setup-location-tree", "location-tree-page", "admin", lambda c: [c.project, c.unit_work]),
+    ("label-scan", "location-scan-page", "supervisor", lambda c: [c.project]),
     ("setup-party-create", "party-create-page", "admin", lambda c: [c.project]),
     ("setup-person-create", "person-create-page", "admin", lambda c: [c.project]),
     ("setup-leads", "lead-timeline-page", "admin", lambda c: [c.project]),

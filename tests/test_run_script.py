@@ -58,6 +58,11 @@ def _processes_naming(text: str) -> list[int]:
 
 
 def _sign_in_and_open_home(base: str, username: str) -> tuple[int, str]:
+    home = _signed_in(base, username).open(f"{base}/", timeout=10)
+    return home.status, home.geturl()
+
+
+def _signed_in(base: str, username: str):
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
     )
@@ -76,8 +81,7 @@ def _sign_in_and_open_home(base: str, username: str) -> tuple[int, str]:
     ).encode()
     request = urllib.request.Request(f"{base}/login/", data=data)  # noqa: S310 - loopback
     opener.open(request, timeout=10)
-    home = opener.open(f"{base}/", timeout=10)
-    return home.status, home.geturl()
+    return opener
 
 
 def test_the_readme_lists_every_demo_login_as_make_run_prints_it():
@@ -131,6 +135,11 @@ def test_make_run_lists_every_demo_login_serves_and_stops_on_sigint_from_a_scrip
 
         status, url = _sign_in_and_open_home(base, "supervisor")
         assert (status, url) == (200, f"{base}/")
+        # The location label sheet it prints opens, for the supervisor, as a PDF.
+        labels_url = re.search(r"^  Labels:    (\S+)", banner, re.MULTILINE).group(1)
+        sheet = _signed_in(base, "supervisor").open(labels_url, timeout=60)
+        assert sheet.headers["Content-Type"] == "application/pdf"
+        assert sheet.read().startswith(b"%PDF-")
         assert _processes_naming(str(var / "s3"))  # the embedded S3 server is running
         assert _processes_naming(str(var / "demo-pki"))  # and the demo TSA/OCSP
 

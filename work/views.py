@@ -56,11 +56,18 @@ def project_list_page(request):
 def project_page(request, project_id: int):
     project = access.project_for_user(request.user, project_id)
     trees = work_selectors.location_trees(project=project)
+    setup_gaps = setup_views.setup_gaps_context(request, project)
+    may_write = setup_gaps["gates_may_write"]  # asked once, for the gates and the labels
     unit_works = [
         {
             "unit_work": unit_work,
             "locations": trees.get(unit_work.pk, []),
             "records_url": reverse("record-tree-page", args=[project.pk, unit_work.pk]),
+            "labels_url": (
+                reverse("location-labels-pdf", args=[project.pk, unit_work.pk])
+                if may_write
+                else None
+            ),
         }
         for unit_work in selectors.unit_work_list(project=project).order_by("pk")
     ]
@@ -85,10 +92,11 @@ def project_page(request, project_id: int):
                 (_("Material usages"), reverse("usage-list-page", args=[project.pk])),
                 (_("Defect cases"), reverse("defect-case-list-page", args=[project.pk])),
                 (_("Leads"), reverse("lead-timeline-page", args=[project.pk])),
+                (_("Scan a location label"), reverse("location-scan-page", args=[project.pk])),
                 (_("Set-up"), reverse("project-setup-page", args=[project.pk])),
             ],
             **plaque_views.plaques_context(request, project),
-            **setup_views.setup_gaps_context(request, project),
+            **setup_gaps,
             **lead_views.lead_deadlines_context(request, project),
             "nav_active": "projects",
             "breadcrumbs": crumbs(project),
