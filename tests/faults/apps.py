@@ -82,6 +82,36 @@ class FaultPostgres(ThrowawayPostgres):
         # The restarted server is pg_ctl's child, not self.process: stop() below uses pg_ctl.
         self.pg_ctl("-m", "fast", "-l", str(self.dir / "postgres-restarted.log"), "restart")
 
+    def start_again(self) -> None:
+        """Start the stopped cluster on its port (pg_ctl start does not reuse the options
+        the server was first started with; restart does)."""
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off"
+        self.pg_ctl("-o", options, "-l", str(self.dir / "postgres-restarted.log"), "start")
+
+    def lock_and_wait(self, statement: str):
+        """Open a connection that takes ``statement``'s lock and keeps it (until the server
+        goes down): a write that needs it is then in flight for as long as the test wants."""
+        import psycopg
+
+        conn = psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres")
+        conn.execute(statement)
+        return conn
+
+    def wait_for_lock_waiter(self, *, timeout: float = 120) -> None:
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        with psycopg.connect(url, autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                waiting = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                ).fetchone()[0]
+                if waiting:
+                    return
+                time.sleep(0.05)
+        raise AssertionError("no request reached its write")
+
     def stop(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):  # not running
             self.pg_ctl("-m", "immediate", "stop")

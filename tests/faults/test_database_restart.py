@@ -4,6 +4,7 @@ every write that was answered 2xx is there afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -59,7 +60,13 @@ def test_requests_during_a_postgresql_restart_fail_cleanly_and_the_app_reconnect
         thread.start()
     try:
         time.sleep(1.0)  # writes going through
+        # Writes in flight for sure when the restart comes, however busy the machine: they
+        # wait for a lock on the organizations' table that a connection of the test holds.
+        blocker = postgres.lock_and_wait("LOCK TABLE projects_organization IN SHARE MODE")
+        postgres.wait_for_lock_waiter()
         postgres.restart()
+        with contextlib.suppress(Exception):
+            blocker.close()  # the restart ended its session
         time.sleep(1.5)  # and going through again
     finally:
         stop.set()
@@ -115,7 +122,7 @@ def test_while_postgresql_is_down_pages_and_the_api_answer_503_and_say_why(app):
         assert "database could not be reached, so nothing was saved" in body
         assert "Traceback" not in body
     finally:
-        postgres.pg_ctl("-m", "fast", "-l", str(postgres.dir / "postgres-restarted.log"), "start")
+        postgres.start_again()
     status, _, body = server.request("GET", "/api/v1/me/", token=token)
     assert status == 200, body[:500]
 
