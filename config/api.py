@@ -5,6 +5,7 @@ with a message in the request's language, never a 500."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -20,14 +21,30 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.unavailable import DATABASE_ERRORS, RETRY_AFTER_SECONDS
 from projects import access
 from responsibility.signing import SigningUnavailable
 from storage.errors import StorageUnavailable
 from storage.uploads import RequestTooLarge
 from storage.validation import size_text
 
+logger = logging.getLogger(__name__)
+
 
 def exception_handler(exc, context):
+    if isinstance(exc, DATABASE_ERRORS):
+        logger.error("database unavailable: %s", exc)
+        return Response(
+            {
+                "detail": _(
+                    "The database is unavailable, so nothing was saved. Please try again in a"
+                    " minute."
+                ),
+                "code": "database_unavailable",
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=_django_errors(exc))
     if isinstance(exc, StorageUnavailable):

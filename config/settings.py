@@ -128,6 +128,8 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a sign-in refused by the lockout into the answer
     # of projects.signin.lockout_response.
     "axes.middleware.AxesMiddleware",
+    # Innermost, so that it sees a view's lost database or object store first: a 503 page.
+    "config.unavailable.ServiceUnavailableMiddleware",
 ]
 
 # django-axes first: it refuses a locked-out account or address before the password is

@@ -595,29 +595,32 @@ def photo_ingest(
     )
     # What the caller gave is checked before anything is put.
     photo.full_clean(exclude=(*PHOTO_KNOWN_RELATIONS, "width", "height"))
-    stored = photo_store(
-        fileobj=fileobj,
-        user=actor,
-        subject_date=reference_date,
-        site=project.site,
-        declared_sha256=declared_sha256,
-        device_captured_at=device_captured_at,
-        attached=lambda original: Photo.objects.filter(
-            subject_type=subject_type, subject_id=subject.pk, original=original
-        ).first(),
-    )
-    if stored.existing is not None:
-        return stored.existing, False
-    photo.original = stored.original
-    for name, value in stored.fields().items():
-        setattr(photo, name, value)
-    try:
-        return _photo_record(photo=photo, stored=stored, actor=actor), True
-    except IntegrityError:
-        # The same photo was sent twice at once to this subject; the first one stands.
-        return Photo.objects.get(
-            subject_type=subject_type, subject_id=subject.pk, original=stored.original
-        ), False
+    # One transaction for the stored files' rows and the photo's: a process killed between
+    # them leaves no file recorded for nothing, only held versions without a row (orphans).
+    with transaction.atomic():
+        stored = photo_store(
+            fileobj=fileobj,
+            user=actor,
+            subject_date=reference_date,
+            site=project.site,
+            declared_sha256=declared_sha256,
+            device_captured_at=device_captured_at,
+            attached=lambda original: Photo.objects.filter(
+                subject_type=subject_type, subject_id=subject.pk, original=original
+            ).first(),
+        )
+        if stored.existing is not None:
+            return stored.existing, False
+        photo.original = stored.original
+        for name, value in stored.fields().items():
+            setattr(photo, name, value)
+        try:
+            return _photo_record(photo=photo, stored=stored, actor=actor), True
+        except IntegrityError:
+            # The same photo was sent twice at once to this subject; the first one stands.
+            return Photo.objects.get(
+                subject_type=subject_type, subject_id=subject.pk, original=stored.original
+            ), False
 
 
 def _location_in(location: Location, subject) -> bool:

@@ -38,4 +38,6 @@ SCHEDULES = [
         every=timedelta(hours=1),
         offset=timedelta(minutes=17),
     ),
+    # Archival versions left under a legal hold by a process stopped after its commit.
+    Schedule("storage-retentions", "storage.jobs.retentions_settle", every=timedelta(minutes=10)),
 ]

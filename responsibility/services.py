@@ -339,31 +339,35 @@ def document_sign(
     # time-stamping authority or the certificate status service does not answer,
     # SigningUnavailable leaves no object, row or ledger entry behind.
     pdf_bytes = signed_pdf(document=document, evidence=evidence, signature_png=signature_png)
-    if signature_image is not None:
-        evidence.signature_image = object_store(
-            fileobj=signature_image,
+    # The stored PDF's row and the signature's rows commit together: a process killed
+    # between the PDF's put and the commit leaves an unsigned document and a held version
+    # without a row (an orphan reconcile_storage reports), never a half-signed document.
+    with transaction.atomic():
+        if signature_image is not None:
+            evidence.signature_image = object_store(
+                fileobj=signature_image,
+                user=user,
+                archival=True,
+                original_name="signature.png",
+                retention_until=retention,
+                allowed_types=SIGNATURE_TYPES,
+                max_bytes=settings.SIGNATURE_IMAGE_MAX_BYTES,
+            )
+        stored = object_store(
+            fileobj=io.BytesIO(pdf_bytes),
             user=user,
             archival=True,
-            original_name="signature.png",
+            original_name=f"{document.number}.pdf",
             retention_until=retention,
-            allowed_types=SIGNATURE_TYPES,
-            max_bytes=settings.SIGNATURE_IMAGE_MAX_BYTES,
+            allowed_types=("application/pdf",),
         )
-    stored = object_store(
-        fileobj=io.BytesIO(pdf_bytes),
-        user=user,
-        archival=True,
-        original_name=f"{document.number}.pdf",
-        retention_until=retention,
-        allowed_types=("application/pdf",),
-    )
-    document.signature_level = (
-        ResponsibilityDocument.SignatureLevel.B_LTA
-        if signing.long_term()
-        else ResponsibilityDocument.SignatureLevel.B_B
-    )
-    document.timestamp_expires_at = signing.last_timestamp_expiry(pdf_bytes)
-    return _sign_record(document=document, evidence=evidence, pdf=stored, user=user)
+        document.signature_level = (
+            ResponsibilityDocument.SignatureLevel.B_LTA
+            if signing.long_term()
+            else ResponsibilityDocument.SignatureLevel.B_B
+        )
+        document.timestamp_expires_at = signing.last_timestamp_expiry(pdf_bytes)
+        return _sign_record(document=document, evidence=evidence, pdf=stored, user=user)
 
 
 def signed_pdf(*, document, evidence: SigningEvidence, signature_png: bytes | None) -> bytes:

@@ -289,6 +289,7 @@ class ListedVersion:
     size: int
     is_latest: bool
     is_delete_marker: bool
+    last_modified: datetime | None = None
 
 
 def list_versions(bucket: str) -> Iterator[ListedVersion]:
@@ -305,6 +306,7 @@ def list_versions(bucket: str) -> Iterator[ListedVersion]:
                 size=item.size or 0,
                 is_latest=latest,
                 is_delete_marker=bool(item.is_delete_marker),
+                last_modified=item.last_modified,
             )
 
 

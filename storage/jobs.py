@@ -10,7 +10,7 @@ from jobs.engine import job, progress
 from storage.errors import StorageUnavailable
 from storage.fixity import objects_to_check, run_audit, run_start
 from storage.models import FixityRun
-from storage.reconcile import reconcile
+from storage.reconcile import pending_settle, reconcile
 
 logger = logging.getLogger("storage.jobs")
 
@@ -77,3 +77,11 @@ def reconcile_storage() -> dict:
         "missing": [obj.pk for obj in result.missing],
         "orphans": len(result.orphans),
     }
+
+
+@job(retries=2, backoff_seconds=60)
+def retentions_settle() -> dict:
+    """Set the retention, and lift the hold, of archival versions whose row committed but
+    whose process stopped before it could (``PendingRetention``): so such a version waits
+    minutes for its retention, not until the weekly ``reconcile_storage``."""
+    return {"settled": pending_settle()}

@@ -71,6 +71,32 @@ class StoredObject(Ledgered):
         return self.is_retained or self.legal_hold
 
 
+class PendingRetention(models.Model):
+    """An archival version whose row has committed but whose COMPLIANCE retention is not set
+    yet: it is under a legal hold until ``storage.services.objects_settle`` sets the
+    retention and lifts the hold, just after the commit. A row left here means the process
+    died (or the object store failed) in between; ``reconcile_storage`` settles it.
+
+    Bookkeeping of the write protocol, not evidence: not ledgered.
+    """
+
+    stored_object = models.OneToOneField(
+        StoredObject,
+        verbose_name=_("stored file"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("retention to set")
+        verbose_name_plural = _("retentions to set")
+
+    def __str__(self) -> str:
+        return str(self.stored_object)
+
+
 class EvidencePhoto(models.Model):
     """What ``storage.photos.photo_store`` derives from an evidence photo, for a photo row
     that owns its original elsewhere (``stored_object``).

@@ -7,9 +7,10 @@ import logging
 import os
 import threading
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import BinaryIO
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from ledger.models import LedgerEntry
 from ledger.services import ledger_append
 from storage import gateway
 from storage.errors import StorageError
-from storage.models import StoredObject
+from storage.models import PendingRetention, StoredObject
 from storage.validation import content_check, upload_precheck
 
 logger = logging.getLogger(__name__)
@@ -71,9 +72,11 @@ def object_store(
     store is down, StorageUnavailable is raised and nothing is written to the database.
 
     The bytes are put while they are decoded (``ObjectStaging``), and the row is committed
-    after. Called inside a caller's transaction that later rolls back, the object stays in
-    the bucket without a row: harmless (a retry finds the same key) and left to the
-    reconciler, never deleted blindly.
+    after; an archival version stays under a legal hold until that commit, and gets its
+    retention just after it (``objects_record``). Called inside a caller's transaction that
+    later rolls back, or in a process killed before the commit, the object stays in the
+    bucket without a row, held: harmless (a retry finds the same key), reported by the
+    reconciler and removable after a grace period (``orphans_remove``).
     """
     with ObjectStaging() as staging:
         staged = staging.stage(
@@ -105,8 +108,12 @@ class StagedObject:
     obj: StoredObject
     _reader: BinaryIO | None = None
     _future: Future | None = None  # the put, under a legal hold for an archival file
-    _permanent: Future | None = None  # its retention set and hold lifted, once checked
     _put: gateway.PutResult | None = None
+
+    @property
+    def held(self) -> bool:
+        """Put under a legal hold that ``objects_record`` lifts once its row commits."""
+        return self.is_new and self.obj.retention_until is not None
 
     @property
     def is_new(self) -> bool:
@@ -127,16 +134,16 @@ class ObjectStaging:
         objects_record([staged], actor=user)
 
     An archival file is put under a legal hold, not yet its COMPLIANCE retention: a file the
-    decode then refuses must be removable. Leaving the block normally waits for every put
-    and then, for each archival version, sets its retention and lifts the hold — the
-    version is never deletable without first lifting a hold, and no row points at it before
-    its retention is set. If the block raises, or a put fails, every version put here is
-    removed and the error propagates. The rows are the caller's: ``objects_record``. A
-    caller with more to do after its decode passes calls ``checked(staged)``, so that the
-    retention is set meanwhile rather than at the end.
+    decode then refuses must be removable, and so must a version whose row never commits
+    (the process killed, the transaction rolled back) — a version under retention without a
+    row would be kept for decades with nothing pointing at it. Leaving the block normally
+    waits for every put; the rows are the caller's (``objects_record``), and the retention
+    is set and the hold lifted once they commit. The version is never deletable without
+    first lifting a hold. If the block raises, or a put fails, every version put here is
+    removed and the error propagates.
 
     A file that cannot be read twice at once (neither a temporary upload on disk nor bytes in
-    memory) is put after the block instead, with its retention in the same request.
+    memory) is put after the block instead, under the same hold.
     """
 
     def __init__(self) -> None:
@@ -205,32 +212,14 @@ class ObjectStaging:
         self._staged.append(staged)
         return staged
 
-    def checked(self, staged: StagedObject) -> None:
-        """The caller's decode of ``staged`` passed: if its put has finished, make the
-        version permanent now, in the background, rather than when the block ends."""
-        future = staged._future
-        if (
-            staged.obj.retention_until is not None
-            and future is not None
-            and future.done()
-            and future.exception() is None
-            and staged._permanent is None
-        ):
-            staged._permanent = _put_executor().submit(_permanent, staged.obj, future.result())
-
     def _settle(self) -> None:
         for staged in self._staged:
-            if staged._future is None:  # one reader only: put now, retention included
+            if staged._future is None:  # one reader only: put now
                 staged._reader.seek(0)
-                staged._put = _put(staged.obj, staged._reader, hold=False)
+                staged._put = _put(staged.obj, staged._reader, hold=staged.held)
             else:
                 staged._put = staged._future.result()
             staged.obj.version_id = staged._put.version_id or ""
-        for staged in self._staged:
-            if staged._permanent is not None:
-                staged._permanent.result()
-            elif staged.obj.retention_until is not None and staged._future is not None:
-                _permanent(staged.obj, staged._put)
 
     def _abandon(self) -> None:
         """Remove every version put here; what cannot be removed is logged for the
@@ -241,18 +230,14 @@ class ObjectStaging:
                     staged._put = staged._future.result()
                 except Exception:  # noqa: BLE001, S112 - the put failed: nothing to remove
                     continue
-            if staged._permanent is not None:
-                wait([staged._permanent])
             if staged._put is None:
                 continue
             obj, version = staged.obj, staged._put.version_id
             try:
-                if obj.retention_until is not None and staged._future is not None:
+                if staged.held:
                     gateway.set_legal_hold(obj.bucket, obj.key, version_id=version, on=False)
                 gateway.remove(obj.bucket, obj.key, version_id=version)
             except StorageError:
-                # Also where a checked version was already made permanent before a later
-                # file failed: it stays, under its retention, without a row.
                 logger.warning(
                     "could not remove %s/%s version %s of a refused upload; the reconciler"
                     " will report it",
@@ -261,13 +246,6 @@ class ObjectStaging:
                     version,
                     exc_info=True,
                 )
-
-
-def _permanent(obj: StoredObject, put: gateway.PutResult) -> None:
-    """Put a held archival version under its COMPLIANCE retention, then lift the hold."""
-    version = put.version_id or None
-    gateway.set_retention(obj.bucket, obj.key, version_id=version, until=obj.retention_until)
-    gateway.set_legal_hold(obj.bucket, obj.key, version_id=version, on=False)
 
 
 def _put_held(obj: StoredObject, reader: BinaryIO) -> gateway.PutResult:
@@ -319,22 +297,70 @@ def objects_record(
     staged: Iterable[StagedObject], *, actor: AbstractBaseUser | None
 ) -> list[StoredObject]:
     """Record settled objects (rows and ledger entries) in the caller's transaction; an
-    object already stored is returned as it is."""
+    object already stored is returned as it is.
+
+    A held archival version gets its COMPLIANCE retention, and its hold lifted, when the
+    outermost transaction commits (``objects_settle``): before, a rollback or a killed
+    process leaves a held orphan that can be removed; after, the row points at it. A
+    ``PendingRetention`` row, committed with the object's row, says which versions still
+    wait for that, should the process die between the commit and the settling: the
+    reconciler settles them (``pending_settle``).
+    """
     recorded = []
+    held = []
     for item in staged:
         obj = item.obj
         if not item.is_new:
             recorded.append(obj)
             continue
         obj.stored_by = actor if getattr(actor, "pk", None) else None
+        is_held = item.held  # before the save gives the row its pk
         try:
             # A savepoint, so that losing a race only undoes this row.
             with transaction.atomic():
                 recorded.append(_object_record(obj=obj, actor=actor))
+                if is_held:
+                    PendingRetention.objects.create(stored_object=obj)
+                    held.append(obj.pk)
         except IntegrityError:
             # A concurrent upload of the same bytes committed first; its row stands for both.
+            # Our version of the bytes stays held, without a row: an orphan to remove.
             recorded.append(StoredObject.objects.get(bucket=obj.bucket, sha256=obj.sha256))
+    if held:
+        transaction.on_commit(partial(objects_settle, held), robust=True)
     return recorded
+
+
+def objects_settle(pks: Iterable[int]) -> int:
+    """Put the committed, held archival versions of ``pks`` under their COMPLIANCE
+    retention, then lift their holds; returns how many were settled. Idempotent: a version
+    already settled is skipped (its PendingRetention row is gone). If the object store fails
+    here, the versions stay held — protected — and the reconciler settles them later."""
+    settled = 0
+    for pending in PendingRetention.objects.filter(stored_object__in=list(pks)).select_related(
+        "stored_object"
+    ):
+        obj = pending.stored_object
+        version = obj.version_id or None
+        try:
+            gateway.set_retention(
+                obj.bucket, obj.key, version_id=version, until=obj.retention_until
+            )
+            if not obj.legal_hold:  # a hold the record asks for stays
+                gateway.set_legal_hold(obj.bucket, obj.key, version_id=version, on=False)
+        except StorageError:
+            logger.warning(
+                "could not set the retention of %s/%s version %s after its record committed;"
+                " it stays under a legal hold until reconcile_storage settles it",
+                obj.bucket,
+                obj.key,
+                version,
+                exc_info=True,
+            )
+            continue
+        pending.delete()
+        settled += 1
+    return settled
 
 
 def _object_record(*, obj: StoredObject, actor: AbstractBaseUser | None) -> StoredObject:
@@ -360,6 +386,9 @@ def object_legal_hold_set(
             _("Only archived evidence can be put on legal hold; this file is a derived copy."),
             code="not_archival",
         )
+    # A version whose retention a stopped process never set is settled first: lifting a
+    # case's hold must not leave it unprotected.
+    objects_settle([obj.pk])
     gateway.set_legal_hold(obj.bucket, obj.key, version_id=obj.version_id or None, on=on)
     return _object_update(obj=obj, actor=actor, legal_hold=on)
 

@@ -52,3 +52,17 @@ def test_the_500_page_says_nothing_was_half_written_without_needing_the_request(
     response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500
     assert "nothing is left half-written" in response.content.decode()
+
+
+def test_the_503_page_says_the_database_is_down_and_nothing_was_saved_in_chinese():
+    from django.utils import translation
+
+    from config.unavailable import unavailable_page
+
+    with translation.override("zh-hans"):
+        response = unavailable_page(database=True)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert "无法连接档案系统的数据库，因此没有保存任何内容。" in page
+    assert "错误 503" in page

@@ -123,6 +123,8 @@ def signature_png(size=(300, 100)) -> io.BytesIO:
 
 
 @pytest.fixture
-def site(project, admin, alice, leo, quinn):
-    """A building with evidence to trace (tests/responsibility/defect_data.py)."""
-    return site_build(project, admin, alice, leo, quinn)
+def site(project, admin, alice, leo, quinn, django_capture_on_commit_callbacks):
+    """A building with evidence to trace (tests/responsibility/defect_data.py), committed as
+    in production: its archived files are under their retention, their holds lifted."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return site_build(project, admin, alice, leo, quinn)

@@ -249,6 +249,7 @@ def test_the_case_photos_are_ordinary_evidence_photos_in_the_trace(api_as, proje
 
 def test_a_case_photo_carries_its_exif_flags_and_download_links(api_as, project, site):
     from inspections.models import Photo
+    from jobs.engine import run_queued
     from storage.models import StoredObject
     from tests.inspections import photos
     from tests.storage.samples import png_bomb
@@ -266,9 +267,18 @@ def test_a_case_photo_carries_its_exif_flags_and_download_links(api_as, project,
     assert (body["width"], body["height"]) == (1200, 900)
     assert body["captured_at"] == "2020-01-01T10:00:00+08:00"
     assert body["flags"] == ["captured_far_from_date"]
-    for variant in ("original", "preview", "thumbnail"):
-        link = body["downloads"][variant]
-        assert link == f"/api/v1/projects/{project.pk}/photos/{body['id']}/{variant}/"
+    # The original is there at once; the preview and thumbnail once the preview job ran.
+    original = body["downloads"]["original"]
+    assert original == f"/api/v1/projects/{project.pk}/photos/{body['id']}/original/"
+    assert api_as("alice").get(original).status_code == 302
+    assert body["downloads"]["preview"] is None
+    assert body["downloads"]["thumbnail"] is None
+    for variant in ("preview", "thumbnail"):
+        link = f"/api/v1/projects/{project.pk}/photos/{body['id']}/{variant}/"
+        assert api_as("alice").get(link).status_code == 404
+    run_queued()
+    for variant in ("preview", "thumbnail"):
+        link = f"/api/v1/projects/{project.pk}/photos/{body['id']}/{variant}/"
         assert api_as("alice").get(link).status_code == 302
     objects, photos_before = StoredObject.objects.count(), Photo.objects.count()
     refused = api_as("alice").post(

@@ -25,11 +25,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def evidence(supervisor):
-    """A site photo archived as evidence."""
-    return object_store(
-        fileobj=samples.named(samples.jpeg(), "rebar.jpg"), user=supervisor, archival=True
-    )
+def evidence(supervisor, django_capture_on_commit_callbacks):
+    """A site photo archived as evidence (committed: its retention is set, its hold lifted)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return object_store(
+            fileobj=samples.named(samples.jpeg(), "rebar.jpg"), user=supervisor, archival=True
+        )
 
 
 def entries_for(obj) -> list[str]:
@@ -47,14 +48,15 @@ def test_archived_evidence_is_retained_for_the_default_number_of_years(evidence)
     assert stored.retention_until == evidence.retention_until
 
 
-def test_a_caller_can_choose_the_retention_date(supervisor):
+def test_a_caller_can_choose_the_retention_date(supervisor, django_capture_on_commit_callbacks):
     until = datetime(2099, 5, 1, 8, 30, tzinfo=UTC)
-    obj = object_store(
-        fileobj=samples.named(samples.pdf(), "plaque.pdf"),
-        user=supervisor,
-        archival=True,
-        retention_until=until,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        obj = object_store(
+            fileobj=samples.named(samples.pdf(), "plaque.pdf"),
+            user=supervisor,
+            archival=True,
+            retention_until=until,
+        )
     assert obj.retention_until == until
     assert gateway.stat(obj.bucket, obj.key, version_id=obj.version_id).retention_until == until
 

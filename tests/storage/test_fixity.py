@@ -145,7 +145,7 @@ def test_reconcile_reports_orphans_and_is_clean_when_every_record_has_its_object
     )
     out = reconcile_out()
     assert "0 records without their object" in out
-    assert "orphan (no record; kept)" in out
+    assert "orphan (no record): " in out
     assert "orphans/left-behind.pdf" in out
     # (The store is shared by the whole test session: other tests' files are orphans here.)
 

@@ -2,15 +2,17 @@
 
 import hashlib
 import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from ledger.models import LedgerEntry
 from storage import gateway
 from storage.errors import ObjectNotFound, StorageUnavailable
-from storage.models import StoredObject
-from storage.reconcile import reconcile
+from storage.models import PendingRetention, StoredObject
+from storage.reconcile import pending_settle, reconcile
 from storage.selectors import object_read_bytes
 from storage.services import ObjectStaging, object_key, object_store
 from tests.storage import samples
@@ -52,12 +54,13 @@ def test_when_the_object_store_is_down_storing_fails_fast_and_writes_nothing(
 
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_a_store_that_fails_between_the_put_and_the_retention_leaves_a_held_orphan_only(
+def test_an_upload_that_fails_after_its_put_while_the_store_is_down_leaves_a_held_orphan_only(
     supervisor, s3_server, fresh_gateway
 ):
-    # The put has landed under its legal hold; the store goes down before the retention is
-    # set. Nothing is recorded, the caller hears 503, and the held version is what the
-    # reconciler reports — never a retained version without a record, never a lost file.
+    # The put has landed under its legal hold; the store goes down and the upload fails
+    # before its row (the decode refused the file, the request died). The version cannot be
+    # removed now; it stays held, without a record, and the reconciler reports it — never a
+    # retained version without a record, never a lost file.
     data = samples.jpeg((320, 240))
     key = object_key(hashlib.sha256(data).hexdigest())
     objects, entries = StoredObject.objects.count(), LedgerEntry.objects.count()
@@ -68,9 +71,10 @@ def test_a_store_that_fails_between_the_put_and_the_retention_leaves_a_held_orph
             wait_for(settings.S3_ARCHIVE_BUCKET, key)  # the put has landed
             s3_server.stop()
             gateway.reset()
+            raise ValidationError("the decode refused it")
 
     try:
-        with pytest.raises(StorageUnavailable):
+        with pytest.raises(ValidationError):
             store_while_the_store_fails()
     finally:
         s3_server.start()
@@ -80,8 +84,44 @@ def test_a_store_that_fails_between_the_put_and_the_retention_leaves_a_held_orph
     on_server = gateway.stat(settings.S3_ARCHIVE_BUCKET, key)
     assert on_server.legal_hold
     assert on_server.retention_until is None
-    orphans = reconcile().orphans
-    assert (settings.S3_ARCHIVE_BUCKET, key, on_server.version_id) in orphans
+    orphans = {(o.bucket, o.key, o.version_id): o for o in reconcile().orphans}
+    orphan = orphans[(settings.S3_ARCHIVE_BUCKET, key, on_server.version_id)]
+    assert orphan.legal_hold
+    assert not orphan.retained
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_store_that_fails_between_the_commit_and_the_retention_leaves_the_file_held_until_settled(
+    supervisor, s3_server, fresh_gateway, django_capture_on_commit_callbacks
+):
+    # The row commits; the store goes down before the retention is set (or the process dies
+    # there). The version stays under its legal hold — protected — and the record says it
+    # waits; the reconciler sets the retention and lifts the hold once the store is back.
+    with django_capture_on_commit_callbacks() as after_commit:
+        obj = object_store(
+            fileobj=samples.named(samples.jpeg((330, 240)), "settle.jpg"),
+            user=supervisor,
+            archival=True,
+        )
+    assert PendingRetention.objects.filter(stored_object=obj).exists()
+    s3_server.stop()
+    gateway.reset()
+    try:
+        for callback in after_commit:
+            callback()  # logged, not raised: the commit already answered the user
+    finally:
+        s3_server.start()
+        gateway.reset()
+    on_server = gateway.stat(obj.bucket, obj.key, version_id=obj.version_id)
+    assert (on_server.legal_hold, on_server.retention_until) == (True, None)
+    assert PendingRetention.objects.filter(stored_object=obj).exists()
+
+    assert pending_settle(older_than=timedelta(0)) == 1
+    on_server = gateway.stat(obj.bucket, obj.key, version_id=obj.version_id)
+    assert (on_server.legal_hold, on_server.retention_until) == (False, obj.retention_until)
+    assert not PendingRetention.objects.filter(stored_object=obj).exists()
+    assert pending_settle(older_than=timedelta(0)) == 0
 
 
 def wait_for(bucket: str, key: str) -> None:

@@ -163,10 +163,14 @@ def test_a_truncated_jpeg_is_refused_and_its_put_undone(supervisor, archival):
     assert "damaged or incomplete" in message
 
 
-def test_an_archived_file_is_left_under_compliance_retention_and_no_hold(supervisor):
-    obj = object_store(
-        fileobj=samples.named(samples.jpeg(), "a.jpg"), user=supervisor, archival=True
-    )
+def test_an_archived_file_is_left_under_compliance_retention_and_no_hold(
+    supervisor, django_capture_on_commit_callbacks
+):
+    # The retention is set, and the hold lifted, once the row commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        obj = object_store(
+            fileobj=samples.named(samples.jpeg(), "a.jpg"), user=supervisor, archival=True
+        )
     on_server = gateway.stat(obj.bucket, obj.key, version_id=obj.version_id)
     assert on_server.retention_until == obj.retention_until
     assert not on_server.legal_hold
@@ -176,12 +180,14 @@ def test_an_archived_file_is_left_under_compliance_retention_and_no_hold(supervi
         gateway.remove(obj.bucket, obj.key, version_id=obj.version_id)
 
 
-def test_a_file_that_cannot_be_read_twice_at_once_is_stored_after_its_check(supervisor, tmp_path):
-    # A plain file handle has no second reader: the put waits for the decode and carries
-    # its retention in the same request.
+def test_a_file_that_cannot_be_read_twice_at_once_is_stored_after_its_check(
+    supervisor, tmp_path, django_capture_on_commit_callbacks
+):
+    # A plain file handle has no second reader: the put waits for the decode; the retention
+    # comes with the commit as for any other file.
     path = tmp_path / "site.jpg"
     path.write_bytes(samples.jpeg((300, 200)))
-    with path.open("rb") as handle:
+    with path.open("rb") as handle, django_capture_on_commit_callbacks(execute=True):
         obj = object_store(fileobj=handle, user=supervisor, archival=True)
     assert obj.original_name == "site.jpg"
     assert object_read_bytes(obj=obj) == path.read_bytes()
