@@ -200,7 +200,7 @@ def recall_page(request, notice_id: int):
     filters, chosen = _hit_filters(request, notice)
     rows = selectors.notice_hit_rows(notice=notice, user=user, **chosen)
     page = Paginator(rows, HITS_PAGE_SIZE).get_page(request.GET.get("page"))
-    hits = _labelled(selectors.notice_hit_dicts(page.object_list))
+    hits = _labelled(selectors.notice_hit_dicts(page.object_list, notice=notice))
     actions = list(selectors.recall_action_list(notice=notice, user=user))
     query = request.GET.copy()
     query.pop("page", None)
@@ -229,7 +229,7 @@ def recall_hits_csv(request, notice_id: int):
     notice = access.notice_for_user(request.user, notice_id)
     _form, chosen = _hit_filters(request, notice)
     rows = selectors.notice_hit_dicts(
-        selectors.notice_hit_rows(notice=notice, user=request.user, **chosen)
+        selectors.notice_hit_list(notice=notice, user=request.user, **chosen), notice=notice
     )
     language = translation.get_language()
 

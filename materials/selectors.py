@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
     Exists,
@@ -18,6 +20,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from materials import access
@@ -183,20 +186,27 @@ def notice_batch_ids(*, notice: DefectNotice) -> list[int]:
     make PostgreSQL scan every batch and every delivery. Kept on ``notice`` for the other
     reads of the same request (a batch recorded later may fall in the range: read again
     from a fresh notice)."""
-    if hasattr(notice, "_batch_ids"):
-        return notice._batch_ids
-    ids = set(notice.batches.values_list("pk", flat=True))
+    return sorted(notice_batch_numbers(notice=notice))
+
+
+def notice_batch_numbers(*, notice: DefectNotice) -> dict[int, str]:
+    """The batches a notice names, as their numbers by id (read with the ids, see
+    ``notice_batch_ids``): the hits take the number from here rather than join the batches,
+    a join for which PostgreSQL hashed every batch of the archive."""
+    if hasattr(notice, "_batch_numbers"):
+        return notice._batch_numbers
+    numbers = dict(notice.batches.values_list("pk", "batch_number"))
     if notice.has_range:
-        ids.update(
+        numbers.update(
             Batch.objects.filter(
                 manufacturer=notice.manufacturer_id,
                 product=notice.product,
                 batch_number__gte=notice.batch_number_from,
                 batch_number__lte=notice.batch_number_to,
-            ).values_list("pk", flat=True)
+            ).values_list("pk", "batch_number")
         )
-    notice._batch_ids = sorted(ids)
-    return notice._batch_ids
+    notice._batch_numbers = numbers
+    return numbers
 
 
 def notice_list(*, user) -> QuerySet[DefectNotice]:
@@ -254,12 +264,12 @@ def notice_deliveries(*, notice: DefectNotice, user) -> QuerySet[Delivery]:
     )
 
 
-_HIT_COLUMNS = (
+_HIT_DELIVERY_COLUMNS = (
     "pk",
     "project_id",
     "project__name",
     "project__jurisdiction_code",
-    "batch__batch_number",
+    "batch_id",
     "state",
     "quantity",
     "unit",
@@ -267,16 +277,24 @@ _HIT_COLUMNS = (
     "decided_by__person__name",
     "decided_by__username",
     "inspected_by__name",
-    "usages__pk",
-    "usages__location__name",
-    "usages__quantity",
-    "usages__used_on",
-    "usages__installer__name",
-    "usages__location_id",
+)
+# A usage's columns after its delivery's (the delivery id first, to group them by).
+_HIT_USAGE_COLUMNS = (
+    "delivery_id",
+    "pk",
+    "location__name",
+    "quantity",
+    "used_on",
+    "installer__name",
+    "location_id",
+)
+_HIT_COLUMNS = (
+    *_HIT_DELIVERY_COLUMNS,
+    *(f"usages__{column}" for column in _HIT_USAGE_COLUMNS[1:]),
 )
 
 
-def notice_hit_rows(
+def _notice_hit_deliveries(
     *,
     notice: DefectNotice,
     user,
@@ -284,13 +302,7 @@ def notice_hit_rows(
     project_name: str = "",
     district: str = "",
     state: str = "",
-) -> QuerySet:
-    """The hits of ``notice`` as one lazy query (tuples, for ``notice_hit_dicts``): a row per
-    usage of an affected delivery and a row per delivery nothing was used from yet (the
-    outer join to usages), in project, delivery and usage order, narrowed to one project
-    (by id, or the projects whose name contains ``project_name``), one district (the
-    project's region code) or one delivery state. Lazy, so a page counts and slices it in the
-    database instead of reading every hit."""
+) -> QuerySet[Delivery]:
     deliveries = notice_deliveries(notice=notice, user=user)
     if project_id is not None:
         deliveries = deliveries.filter(project_id=project_id)
@@ -300,16 +312,66 @@ def notice_hit_rows(
         deliveries = deliveries.filter(project__jurisdiction_code=district)
     if state:
         deliveries = deliveries.filter(state=state)
-    return deliveries.order_by(
-        "project_id", "delivered_on", "pk", "usages__used_on", "usages__pk"
-    ).values_list(*_HIT_COLUMNS)
+    return deliveries
+
+
+def notice_hit_rows(*, notice: DefectNotice, user, **filters) -> QuerySet:
+    """The hits of ``notice`` as one lazy query (tuples, for ``notice_hit_dicts``): a row per
+    usage of an affected delivery and a row per delivery nothing was used from yet (the
+    outer join to usages), in project, delivery and usage order, narrowed to one project
+    (``project_id``, or the projects whose name contains ``project_name``), one district
+    (``district``, the project's region code) or one delivery state (``state``). Lazy, so a
+    page counts and slices it in the database instead of reading every hit; every hit at
+    once is ``notice_hit_list``."""
+    return (
+        _notice_hit_deliveries(notice=notice, user=user, **filters)
+        .order_by("project_id", "delivered_on", "pk", "usages__used_on", "usages__pk")
+        .values_list(*_HIT_COLUMNS)
+    )
+
+
+def notice_hit_list(*, notice: DefectNotice, user, **filters) -> list[tuple]:
+    """The rows of ``notice_hit_rows`` (same filters, same tuples, same order) read whole,
+    in two queries: the deliveries, then their usages. As one join PostgreSQL chose a
+    parallel scan of every delivery to feed the loop over the usages, which a loaded
+    machine made 2-3x slower than two index lookups."""
+    deliveries = list(
+        _notice_hit_deliveries(notice=notice, user=user, **filters)
+        .order_by("project_id", "delivered_on", "pk")
+        .values_list(*_HIT_DELIVERY_COLUMNS)
+    )
+    usages: dict[int, list[tuple]] = {}
+    for delivery_id, *usage in (
+        Usage.objects.filter(_among(Usage, "delivery", [delivery[0] for delivery in deliveries]))
+        .order_by("used_on", "pk")
+        .values_list(*_HIT_USAGE_COLUMNS)
+    ):
+        usages.setdefault(delivery_id, []).append(tuple(usage))
+    unused = [(None,) * (len(_HIT_USAGE_COLUMNS) - 1)]
+    return [
+        delivery + usage for delivery in deliveries for usage in usages.get(delivery[0], unused)
+    ]
+
+
+def _among(model, field: str, ids: list[int]):
+    """A filter on ``model``'s ``field`` (a key) being one of ``ids``: one array parameter
+    on PostgreSQL, not an IN list. A recall names a thousand deliveries and projects, and
+    Django building and psycopg quoting an IN list of them cost more than the lookup."""
+    if connection.vendor != "postgresql":  # SQLite (make run)
+        return Q(**{f"{field}__in": ids})
+    quote = connection.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(model._meta.get_field(field).column)}"
+    # The names come from the model, the ids go as a parameter.
+    return RawSQL(f"{column} = ANY(%s::bigint[])", (ids,), output_field=BooleanField())  # noqa: S611
 
 
 def current_leads(project_ids) -> dict[int, list[dict]]:
     """The leads in office of each project, by project id (one query)."""
     leads: dict[int, list[dict]] = {}
     for project_id, role, name, organization in (
-        LeadTenure.objects.filter(project__in=set(project_ids), end_date__isnull=True)
+        LeadTenure.objects.filter(
+            _among(LeadTenure, "project", sorted(set(project_ids))), end_date__isnull=True
+        )
         .order_by("project_id", "role")
         .values_list("project_id", "role", "person__name", "participation__organization__name")
     ):
@@ -319,10 +381,12 @@ def current_leads(project_ids) -> dict[int, list[dict]]:
     return leads
 
 
-def notice_hit_dicts(rows) -> list[dict]:
-    """Rows of ``notice_hit_rows`` (all, or a page of them) as the dicts the API, the CSV,
-    the PDF and the pages show, each with its project's leads in office (one query)."""
+def notice_hit_dicts(rows, *, notice: DefectNotice) -> list[dict]:
+    """Rows of ``notice_hit_rows`` of ``notice`` (all, or a page of them) as the dicts the
+    API, the CSV, the PDF and the pages show, each with its project's leads in office (one
+    query) and its batch number (read with the notice's batch ids)."""
     rows = list(rows)
+    batch_numbers = notice_batch_numbers(notice=notice)
     leads = current_leads(row[1] for row in rows)
     accepted = Delivery.State.ACCEPTED
     return [
@@ -331,7 +395,7 @@ def notice_hit_dicts(rows) -> list[dict]:
             "project": project_name,
             "jurisdiction_code": jurisdiction,
             "delivery_id": delivery_id,
-            "batch_number": batch_number,
+            "batch_number": batch_numbers[batch_id],
             "delivery_state": state,
             "delivered_quantity": quantity,
             "unit": unit,
@@ -351,7 +415,7 @@ def notice_hit_dicts(rows) -> list[dict]:
             project_id,
             project_name,
             jurisdiction,
-            batch_number,
+            batch_id,
             state,
             quantity,
             unit,
@@ -373,9 +437,9 @@ def notice_hits(*, notice: DefectNotice, user) -> list[dict]:
     """Every affected delivery and usage in every project ``user`` may see: one row per
     usage, and one per delivery nothing was used from yet. Each row carries the location,
     quantity and date, the supervisor who accepted the delivery, the contractor who
-    installed it and the project's leads in office. Four queries whatever the size, read
+    installed it and the project's leads in office. Five queries whatever the size, read
     as plain values (no model instances: a recall touches thousands of rows)."""
-    return notice_hit_dicts(notice_hit_rows(notice=notice, user=user))
+    return notice_hit_dicts(notice_hit_list(notice=notice, user=user), notice=notice)
 
 
 def notice_affected_projects(*, notice: DefectNotice, user) -> QuerySet[Project]:

@@ -1,6 +1,8 @@
 """A defect notice finds every affected delivery and usage, for those allowed to see them,
 as JSON, CSV and a Chinese PDF; actions per project are tracked to closure."""
 
+import datetime
+
 import pytest
 
 from projects.models import Role
@@ -163,3 +165,47 @@ def test_every_materials_write_is_in_the_ledger_and_the_archive_verifies(
     )
     checkpoint_create()
     assert verify_archive() == []
+
+
+def test_every_hit_read_whole_is_the_same_as_the_pages_read_it(db):
+    """``notice_hit_list`` (the API, CSV and PDF: deliveries, then their usages) gives the
+    rows of the single join the page slices, in the same order, with deliveries nothing
+    was used from and deliveries used several times, under each filter."""
+    from django.contrib.auth import get_user_model
+
+    from materials import selectors
+    from materials.models import Batch, Delivery
+    from materials.services import defect_notice_issue
+    from materials.synth import Synthesizer
+
+    Synthesizer(chunk=50).run(projects=6, batches=12, deliveries=80, usages=120)
+    admin = get_user_model().objects.create_user("hit-reader", is_staff=True)
+    batch = Batch.objects.order_by("manufacturer", "product", "batch_number").first()
+    numbers = Batch.objects.filter(manufacturer=batch.manufacturer, product=batch.product)
+    numbers = list(numbers.order_by("batch_number").values_list("batch_number", flat=True))
+    notice = defect_notice_issue(
+        manufacturer=batch.manufacturer,
+        product=batch.product,
+        batch_number_from=numbers[0],
+        batch_number_to=numbers[-1],
+        source="抽查通报",
+        issued_on=datetime.date(2025, 6, 1),
+        actor=admin,
+    )
+    whole = selectors.notice_hit_list(notice=notice, user=admin)
+    assert whole == list(selectors.notice_hit_rows(notice=notice, user=admin))
+    deliveries = [row[0] for row in whole]
+    assert any(deliveries.count(d) > 1 for d in deliveries)  # used more than once
+    assert any(row[12] is None for row in whole)  # nothing used from it yet
+    project = whole[-1][1]
+    district = whole[0][3]
+    for filters in (
+        {"project_id": project},
+        {"district": district},
+        {"state": Delivery.State.ACCEPTED},
+        {"project_name": "SYNTH"},
+    ):
+        rows = selectors.notice_hit_list(notice=notice, user=admin, **filters)
+        assert rows == list(selectors.notice_hit_rows(notice=notice, user=admin, **filters))
+    hits = selectors.notice_hits(notice=notice, user=admin)
+    assert {hit["batch_number"] for hit in hits} <= set(numbers)
