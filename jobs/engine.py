@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -172,7 +173,7 @@ def make_worker(*, worker_id: str | None = None, interval: float = 1.0, batch: b
     )
 
 
-def run_queued(max_jobs: int = 1000) -> int:
+def run_queued(max_jobs: int = 1000, *, only: Iterable[str] | None = None) -> int:
     """Run every job that is ready, here and now, until none is left; how many ran.
 
     For tests and one-off commands. Unlike the worker's loop it never closes the database
@@ -182,7 +183,10 @@ def run_queued(max_jobs: int = 1000) -> int:
     ran = 0
     while ran < max_jobs:
         with transaction.atomic():
-            result = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
+            ready = DBTaskResult.objects.ready().filter(backend_name="default")
+            if only is not None:  # the dotted paths of the jobs to run, the others left queued
+                ready = ready.filter(task_path__in=list(only))
+            result = ready.get_locked()
             if result is None:
                 return ran
             result.claim(worker.worker_id)

@@ -49,3 +49,12 @@ def chromium():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def previews_made(page) -> None:
+    """Run the photo preview jobs (the job worker's work in production: a photo shows
+    "preview coming" until then) and open the page again, which now shows the thumbnails."""
+    from jobs.engine import run_queued
+
+    run_queued(only=["storage.photos.photo_previews_make"])
+    page.reload()

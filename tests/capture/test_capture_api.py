@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from capture.models import DeviceClaim, IdempotencyKey
 from inspections.models import AcceptanceRecord, Photo
+from jobs.engine import run_queued
 from ledger.models import LedgerEntry
 from materials.models import Delivery, DeliveryPhoto, Sample
 from storage.models import StoredObject
@@ -259,6 +260,7 @@ def test_the_records_photo_list_flags_a_photo_received_long_after_it_was_taken(
             captured_at=taken.isoformat(),
         )
         assert answer.status_code == 201
+    run_queued()  # the preview job: the list shows thumbnails with their alt text
     client.force_login(alice)
     page = client.get(f"/projects/{project.pk}/acceptance-records/{lot.pk}/").content.decode()
     assert page.count("手机拍摄后很久才收到") == 1

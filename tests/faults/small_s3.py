@@ -79,5 +79,19 @@ def fill(bucket: str, *, limit_mb: int = 64) -> int:
                 content_type="application/octet-stream",
             )
         except StorageUnavailable:
+            # Then smaller pieces into what is left, so that no photo fits either.
+            for size in (256 * 1024, 64 * 1024, 16 * 1024, 4 * 1024):
+                for m in range(64):
+                    piece = os.urandom(size)
+                    try:
+                        gateway.put(
+                            bucket,
+                            f"filler/{n}-{size}-{m}",
+                            data=io.BytesIO(piece),
+                            length=len(piece),
+                            content_type="application/octet-stream",
+                        )
+                    except StorageUnavailable:
+                        break
             return n
     raise AssertionError(f"the small store took {limit_mb} MB without filling up")

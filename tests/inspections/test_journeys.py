@@ -10,7 +10,7 @@ from inspections import services
 from inspections.models import AcceptanceRecord, AcceptanceRound, Photo, SignOff
 from ledger.models import LedgerEntry
 from storage import gateway
-from tests.browser import MARKS
+from tests.browser import MARKS, previews_made
 from tests.conftest import PASSWORD
 from tests.inspections.photos import jpeg
 from tests.pages import assert_page_ok, phone, screenshot
@@ -91,6 +91,7 @@ def test_journey_3_a_new_lot_with_three_photos_is_signed_and_accepted_and_rolls_
             ],
         )
         expect(page.locator("#uploads .file[data-status=accepted]")).to_have_count(number + 1)
+    previews_made(page)  # the job worker makes the previews
     expect(page.locator("#photo-list img")).to_have_count(3)
     photos = Photo.objects.filter(subject_id=lot.pk, project=project)
     assert photos.count() == 3

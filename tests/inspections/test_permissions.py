@@ -69,7 +69,7 @@ def urls(project, lot):
         "sign": record + "sign/",
         "record_photos": record + "photos/",
         "project_photos": f"/api/v1/projects/{project.pk}/photos/",
-        "photo_file": f"/api/v1/projects/{project.pk}/photos/{photo.pk}/thumbnail/",
+        "photo_file": f"/api/v1/projects/{project.pk}/photos/{photo.pk}/original/",
     }
 
 

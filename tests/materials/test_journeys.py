@@ -18,7 +18,7 @@ from materials.models import Batch, Delivery, DeliveryPhoto, MaterialCategory, S
 from materials.models import TestReport as Report
 from projects.models import Location, Organization, Person, Project, UnitWork
 from storage.selectors import object_read_bytes
-from tests.browser import MARKS
+from tests.browser import MARKS, previews_made
 from tests.materials.conftest import deliver, sample
 from tests.pages import assert_page_ok, phone, screenshot
 from tests.storage.samples import jpeg, pdf
@@ -170,6 +170,7 @@ def test_a_supervisor_takes_a_delivery_of_cable_from_its_arrival_to_the_floor_it
 
     expect(page.locator(".messages")).to_contain_text(words["recorded"])
     expect(page.locator("#state")).to_contain_text(words["waiting"])
+    previews_made(page)  # the job worker makes the previews
     expect(page.locator(".thumbs img")).to_have_count(1)
     visit.check("delivery-pending")
     delivery = Delivery.objects.get()
@@ -180,7 +181,7 @@ def test_a_supervisor_takes_a_delivery_of_cable_from_its_arrival_to_the_floor_it
     certificate = delivery.batch.files.get()
     assert object_read_bytes(obj=certificate.stored_object) == CERTIFICATE
     assert entries(delivery) == ["create"]
-    assert entries(photo) == ["create"]
+    assert entries(photo) == ["create", "update"]  # the preview job filled its preview
 
     # The contractor takes a sample; alice witnesses it.
     page.locator("main a", has_text=words["record_sample"]).click()

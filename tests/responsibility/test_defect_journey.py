@@ -22,7 +22,7 @@ from projects.demo import DEMO_PROJECT_NAME
 from projects.models import Project
 from responsibility.models import DefectCase
 from responsibility.trace import trace_answer, trace_collect
-from tests.browser import MARKS
+from tests.browser import MARKS, previews_made
 from tests.pages import assert_page_ok, phone, screenshot
 from tests.storage.samples import jpeg
 
@@ -126,6 +126,7 @@ def test_the_regulator_traces_the_demo_case_and_opens_another(demo, live_server,
     expect(page.locator(".messages")).to_contain_text("已立案")
     new = DefectCase.objects.exclude(pk=case.pk).get()
     expect(page.locator("h1")).to_contain_text(new.number)
+    previews_made(page)  # the job worker makes the previews
     expect(page.locator("#photos img")).to_have_count(1)
     look(page, "new-case")
     held = Photo.objects.get(subject_id=new.pk, subject_type__model="defectcase")

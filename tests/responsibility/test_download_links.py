@@ -80,5 +80,5 @@ def test_a_defect_case_file_link_lives_as_long_as_every_other_download(
 def test_other_downloads_use_the_same_lifetime(api_as, project, site, settings):
     settings.S3_PRESIGNED_SECONDS = 33
     photo = site["photo"]
-    response = api_as("reggie").get(f"/api/v1/projects/{project.pk}/photos/{photo.pk}/thumbnail/")
+    response = api_as("reggie").get(f"/api/v1/projects/{project.pk}/photos/{photo.pk}/original/")
     assert link_seconds(response) == 33

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.utils.translation import gettext
 
+from jobs.engine import run_queued
 from ledger import signing
 from ledger.models import LedgerEntry
 from materials.services import batch_file_add
@@ -35,6 +36,7 @@ SCRIPT = ROOT / "scripts" / "verify_package.py"
 def package(tmp_path, project, site, signers) -> Path:
     """The exported package of a project with signed pledges, records, photos, a report."""
     sign_all(project, signers)
+    run_queued()  # the photos' previews, made by the job worker
     path = tmp_path / "package.zip"
     call_command("export_archive", str(project.pk), "-o", str(path), stderr=io.StringIO())
     return path

@@ -17,7 +17,7 @@ from projects import services as project_services
 from responsibility import plaques
 from responsibility.models import Plaque, PlaqueInstallation
 from storage.selectors import object_read_bytes
-from tests.browser import MARKS
+from tests.browser import MARKS, previews_made
 from tests.conftest import PASSWORD
 from tests.inspections import photos
 from tests.pages import assert_page_ok, phone, screenshot
@@ -109,6 +109,7 @@ def test_completion_freezes_prints_installs_and_publishes_the_plaque(
     page.click("#install")
     expect(page.locator(".messages")).to_contain_text("安装情况已记录")
     expect(page.locator("#on-time")).to_be_visible()
+    previews_made(page)  # the job worker makes the previews
     expect(page.locator(".installation img")).to_have_count(1)
     assert_page_ok(page)
     shot(page, "plaque")

@@ -123,4 +123,4 @@ def test_the_reconcile_job_logs_a_missing_object_and_leaves_exports_alone(
     )
     from storage.reconcile import reconcile
 
-    assert not [o for o in reconcile().orphans if o[1].startswith("exports/")]
+    assert not [o for o in reconcile().orphans if o.key.startswith("exports/")]
