@@ -147,7 +147,7 @@ def test_an_expired_export_is_removed_by_its_job_and_says_so(site, project, regg
     assert "expired" in gone.json()["detail"]
 
     remove_expired_exports.enqueue()
-    run_queued(only=EXPORT_JOB)
+    run_queued(only=["responsibility.jobs.remove_expired_exports"])
 
     export.refresh_from_db()
     assert export.state == PackageExport.State.EXPIRED
